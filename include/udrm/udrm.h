@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udrm embedding API: the DRM subsystem as a library.
+ *
+ * A process creates devices (one DRM driver each, with a primary and/or a
+ * render node), opens files on their nodes and issues ioctls exactly as it
+ * would on the /dev/dri nodes. The interposer (libudrm-preload.so) is one user of
+ * this API; tests, fuzzers and programs that want a private device are others.
+ *
+ * All functions return 0 or a negative errno unless stated otherwise.
+ * User pointers passed to udrm_file_ioctl() (the argument and pointers inside
+ * it) are read and written with fault-safe copies: a bad pointer yields
+ * -EFAULT, never a crash. The in-process copy installs a SIGSEGV/SIGBUS
+ * handler on first use that recovers faults inside udrm's copy routines and
+ * forwards every other fault to the handler that was installed before it.
+ */
+#ifndef UDRM_UDRM_H
+#define UDRM_UDRM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Node types, numbered as the kernel's enum drm_minor_type. */
+enum udrm_node_type {
+	UDRM_NODE_PRIMARY = 0,
+	UDRM_NODE_RENDER = 2,
+};
+
+/* First minor of each node type, as in the kernel (card0 = 226:0). */
+#define UDRM_MINOR_PRIMARY_BASE 0
+#define UDRM_MINOR_RENDER_BASE 128
+#define UDRM_DRM_MAJOR 226
+
+/* udrm_device_desc.flags */
+/* Callers act as if they had CAP_SYS_ADMIN (files start authenticated and
+ * may take master from any process). Off by default: a desktop user. */
+#define UDRM_DEVICE_PRIVILEGED (1u << 0)
+
+/* Describes one device. Strings are copied by udrm_device_create(). */
+struct udrm_device_desc {
+	const char *driver;   /* "vkms", "vgem" */
+	int primary_minor;    /* 0..63, or -1 for no primary node */
+	int render_minor;     /* 128..191, or -1 for no render node */
+	unsigned int flags;   /* UDRM_DEVICE_* */
+	const char *options;  /* driver options "key=value\n...", may be NULL */
+};
+
+/*
+ * Configuration: an ordered list of device descriptions, parsed from a text
+ * file or made by default. Format:
+ *
+ *   # comment
+ *   [device]
+ *   driver = vkms
+ *   primary = auto | none | <minor>
+ *   render = auto | none | <minor>
+ *   privileged = false | true
+ *   <any other key> = <value>     (passed to the driver as an option)
+ *
+ * "auto" assigns the next free minor of the node type, in file order; a
+ * render node is given only to drivers that support one. The default
+ * configuration is vkms (card0) then vgem (card1, renderD128).
+ *
+ * A config is immutable after creation and may be read from any thread.
+ */
+struct udrm_config;
+
+/* Parses @text. On error returns -EINVAL and writes "line N: reason" to
+ * @err (if not NULL). The caller owns *out and frees it with
+ * udrm_config_free(). */
+int udrm_config_parse(const char *text, struct udrm_config **out, char *err,
+		      size_t errlen);
+/* Reads and parses the file at @path; -errno if it cannot be read. */
+int udrm_config_load(const char *path, struct udrm_config **out, char *err,
+		     size_t errlen);
+/* The default configuration; the caller owns *out. */
+int udrm_config_default(struct udrm_config **out);
+size_t udrm_config_device_count(const struct udrm_config *cfg);
+/* Borrowed pointer, valid until udrm_config_free(). */
+const struct udrm_device_desc *udrm_config_device(const struct udrm_config *cfg,
+						  size_t index);
+void udrm_config_free(struct udrm_config *cfg);
+
+/* ---- devices ---- */
+
+struct udrm_device;
+
+/* Creates a device. -ENODEV for an unknown driver, -EINVAL for a bad minor
+ * or a render node on a driver without render support. The caller owns
+ * *out. Thread-safe. */
+int udrm_device_create(const struct udrm_device_desc *desc,
+		       struct udrm_device **out);
+/* Destroys a device. Files still open are closed first. The caller must not
+ * use the device or its files concurrently. */
+void udrm_device_destroy(struct udrm_device *dev);
+
+/* Read-only facts about a device, valid for its lifetime, any thread. */
+const char *udrm_device_driver_name(const struct udrm_device *dev);
+const char *udrm_device_driver_desc(const struct udrm_device *dev);
+/* The bus id the kernel reports (GET_UNIQUE), e.g. "vkms" for a platform
+ * device named vkms. */
+const char *udrm_device_unique(const struct udrm_device *dev);
+/* The minor of @type, or -1 if the device has no such node. */
+int udrm_device_minor(const struct udrm_device *dev, enum udrm_node_type type);
+
+/* ---- files ---- */
+
+struct udrm_file;
+
+/*
+ * Opens a file on node @type. @open_flags are the open(2) flags
+ * (O_ACCMODE, O_NONBLOCK, O_CLOEXEC are honoured). The file owns a pollable
+ * fd (udrm_file_fd()) that is readable while events are pending.
+ * The caller owns *out and closes it with udrm_file_close(). Thread-safe.
+ */
+int udrm_file_open(struct udrm_device *dev, enum udrm_node_type type,
+		   int open_flags, struct udrm_file **out);
+
+/*
+ * The ioctl entry point: @cmd is the full ioctl number, @arg the user
+ * pointer. Returns 0 (or a positive value some ioctls define) or -errno,
+ * as the kernel's drm_ioctl(). Thread-safe: several threads may be in
+ * ioctls on the same file.
+ */
+int udrm_file_ioctl(struct udrm_file *file, unsigned long cmd, void *arg);
+
+/*
+ * mmap(2) on the file: maps the GEM object at fake offset @offset.
+ * On success *out is the mapping (placed at @addr if MAP_FIXED). The mapping
+ * belongs to the caller and is released with munmap(2); it stays valid after
+ * the object's handles are closed. Errors as the kernel: -EINVAL for an
+ * unknown offset, a length past the object or a private mapping, -EACCES if
+ * the file has no handle to the object or lacks the access @prot asks for.
+ */
+int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
+		   int flags, uint64_t offset, void **out);
+
+/*
+ * read(2) on the file: copies whole pending struct drm_event records into
+ * @buf (a user pointer), as many as fit. Returns the number of bytes, 0 if
+ * the first pending event does not fit, -EAGAIN if none is pending and the
+ * file is non-blocking (O_NONBLOCK on the file or on its pollable fd),
+ * -EINTR if a signal interrupted a blocking wait, -EFAULT for a bad @buf.
+ */
+ssize_t udrm_file_read(struct udrm_file *file, void *buf, size_t len);
+
+/* The pollable fd, owned by the file (do not close it). POLLIN while events
+ * are pending. Duplicate it to hand it to a program. */
+int udrm_file_fd(const struct udrm_file *file);
+
+/* The device and node of an open file. */
+struct udrm_device *udrm_file_device(const struct udrm_file *file);
+enum udrm_node_type udrm_file_node_type(const struct udrm_file *file);
+
+/* Closes the file as the last close(2) of a DRM fd would: handles are
+ * released, master is dropped, pending events are discarded. The caller must
+ * not use @file afterwards, nor concurrently. */
+void udrm_file_close(struct udrm_file *file);
+
+/* Names for messages: "card0", "renderD128". Writes at most @len bytes. */
+void udrm_node_name(enum udrm_node_type type, int minor, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

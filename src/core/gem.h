@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GEM objects, handles and flink names, as the kernel's drm_gem.c.
+ *
+ * Ownership: an object is reference counted (udrm_gem_object_get/put,
+ * atomic). Each handle holds one reference; so does every caller between
+ * udrm_gem_object_lookup() and udrm_gem_object_put(). Flink names and the
+ * dma-buf table do not hold references: they are dropped when the last
+ * handle goes (names) or when the object is freed (dma-buf entry).
+ * Fields marked (lock) are protected by dev->lock.
+ */
+#ifndef UDRM_CORE_GEM_H
+#define UDRM_CORE_GEM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct udrm_device;
+struct udrm_file;
+struct udrm_shmem;
+struct drm_mode_create_dumb;
+
+/* First fake mmap offset (in pages), as DRM_FILE_PAGE_OFFSET_START on 64-bit. */
+#define UDRM_FILE_PAGE_OFFSET_START 0x100000ULL
+
+struct udrm_gem_object;
+
+struct udrm_gem_funcs {
+	/* Called once when the last reference goes, before the core frees
+	 * its part. Optional. */
+	void (*free)(struct udrm_gem_object *obj);
+};
+
+struct udrm_vma_allow {
+	struct udrm_file *file;
+	uint32_t count; /* handles @file has to the object */
+};
+
+struct udrm_gem_object {
+	atomic_int refcount;
+	struct udrm_device *dev;
+	uint64_t size; /* bytes, a page multiple */
+	const struct udrm_gem_funcs *funcs;
+
+	/* Where the pages are (lock: changes on first export). */
+	struct udrm_shmem *shm; /* a reference */
+	uint64_t shm_offset;
+
+	uint32_t handle_count; /* (lock) */
+	uint32_t name;         /* (lock) flink name, 0 if none */
+	uint64_t mmap_page;    /* (lock) fake offset in pages, 0 if none */
+	struct udrm_vma_allow *vma_allow; /* (lock) files that may mmap */
+	uint32_t vma_allow_count;
+	bool dmabuf;           /* (lock) shm is registered in dev->dmabufs */
+	bool imported;         /* pages came from a foreign dma-buf */
+	int export_mode;       /* (lock) O_RDWR/O_RDONLY, fixed on first export */
+};
+
+/* A new zero-filled object of @size bytes (rounded up to pages) in the
+ * device's arena, with one reference for the caller. */
+int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
+			   struct udrm_gem_object **out);
+/* An object on @shm (whole file), taking a reference to @shm. */
+int udrm_gem_object_create_on(struct udrm_device *dev, struct udrm_shmem *shm,
+			      uint64_t size, struct udrm_gem_object **out);
+void udrm_gem_object_get(struct udrm_gem_object *obj);
+void udrm_gem_object_put(struct udrm_gem_object *obj);
+
+/* Creates a handle in @file for @obj (the handle takes its own reference).
+ * Handles start at 1, lowest free first. */
+int udrm_gem_handle_create(struct udrm_file *file, struct udrm_gem_object *obj,
+			   uint32_t *handle);
+int udrm_gem_handle_create_locked(struct udrm_file *file,
+				  struct udrm_gem_object *obj,
+				  uint32_t *handle);
+/* -EINVAL for an unknown handle, as the kernel. */
+int udrm_gem_handle_delete(struct udrm_file *file, uint32_t handle);
+/* The object behind @handle with a reference, or NULL. */
+struct udrm_gem_object *udrm_gem_object_lookup(struct udrm_file *file,
+					       uint32_t handle);
+struct udrm_gem_object *udrm_gem_object_lookup_locked(struct udrm_file *file,
+						      uint32_t handle);
+/* Closes every handle of @file (file close). */
+void udrm_gem_release(struct udrm_file *file);
+
+/* Gives @obj a fake mmap offset (idempotent); returns it in bytes. */
+int udrm_gem_create_mmap_offset(struct udrm_gem_object *obj, uint64_t *offset);
+
+int udrm_gem_close_ioctl(struct udrm_device *dev, void *data,
+			 struct udrm_file *file);
+int udrm_gem_flink_ioctl(struct udrm_device *dev, void *data,
+			 struct udrm_file *file);
+int udrm_gem_open_ioctl(struct udrm_device *dev, void *data,
+			struct udrm_file *file);
+
+int udrm_mode_create_dumb_ioctl(struct udrm_device *dev, void *data,
+				struct udrm_file *file);
+int udrm_mode_map_dumb_ioctl(struct udrm_device *dev, void *data,
+			     struct udrm_file *file);
+int udrm_mode_destroy_dumb_ioctl(struct udrm_device *dev, void *data,
+				 struct udrm_file *file);
+/* The shmem helper's dumb_create, for drivers: pitch and size as the
+ * kernel's drm_gem_shmem_dumb_create(). */
+int udrm_gem_dumb_create(struct udrm_file *file, struct udrm_device *dev,
+			 struct drm_mode_create_dumb *args);
+
+int udrm_prime_handle_to_fd_ioctl(struct udrm_device *dev, void *data,
+				  struct udrm_file *file);
+int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
+				  struct udrm_file *file);
+/* Drops @file's PRIME entries for @obj (handle being deleted). Locked. */
+void udrm_prime_remove_handle_locked(struct udrm_file *file,
+				     struct udrm_gem_object *obj,
+				     uint32_t handle);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+#include "shmem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* Arena file size: sparse, costs nothing until pages are touched. */
+#define UDRM_ARENA_SIZE (1ULL << 44)
+
+static int shmem_wrap(int fd, bool arena, struct udrm_shmem **out)
+{
+	struct udrm_shmem *shm;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	shm = calloc(1, sizeof(*shm));
+	if (!shm)
+		return -ENOMEM;
+	atomic_init(&shm->refcount, 1);
+	shm->fd = fd;
+	shm->st_dev = st.st_dev;
+	shm->st_ino = st.st_ino;
+	shm->size = (uint64_t)st.st_size;
+	shm->arena = arena;
+	pthread_mutex_init(&shm->lock, NULL);
+	*out = shm;
+	return 0;
+}
+
+int udrm_shmem_arena_create(struct udrm_shmem **out)
+{
+	int fd = memfd_create("udrm-gem-arena", MFD_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)UDRM_ARENA_SIZE)) {
+		ret = -errno;
+		goto err;
+	}
+	ret = shmem_wrap(fd, true, out);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	close(fd);
+	return ret;
+}
+
+int udrm_shmem_arena_alloc(struct udrm_shmem *arena, uint64_t size,
+			   uint64_t *offset)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&arena->lock);
+	if (arena->sealed || size > arena->size - arena->next_offset) {
+		ret = -ENOSPC;
+	} else {
+		*offset = arena->next_offset;
+		arena->next_offset += size;
+	}
+	pthread_mutex_unlock(&arena->lock);
+	return ret;
+}
+
+void udrm_shmem_arena_free(struct udrm_shmem *arena, uint64_t offset,
+			   uint64_t size)
+{
+	bool sealed;
+
+	pthread_mutex_lock(&arena->lock);
+	sealed = arena->sealed;
+	pthread_mutex_unlock(&arena->lock);
+	/* Offsets are never reused; the hole gives the memory back. */
+	if (!sealed)
+		fallocate(arena->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)offset, (off_t)size);
+}
+
+void udrm_shmem_arena_seal(struct udrm_shmem *arena)
+{
+	pthread_mutex_lock(&arena->lock);
+	arena->sealed = true;
+	pthread_mutex_unlock(&arena->lock);
+}
+
+int udrm_shmem_create(uint64_t size, struct udrm_shmem **out)
+{
+	int fd = memfd_create("udrm-dmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		ret = -errno;
+		goto err;
+	}
+	ret = shmem_wrap(fd, false, out);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	close(fd);
+	return ret;
+}
+
+int udrm_shmem_import(int fd, struct udrm_shmem **out)
+{
+	struct statfs sfs;
+	struct stat st;
+	int flags, dupfd, ret;
+
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		return -EBADF;
+	if (fstat(fd, &st) || fstatfs(fd, &sfs))
+		return -errno;
+	/* Only shared-memory files can stand in for a dma-buf. */
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC))
+		return -EINVAL;
+	if ((flags & O_ACCMODE) != O_RDWR)
+		return -EINVAL;
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0)
+		return -errno;
+	ret = shmem_wrap(dupfd, false, out);
+	if (ret)
+		close(dupfd);
+	return ret;
+}
+
+void udrm_shmem_get(struct udrm_shmem *shm)
+{
+	atomic_fetch_add(&shm->refcount, 1);
+}
+
+void udrm_shmem_put(struct udrm_shmem *shm)
+{
+	if (!shm || atomic_fetch_sub(&shm->refcount, 1) != 1)
+		return;
+	close(shm->fd);
+	pthread_mutex_destroy(&shm->lock);
+	free(shm);
+}
+
+int udrm_shmem_fd_key(int fd, uint64_t *key, dev_t *st_dev)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -EBADF;
+	*key = (uint64_t)st.st_ino;
+	*st_dev = st.st_dev;
+	return 0;
+}
+
+static int shmem_copy(struct udrm_shmem *from, uint64_t off, uint64_t size,
+		      struct udrm_shmem *to)
+{
+	void *src, *dst;
+
+	src = mmap(NULL, size, PROT_READ, MAP_SHARED, from->fd, (off_t)off);
+	if (src == MAP_FAILED)
+		return -errno;
+	dst = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, to->fd, 0);
+	if (dst == MAP_FAILED) {
+		int err = -errno;
+
+		munmap(src, size);
+		return err;
+	}
+	memcpy(dst, src, size);
+	munmap(dst, size);
+	munmap(src, size);
+	return 0;
+}
+
+/* Moves every mapping of [off, off + size) of @from, found in
+ * /proc/self/maps by inode, onto the same pages of @to. */
+static int shmem_remap(struct udrm_shmem *from, uint64_t off, uint64_t size,
+		       struct udrm_shmem *to)
+{
+	char line[512], perms[8];
+	unsigned long long start, end, pgoff, ino;
+	unsigned int maj, min;
+	FILE *maps = fopen("/proc/self/maps", "re");
+	int ret = 0;
+
+	if (!maps)
+		return -errno;
+	while (fgets(line, sizeof(line), maps)) {
+		uint64_t lo, hi, addr;
+		int prot = 0;
+		void *p;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end,
+			   perms, &pgoff, &maj, &min, &ino) != 7)
+			continue;
+		if (ino != (unsigned long long)from->st_ino ||
+		    (dev_t)makedev(maj, min) != from->st_dev)
+			continue;
+		/* The mapping covers file range [pgoff, pgoff + end - start). */
+		lo = pgoff > off ? pgoff : off;
+		hi = pgoff + (end - start) < off + size ? pgoff + (end - start)
+							: off + size;
+		if (lo >= hi)
+			continue;
+		addr = start + (lo - pgoff);
+		if (perms[0] == 'r')
+			prot |= PROT_READ;
+		if (perms[1] == 'w')
+			prot |= PROT_WRITE;
+		if (perms[2] == 'x')
+			prot |= PROT_EXEC;
+		p = mmap((void *)(uintptr_t)addr, hi - lo, prot,
+			 MAP_SHARED | MAP_FIXED, to->fd, (off_t)(lo - off));
+		if (p == MAP_FAILED) {
+			ret = -errno;
+			break;
+		}
+	}
+	fclose(maps);
+	return ret;
+}
+
+int udrm_shmem_relocate(struct udrm_shmem *from, uint64_t off, uint64_t size,
+			struct udrm_shmem *to)
+{
+	int ret = shmem_copy(from, off, size, to);
+
+	if (ret)
+		return ret;
+	ret = shmem_remap(from, off, size, to);
+	if (ret)
+		return ret;
+	if (from->arena)
+		udrm_shmem_arena_free(from, off, size);
+	return 0;
+}
+
+int udrm_shmem_open_fd(struct udrm_shmem *shm, int mode, bool cloexec)
+{
+	char path[64];
+	int fd;
+
+	/* A new open file description with its own access mode, as each
+	 * dma-buf export of the kernel gives an fd with the export's mode. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", shm->fd);
+	fd = open(path, mode | (cloexec ? O_CLOEXEC : 0));
+	if (fd >= 0)
+		return fd;
+	if (mode != O_RDWR)
+		return -errno;
+	fd = fcntl(shm->fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	return fd < 0 ? -errno : fd;
+}
