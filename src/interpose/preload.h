@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to libudrm-preload.so: the process-wide state the interposed libc
+ * functions share, and the real libc functions they fall back on.
+ *
+ * Everything here has hidden visibility; only the interposed libc symbols
+ * (preload.map) leave the library.
+ */
+#ifndef UDRM_INTERPOSE_PRELOAD_H
+#define UDRM_INTERPOSE_PRELOAD_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "fdtable.h"
+#include "udrm/udrm.h"
+#include "vpath.h"
+
+struct statx;
+
+/* A node of a device, as /dev/dri shows it. Immutable after init. */
+struct ip_node {
+	struct udrm_device *dev;
+	enum udrm_node_type type;
+	int minor;
+	char name[16];     /* "card0" */
+	char path[32];     /* "/dev/dri/card0" */
+	ino_t tree_ino;    /* inode of the tree's plain file */
+	ino_t fake_ino;    /* st_ino the program sees */
+};
+
+#define IP_MAX_NODES 64
+#define IP_MAX_DEVICES 32
+#define IP_MAX_DEBUGFS_INODES 256
+
+/* The real libc functions, found with dlsym(RTLD_NEXT). */
+struct ip_real {
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	FILE *(*fopen)(const char *, const char *);
+	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
+	int (*fclose)(FILE *);
+	int (*ioctl)(int, unsigned long, ...);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*write)(int, const void *, size_t);
+	int (*fstatat)(int, const char *, struct stat *, int);
+	int (*fstat)(int, struct stat *);
+	int (*statx)(int, const char *, int, unsigned int, struct statx *);
+	int (*faccessat)(int, const char *, int, int);
+	int (*access)(const char *, int);
+	int (*eaccess)(const char *, int);
+	ssize_t (*readlink)(const char *, char *, size_t);
+	ssize_t (*readlinkat)(int, const char *, char *, size_t);
+	char *(*realpath)(const char *, char *);
+	DIR *(*opendir)(const char *);
+	int (*mknodat)(int, const char *, mode_t, dev_t);
+	int (*unlinkat)(int, const char *, int);
+	int (*remove)(const char *);
+	int (*mkdirat)(int, const char *, mode_t);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	sighandler_t (*signal)(int, sighandler_t);
+};
+
+struct ip_state {
+	bool ready;             /* devices and tree made */
+	char root[256];         /* the tree; "" if it could not be made */
+	struct vpath_ctx vpath;
+	pid_t owner;            /* the process that removes the tree */
+	dev_t tree_dev;         /* st_dev of the tree's filesystem */
+	dev_t node_dev;         /* st_dev the nodes report */
+	dev_t debugfs_dev;      /* st_dev the debugfs part reports */
+	struct timespec time;   /* node times */
+
+	struct udrm_device *devices[IP_MAX_DEVICES];
+	char *platform_names[IP_MAX_DEVICES];
+	size_t ndevices;
+	struct ip_node nodes[IP_MAX_NODES];
+	size_t nnodes;
+	ino_t debugfs_ino[IP_MAX_DEBUGFS_INODES];
+	size_t ndebugfs_ino;
+};
+
+extern struct ip_real ip_real;
+extern struct ip_state ip_state;
+extern struct ipfd_table ip_fds;
+/* >0 while this thread runs udrm's own setup: every interposed call goes
+ * straight to libc. */
+extern __thread int ip_bypass __attribute__((tls_model("initial-exec")));
+/* Whether the core's SIGSEGV/SIGBUS guard may be installed: from then on
+ * sigaction() for those signals goes through udrm_uaccess_sigaction(). */
+extern _Atomic bool ip_guard_on;
+
+/* Resolves the real functions (idempotent). */
+void ip_resolve(void);
+/* Creates the devices and the tree once; false if that failed. Sets no
+ * errno. */
+bool ip_init(void);
+
+/* Returns -1 with errno = -@err (for a negative errno). */
+static inline int ip_fail(int err)
+{
+	errno = -err;
+	return -1;
+}
+
+/* How a path argument is to be handled. */
+enum ip_target_kind {
+	IP_TARGET_REAL,   /* untouched: call libc with the original path */
+	IP_TARGET_TREE,   /* redirected: call libc with t->path */
+	IP_TARGET_PROCFD, /* /proc/self/fd/N of a device fd: t->entry */
+};
+
+struct ip_target {
+	enum ip_target_kind kind;
+	int region;                 /* enum vpath_region for TREE */
+	struct ipfd_entry *entry;   /* a reference, for PROCFD */
+	char path[4096];
+};
+
+/* Classifies @path (relative to @dirfd). Returns 0 or -errno. For PROCFD
+ * the caller puts t->entry. */
+int ip_target(int dirfd, const char *path, struct ip_target *t);
+/* The path libc should see for @t (the original or the tree path). */
+static inline const char *ip_target_path(const struct ip_target *t,
+					 const char *orig)
+{
+	return t->kind == IP_TARGET_TREE ? t->path : orig;
+}
+
+/* The node whose tree file has inode @ino on the tree's filesystem. */
+const struct ip_node *ip_node_by_tree_ino(dev_t dev, ino_t ino);
+bool ip_is_debugfs_ino(dev_t dev, ino_t ino);
+
+/* Fills @st as stat() of @node reports it. */
+void ip_node_stat(const struct ip_node *node, struct stat *st);
+/* Fixes a stat result from the tree: nodes become character devices, the
+ * debugfs part gets its own st_dev. */
+void ip_fix_stat(struct stat *st);
+void ip_fix_statx(struct statx *stx);
+void ip_node_statx(const struct ip_node *node, struct statx *stx);
+
+/* Maps a path that may point into the tree back to the program's view, in
+ * place (@buf holds @len bytes, NUL-terminated, of capacity @cap). Returns
+ * the new length. */
+size_t ip_unmap_path(char *buf, size_t len, size_t cap);
+
+/* Opens a new file on @node and returns a program fd for it (-1/errno). */
+int ip_open_node(const struct ip_node *node, int flags);
+
+#endif
