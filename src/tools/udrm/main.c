@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+/*
+ * udrm: run programs on udrm's virtual DRM devices.
+ *
+ *   udrm run [--config FILE] [--] PROGRAM [ARGS...]
+ *   udrm info [--config FILE]
+ *   udrm help
+ *
+ * "run" works like xvfb-run: it preloads libudrm-preload.so into PROGRAM,
+ * forwards termination signals to it and exits with its status.
+ */
+#include <drm.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "udrm/udrm.h"
+#include "vtree.h"
+
+#ifndef UDRM_PRELOAD_BUILD_PATH
+#define UDRM_PRELOAD_BUILD_PATH ""
+#endif
+#ifndef UDRM_PRELOAD_INSTALL_PATH
+#define UDRM_PRELOAD_INSTALL_PATH "/usr/local/lib/libudrm-preload.so"
+#endif
+
+/* Exit statuses, as xvfb-run and the shell use them. */
+#define EXIT_USAGE 2
+#define EXIT_CANNOT_RUN 127
+
+static volatile sig_atomic_t run_child;
+
+static void usage(FILE *out)
+{
+	fputs("usage: udrm run [--config FILE] [--] PROGRAM [ARGS...]\n"
+	      "       udrm info [--config FILE]\n"
+	      "       udrm help\n"
+	      "\n"
+	      "run   runs PROGRAM with udrm's virtual DRM devices at "
+	      "/dev/dri\n"
+	      "      (libudrm-preload.so is preloaded; UDRM_PRELOAD "
+	      "overrides its path)\n"
+	      "info  describes the devices a configuration creates\n"
+	      "\n"
+	      "Without --config, UDRM_CONFIG names the configuration file; "
+	      "without\n"
+	      "either, the default is vkms (card0) and vgem (card1, "
+	      "renderD128).\n",
+	      out);
+}
+
+/* Loads and checks the configuration; on error prints
+ * "udrm: FILE: line N: reason" and returns NULL. */
+static struct udrm_config *load_config(const char *path)
+{
+	struct udrm_config *cfg = NULL;
+	char err[256] = "";
+	int ret;
+
+	if (!path) {
+		ret = udrm_config_default(&cfg);
+		if (ret) {
+			fprintf(stderr, "udrm: default configuration: %s\n",
+				strerror(-ret));
+			return NULL;
+		}
+		return cfg;
+	}
+	ret = udrm_config_load(path, &cfg, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "udrm: %s: %s\n", path,
+			err[0] ? err : strerror(-ret));
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Parses "[--config FILE]" (also "--config=FILE"); returns the index of the
+ * first other argument or -1 after printing an error. */
+static int parse_options(int argc, char **argv, int i, const char **config,
+			 bool stop_at_program)
+{
+	while (i < argc) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--")) {
+			return i + 1;
+		} else if (!strcmp(arg, "--config") || !strcmp(arg, "-c")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr,
+					"udrm: %s needs a file name\n", arg);
+				return -1;
+			}
+			*config = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(arg, "--config=", 9)) {
+			*config = arg + 9;
+			i++;
+		} else if (arg[0] == '-' && arg[1]) {
+			fprintf(stderr, "udrm: unknown option %s\n", arg);
+			return -1;
+		} else if (stop_at_program) {
+			return i;
+		} else {
+			fprintf(stderr, "udrm: unexpected argument %s\n", arg);
+			return -1;
+		}
+	}
+	return i;
+}
+
+static const char *find_preload(void)
+{
+	const char *env = getenv("UDRM_PRELOAD");
+
+	if (env && env[0])
+		return env;
+	if (UDRM_PRELOAD_BUILD_PATH[0] && !access(UDRM_PRELOAD_BUILD_PATH, R_OK))
+		return UDRM_PRELOAD_BUILD_PATH;
+	return UDRM_PRELOAD_INSTALL_PATH;
+}
+
+static int set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *value;
+	int ret;
+
+	if (old && old[0]) {
+		if (asprintf(&value, "%s:%s", lib, old) < 0)
+			return -1;
+		ret = setenv("LD_PRELOAD", value, 1);
+		free(value);
+		return ret;
+	}
+	return setenv("LD_PRELOAD", lib, 1);
+}
+
+static void forward_signal(int sig, siginfo_t *info, void *ucontext)
+{
+	(void)ucontext;
+	/* A signal the terminal sent reached the program's process group
+	 * already; only signals sent to us by someone are passed on. */
+	if (run_child > 0 && info->si_code != SI_KERNEL)
+		kill(run_child, sig);
+}
+
+static const int forwarded_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+};
+
+static void install_forwarding(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]);
+	     i++)
+		sigaction(forwarded_signals[i], &sa, NULL);
+}
+
+static void reset_forwarding(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]);
+	     i++)
+		signal(forwarded_signals[i], SIG_DFL);
+}
+
+/* A directory for the program's trees, removed when it ends even if the
+ * program is killed before it can clean up. */
+static char *make_runtime_dir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *dir;
+
+	if (!base || !base[0])
+		base = "/tmp";
+	if (asprintf(&dir, "%s/udrm-run.XXXXXX", base) < 0)
+		return NULL;
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *config = NULL, *preload;
+	struct udrm_config *cfg;
+	char abs_config[PATH_MAX], *runtime;
+	int first, status;
+	pid_t pid;
+
+	first = parse_options(argc, argv, 2, &config, true);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (first >= argc) {
+		fprintf(stderr, "udrm: run: no program given\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!config) {
+		config = getenv("UDRM_CONFIG");
+		if (config && !config[0])
+			config = NULL;
+	}
+	cfg = load_config(config);
+	if (!cfg)
+		return EXIT_USAGE;
+	udrm_config_free(cfg);
+	if (config) {
+		if (!realpath(config, abs_config)) {
+			fprintf(stderr, "udrm: %s: %s\n", config,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		setenv("UDRM_CONFIG", abs_config, 1);
+	}
+
+	preload = find_preload();
+	if (access(preload, R_OK)) {
+		fprintf(stderr,
+			"udrm: cannot find the preload library %s: %s "
+			"(set UDRM_PRELOAD)\n",
+			preload, strerror(errno));
+		return EXIT_CANNOT_RUN;
+	}
+	if (set_preload(preload)) {
+		perror("udrm: LD_PRELOAD");
+		return EXIT_CANNOT_RUN;
+	}
+	runtime = make_runtime_dir();
+	if (runtime)
+		setenv("UDRM_TMPDIR", runtime, 1);
+
+	install_forwarding();
+	pid = fork();
+	if (pid < 0) {
+		perror("udrm: fork");
+		return EXIT_CANNOT_RUN;
+	}
+	if (pid == 0) {
+		reset_forwarding();
+		execvp(argv[first], &argv[first]);
+		fprintf(stderr, "udrm: cannot run %s: %s\n", argv[first],
+			strerror(errno));
+		_exit(EXIT_CANNOT_RUN);
+	}
+	run_child = pid;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			perror("udrm: waitpid");
+			status = EXIT_CANNOT_RUN << 8;
+			break;
+		}
+	}
+	run_child = 0;
+	if (runtime) {
+		vtree_remove(runtime);
+		free(runtime);
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* DRM_IOCTL_VERSION through the embedding API, as a program would see it. */
+static int device_version(struct udrm_device *dev, char *out, size_t len)
+{
+	enum udrm_node_type type = UDRM_NODE_PRIMARY;
+	struct drm_version v;
+	struct udrm_file *file;
+	char date[64] = "";
+	int ret;
+
+	if (udrm_device_minor(dev, type) < 0)
+		type = UDRM_NODE_RENDER;
+	ret = udrm_file_open(dev, type, O_RDWR, &file);
+	if (ret)
+		return ret;
+	memset(&v, 0, sizeof(v));
+	v.date = date;
+	v.date_len = sizeof(date) - 1;
+	ret = udrm_file_ioctl(file, DRM_IOCTL_VERSION, &v);
+	udrm_file_close(file);
+	if (ret < 0)
+		return ret;
+	if (v.date_len >= sizeof(date))
+		v.date_len = sizeof(date) - 1;
+	date[v.date_len] = '\0';
+	snprintf(out, len, "%d.%d.%d (%s)", v.version_major, v.version_minor,
+		 v.version_patchlevel, date);
+	return 0;
+}
+
+static void print_node(struct udrm_device *dev, enum udrm_node_type type,
+		       bool *first)
+{
+	int minor = udrm_device_minor(dev, type);
+	char name[32];
+
+	if (minor < 0)
+		return;
+	udrm_node_name(type, minor, name, sizeof(name));
+	printf("%s%s (%d:%d)", *first ? "" : ", ", name, UDRM_DRM_MAJOR,
+	       minor);
+	*first = false;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	const char *config = NULL;
+	struct udrm_config *cfg;
+	size_t i, n;
+	int first, ret, status = 0;
+
+	first = parse_options(argc, argv, 2, &config, false);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (!config) {
+		config = getenv("UDRM_CONFIG");
+		if (config && !config[0])
+			config = NULL;
+	}
+	cfg = load_config(config);
+	if (!cfg)
+		return EXIT_USAGE;
+	printf("configuration: %s\n", config ? config : "(default)");
+	n = udrm_config_device_count(cfg);
+	for (i = 0; i < n; i++) {
+		const struct udrm_device_desc *desc = udrm_config_device(cfg, i);
+		struct udrm_device *dev;
+		char version[128];
+		bool none = true;
+
+		ret = udrm_device_create(desc, &dev);
+		if (ret) {
+			printf("device %zu: %s: cannot create: %s\n", i,
+			       desc->driver, strerror(-ret));
+			status = 1;
+			continue;
+		}
+		printf("device %zu: %s\n", i, udrm_device_driver_name(dev));
+		printf("  description: %s\n", udrm_device_driver_desc(dev));
+		ret = device_version(dev, version, sizeof(version));
+		printf("  version: %s\n", ret ? strerror(-ret) : version);
+		printf("  nodes: ");
+		print_node(dev, UDRM_NODE_PRIMARY, &none);
+		print_node(dev, UDRM_NODE_RENDER, &none);
+		printf("%s\n", none ? "none" : "");
+		printf("  bus id: %s\n", udrm_device_unique(dev));
+		printf("  privileged: %s\n",
+		       (desc->flags & UDRM_DEVICE_PRIVILEGED) ? "yes" : "no");
+		if (desc->options && desc->options[0]) {
+			const char *p = desc->options;
+
+			printf("  options:");
+			while (*p) {
+				size_t len = strcspn(p, "\n");
+
+				printf(" %.*s", (int)len, p);
+				p += len;
+				if (*p)
+					p++;
+			}
+			printf("\n");
+		}
+		udrm_device_destroy(dev);
+	}
+	udrm_config_free(cfg);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc, argv);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "udrm: unknown command %s\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
