@@ -81,6 +81,10 @@ void ip_resolve(void)
 	IP_RESOLVE(mkdirat, "mkdirat");
 	IP_RESOLVE(sigaction, "sigaction");
 	IP_RESOLVE(signal, "signal");
+	IP_RESOLVE(getxattr, "getxattr");
+	IP_RESOLVE(lgetxattr, "lgetxattr");
+	IP_RESOLVE(listxattr, "listxattr");
+	IP_RESOLVE(llistxattr, "llistxattr");
 }
 
 /* Drops the udrm file when its last program fd goes. */

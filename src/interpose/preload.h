@@ -74,6 +74,10 @@ struct ip_real {
 	int (*mkdirat)(int, const char *, mode_t);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	sighandler_t (*signal)(int, sighandler_t);
+	ssize_t (*getxattr)(const char *, const char *, void *, size_t);
+	ssize_t (*lgetxattr)(const char *, const char *, void *, size_t);
+	ssize_t (*listxattr)(const char *, char *, size_t);
+	ssize_t (*llistxattr)(const char *, char *, size_t);
 };
 
 struct ip_state {

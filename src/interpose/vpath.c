@@ -97,6 +97,7 @@ int vpath_map(const struct vpath_ctx *ctx, const char *path, char *out,
 	size_t len = 0, root_len = 0, pos = 0;
 	const char *p = path, *tail = NULL;
 	enum vpath_region region;
+	bool left_region = false;
 
 	if (!path || path[0] != '/')
 		return VPATH_NONE;
@@ -123,6 +124,8 @@ int vpath_map(const struct vpath_ctx *ctx, const char *path, char *out,
 				tail = comp - 1;
 				break;
 			}
+			if (region != VPATH_NONE)
+				left_region = true;
 			while (len > 0 && clean[len - 1] != '/')
 				len--;
 			if (len > 0)
@@ -138,8 +141,15 @@ int vpath_map(const struct vpath_ctx *ctx, const char *path, char *out,
 		clean[len] = '\0';
 	}
 	region = vpath_classify(ctx, clean, len, &root_len);
-	if (region == VPATH_NONE)
-		return VPATH_NONE;
+	if (region == VPATH_NONE) {
+		if (!left_region)
+			return VPATH_NONE;
+		if (!len)
+			clean[len++] = '/';
+		if (!vpath_put(out, outlen, &pos, clean, len))
+			return -ENAMETOOLONG;
+		return VPATH_HOST;
+	}
 	if (!vpath_put(out, outlen, &pos, ctx->root, ctx->root_len) ||
 	    !vpath_put(out, outlen, &pos, clean, len))
 		return -ENAMETOOLONG;

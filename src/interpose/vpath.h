@@ -26,6 +26,10 @@ enum vpath_region {
 	VPATH_DEV_CHAR,   /* /sys/dev/char/226:<minor> (a symlink) */
 	VPATH_DEBUGFS,    /* /sys/kernel/debug */
 	VPATH_PLATFORM,   /* /sys/devices/platform/<name> */
+	/* Not virtual, but only once ".." left a region ("/dev/dri/.."): the
+	 * host must see the clean path, as the region's root does not exist
+	 * there. */
+	VPATH_HOST,
 };
 
 struct vpath_ctx {
@@ -50,8 +54,9 @@ bool vpath_needs_devices(const char *path);
 
 /*
  * Maps @path into the tree. Returns the region (and writes
- * "<root><clean path>" to @out) or VPATH_NONE if the path is not virtual
- * (out untouched), or -ENAMETOOLONG.
+ * "<root><clean path>" to @out), VPATH_HOST (and writes the clean host path
+ * to @out), VPATH_NONE if the path is not virtual (out untouched), or
+ * -ENAMETOOLONG.
  */
 int vpath_map(const struct vpath_ctx *ctx, const char *path, char *out,
 	      size_t outlen);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define IP_EXPORT __attribute__((visibility("default")))
@@ -453,6 +454,88 @@ IP_EXPORT DIR *opendir(const char *path)
 		return NULL;
 	}
 	return ip_real.opendir(ip_target_path(&t, path));
+}
+
+/* ---- extended attributes (ls asks for ACLs and labels) ---- */
+
+/* The path libc should see for an xattr call; NULL with errno set if the
+ * call is to fail, *node_fd set for a device's /proc/self/fd link. */
+static const char *ip_xattr_path(const char *path, struct ip_target *t,
+				 bool *is_node)
+{
+	int ret;
+
+	*is_node = false;
+	if (ip_bypass || !path)
+		return path;
+	ret = ip_target(AT_FDCWD, path, t);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	if (t->kind == IP_TARGET_PROCFD) {
+		ipfd_put(&ip_fds, t->entry);
+		*is_node = true;
+	}
+	return ip_target_path(t, path);
+}
+
+IP_EXPORT ssize_t getxattr(const char *path, const char *name, void *value,
+			   size_t size)
+{
+	struct ip_target t;
+	const char *p;
+	bool is_node;
+
+	IP_NEED(getxattr);
+	p = ip_xattr_path(path, &t, &is_node);
+	if (!p)
+		return -1;
+	if (is_node)
+		return ip_fail(-ENODATA);
+	return ip_real.getxattr(p, name, value, size);
+}
+
+IP_EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value,
+			    size_t size)
+{
+	struct ip_target t;
+	const char *p;
+	bool is_node;
+
+	IP_NEED(lgetxattr);
+	p = ip_xattr_path(path, &t, &is_node);
+	if (!p)
+		return -1;
+	return ip_real.lgetxattr(is_node ? path : p, name, value, size);
+}
+
+IP_EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
+{
+	struct ip_target t;
+	const char *p;
+	bool is_node;
+
+	IP_NEED(listxattr);
+	p = ip_xattr_path(path, &t, &is_node);
+	if (!p)
+		return -1;
+	if (is_node)
+		return 0;
+	return ip_real.listxattr(p, list, size);
+}
+
+IP_EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
+{
+	struct ip_target t;
+	const char *p;
+	bool is_node;
+
+	IP_NEED(llistxattr);
+	p = ip_xattr_path(path, &t, &is_node);
+	if (!p)
+		return -1;
+	return ip_real.llistxattr(is_node ? path : p, list, size);
 }
 
 /* ---- calls that would change the virtual directories ---- */
