@@ -31,8 +31,7 @@ static bool ipfd_unref(struct ipfd_entry *entry)
 }
 
 /* Releases a list of dead entries; called without the table lock. */
-static void ipfd_release_list(struct ipfd_table *table,
-			      struct ipfd_entry *dead)
+static void ipfd_release_list(struct ipfd_table *table, struct ipfd_entry *dead)
 {
 	while (dead) {
 		struct ipfd_entry *next = dead->next;
@@ -148,8 +147,7 @@ struct ipfd_entry *ipfd_get(struct ipfd_table *table, int fd)
 		entry = atomic_load_explicit(slot, memory_order_acquire);
 		if (!entry)
 			return NULL;
-		refs = atomic_load_explicit(&entry->refs,
-					    memory_order_relaxed);
+		refs = atomic_load_explicit(&entry->refs, memory_order_relaxed);
 		do {
 			if (!refs)
 				break; /* dying: the slot has changed */
@@ -241,9 +239,9 @@ unsigned int ipfd_remove_range(struct ipfd_table *table, unsigned int first,
 				break;
 			continue;
 		}
-		if (ipfd_clear_locked(
-			    table, &chunk->slot[fd & (IPFD_CHUNK_SIZE - 1)],
-			    &dead))
+		if (ipfd_clear_locked(table,
+				      &chunk->slot[fd & (IPFD_CHUNK_SIZE - 1)],
+				      &dead))
 			removed++;
 	}
 	pthread_mutex_unlock(&table->lock);

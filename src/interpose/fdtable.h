@@ -25,15 +25,15 @@
 #include <stdbool.h>
 
 #define IPFD_CHUNK_SHIFT 10
-#define IPFD_CHUNK_SIZE (1u << IPFD_CHUNK_SHIFT)
+#define IPFD_CHUNK_SIZE	 (1u << IPFD_CHUNK_SHIFT)
 /* fds at or above this cannot be device fds (4M, above the kernel's
  * default nr_open of 1M). */
-#define IPFD_MAX_FD (1u << 22)
+#define IPFD_MAX_FD  (1u << 22)
 #define IPFD_NCHUNKS (IPFD_MAX_FD / IPFD_CHUNK_SIZE)
 
 struct ipfd_entry {
 	atomic_uint refs;
-	void *file;       /* the udrm file (owned: released by the callback) */
+	void *file;	  /* the udrm file (owned: released by the callback) */
 	const void *node; /* what the file was opened on (borrowed) */
 	struct ipfd_entry *next; /* free list / release list (table lock) */
 };
@@ -48,8 +48,8 @@ struct ipfd_chunk {
 
 struct ipfd_table {
 	_Atomic(struct ipfd_chunk *) chunk[IPFD_NCHUNKS];
-	atomic_uint count;          /* installed slots, for tests and stats */
-	pthread_mutex_t lock;       /* serialises changes, guards free_list */
+	atomic_uint count;    /* installed slots, for tests and stats */
+	pthread_mutex_t lock; /* serialises changes, guards free_list */
 	struct ipfd_entry *free_list;
 	ipfd_release_fn release;
 };

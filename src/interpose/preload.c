@@ -38,12 +38,12 @@ __thread int ip_bypass __attribute__((tls_model("initial-exec")));
 _Atomic bool ip_guard_on;
 
 static pthread_once_t ip_once = PTHREAD_ONCE_INIT;
-static _Atomic bool ip_ready;
+_Atomic bool ip_ready;
 
-#define IP_RESOLVE(field, name)                                              \
-	do {                                                                 \
-		if (!ip_real.field)                                          \
-			*(void **)&ip_real.field = dlsym(RTLD_NEXT, name);   \
+#define IP_RESOLVE(field, name)                                                \
+	do {                                                                   \
+		if (!ip_real.field)                                            \
+			*(void **)&ip_real.field = dlsym(RTLD_NEXT, name);     \
 	} while (0)
 
 void ip_resolve(void)
@@ -232,8 +232,7 @@ static void ip_note_debugfs(const char *rel)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", ip_state.root, rel);
-	if (ip_state.ndebugfs_ino < IP_MAX_DEBUGFS_INODES &&
-	    !lstat(path, &st))
+	if (ip_state.ndebugfs_ino < IP_MAX_DEBUGFS_INODES && !lstat(path, &st))
 		ip_state.debugfs_ino[ip_state.ndebugfs_ino++] = st.st_ino;
 }
 
@@ -250,8 +249,7 @@ static int ip_index_tree(void)
 	for (i = 0; i < ip_state.nnodes; i++) {
 		struct ip_node *node = &ip_state.nodes[i];
 
-		snprintf(path, sizeof(path), "%s%s", ip_state.root,
-			 node->path);
+		snprintf(path, sizeof(path), "%s%s", ip_state.root, node->path);
 		if (stat(path, &st))
 			return -errno;
 		node->tree_ino = st.st_ino;
@@ -332,8 +330,7 @@ static void ip_make_tree(void)
 	ip_state.owner = getpid();
 	ip_state.vpath.root = ip_state.root;
 	ip_state.vpath.root_len = strlen(ip_state.root);
-	ip_state.vpath.platform =
-		(const char *const *)ip_state.platform_names;
+	ip_state.vpath.platform = (const char *const *)ip_state.platform_names;
 	ip_state.vpath.nplatform = ip_state.ndevices;
 	atexit(ip_cleanup);
 }
@@ -362,14 +359,14 @@ bool ip_init(void)
 	if (atomic_load_explicit(&ip_ready, memory_order_acquire))
 		return true;
 	pthread_once(&ip_once, ip_do_init);
-	return ip_state.ready;
+	return ip_ready_now();
 }
 
 const struct ip_node *ip_node_by_tree_ino(dev_t dev, ino_t ino)
 {
 	size_t i;
 
-	if (!ip_state.ready || dev != ip_state.tree_dev)
+	if (!ip_ready_now() || dev != ip_state.tree_dev)
 		return NULL;
 	for (i = 0; i < ip_state.nnodes; i++)
 		if (ip_state.nodes[i].tree_ino == ino)
@@ -381,7 +378,7 @@ bool ip_is_debugfs_ino(dev_t dev, ino_t ino)
 {
 	size_t i;
 
-	if (!ip_state.ready || dev != ip_state.tree_dev)
+	if (!ip_ready_now() || dev != ip_state.tree_dev)
 		return false;
 	for (i = 0; i < ip_state.ndebugfs_ino; i++)
 		if (ip_state.debugfs_ino[i] == ino)
@@ -407,7 +404,7 @@ void ip_fix_stat(struct stat *st)
 {
 	const struct ip_node *node;
 
-	if (!ip_state.ready || st->st_dev != ip_state.tree_dev)
+	if (!ip_ready_now() || st->st_dev != ip_state.tree_dev)
 		return;
 	node = ip_node_by_tree_ino(st->st_dev, st->st_ino);
 	if (node)
@@ -421,7 +418,7 @@ size_t ip_unmap_path(char *buf, size_t len, size_t cap)
 	char out[PATH_MAX];
 	int ret;
 
-	if (!ip_state.ready || buf[0] != '/')
+	if (!ip_ready_now() || buf[0] != '/')
 		return len;
 	ret = vpath_unmap(&ip_state.vpath, buf, out, sizeof(out));
 	if (ret <= 0)

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -29,14 +30,14 @@ struct ip_node {
 	struct udrm_device *dev;
 	enum udrm_node_type type;
 	int minor;
-	char name[16];     /* "card0" */
-	char path[32];     /* "/dev/dri/card0" */
-	ino_t tree_ino;    /* inode of the tree's plain file */
-	ino_t fake_ino;    /* st_ino the program sees */
+	char name[16];	/* "card0" */
+	char path[32];	/* "/dev/dri/card0" */
+	ino_t tree_ino; /* inode of the tree's plain file */
+	ino_t fake_ino; /* st_ino the program sees */
 };
 
-#define IP_MAX_NODES 64
-#define IP_MAX_DEVICES 32
+#define IP_MAX_NODES	      64
+#define IP_MAX_DEVICES	      32
 #define IP_MAX_DEBUGFS_INODES 256
 
 /* The real libc functions, found with dlsym(RTLD_NEXT). */
@@ -81,14 +82,14 @@ struct ip_real {
 };
 
 struct ip_state {
-	bool ready;             /* devices and tree made */
-	char root[256];         /* the tree; "" if it could not be made */
+	bool ready;	/* devices and tree made */
+	char root[256]; /* the tree; "" if it could not be made */
 	struct vpath_ctx vpath;
-	pid_t owner;            /* the process that removes the tree */
-	dev_t tree_dev;         /* st_dev of the tree's filesystem */
-	dev_t node_dev;         /* st_dev the nodes report */
-	dev_t debugfs_dev;      /* st_dev the debugfs part reports */
-	struct timespec time;   /* node times */
+	pid_t owner;	      /* the process that removes the tree */
+	dev_t tree_dev;	      /* st_dev of the tree's filesystem */
+	dev_t node_dev;	      /* st_dev the nodes report */
+	dev_t debugfs_dev;    /* st_dev the debugfs part reports */
+	struct timespec time; /* node times */
 
 	struct udrm_device *devices[IP_MAX_DEVICES];
 	char *platform_names[IP_MAX_DEVICES];
@@ -109,6 +110,15 @@ extern __thread int ip_bypass __attribute__((tls_model("initial-exec")));
  * sigaction() for those signals goes through udrm_uaccess_sigaction(). */
 extern _Atomic bool ip_guard_on;
 
+/* Set (release) once the devices and the tree are made; ip_state is
+ * read-only from then on. */
+extern _Atomic bool ip_ready;
+
+static inline bool ip_ready_now(void)
+{
+	return atomic_load_explicit(&ip_ready, memory_order_acquire);
+}
+
 /* Resolves the real functions (idempotent). */
 void ip_resolve(void);
 /* Creates the devices and the tree once; false if that failed. Sets no
@@ -124,15 +134,15 @@ static inline int ip_fail(int err)
 
 /* How a path argument is to be handled. */
 enum ip_target_kind {
-	IP_TARGET_REAL,   /* untouched: call libc with the original path */
-	IP_TARGET_TREE,   /* redirected: call libc with t->path */
+	IP_TARGET_REAL,	  /* untouched: call libc with the original path */
+	IP_TARGET_TREE,	  /* redirected: call libc with t->path */
 	IP_TARGET_PROCFD, /* /proc/self/fd/N of a device fd: t->entry */
 };
 
 struct ip_target {
 	enum ip_target_kind kind;
-	int region;                 /* enum vpath_region for TREE */
-	struct ipfd_entry *entry;   /* a reference, for PROCFD */
+	int region;		  /* enum vpath_region for TREE */
+	struct ipfd_entry *entry; /* a reference, for PROCFD */
 	char path[4096];
 };
 

@@ -16,9 +16,8 @@ static bool vpath_has_prefix(const char *path, size_t len, const char *prefix,
 
 #define PREFIX(s) s, sizeof(s) - 1
 
-enum vpath_region vpath_classify(const struct vpath_ctx *ctx,
-				 const char *path, size_t len,
-				 size_t *root_len)
+enum vpath_region vpath_classify(const struct vpath_ctx *ctx, const char *path,
+				 size_t len, size_t *root_len)
 {
 	static const char devchar[] = "/sys/dev/char/226:";
 	static const char platform[] = "/sys/devices/platform/";

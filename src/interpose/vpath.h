@@ -21,11 +21,11 @@
 
 enum vpath_region {
 	VPATH_NONE = 0,
-	VPATH_DEV_DRI,    /* /dev/dri */
-	VPATH_CLASS_DRM,  /* /sys/class/drm */
-	VPATH_DEV_CHAR,   /* /sys/dev/char/226:<minor> (a symlink) */
-	VPATH_DEBUGFS,    /* /sys/kernel/debug */
-	VPATH_PLATFORM,   /* /sys/devices/platform/<name> */
+	VPATH_DEV_DRI,	 /* /dev/dri */
+	VPATH_CLASS_DRM, /* /sys/class/drm */
+	VPATH_DEV_CHAR,	 /* /sys/dev/char/226:<minor> (a symlink) */
+	VPATH_DEBUGFS,	 /* /sys/kernel/debug */
+	VPATH_PLATFORM,	 /* /sys/devices/platform/<name> */
 	/* Not virtual, but only once ".." left a region ("/dev/dri/.."): the
 	 * host must see the clean path, as the region's root does not exist
 	 * there. */
@@ -33,7 +33,7 @@ enum vpath_region {
 };
 
 struct vpath_ctx {
-	const char *root;            /* the tree, absolute, no trailing '/' */
+	const char *root; /* the tree, absolute, no trailing '/' */
 	size_t root_len;
 	const char *const *platform; /* platform device names */
 	size_t nplatform;
@@ -41,9 +41,8 @@ struct vpath_ctx {
 
 /* The region a lexically clean absolute path lies in (VPATH_NONE if none);
  * *root_len is set to the length of the region's root prefix. */
-enum vpath_region vpath_classify(const struct vpath_ctx *ctx,
-				 const char *path, size_t len,
-				 size_t *root_len);
+enum vpath_region vpath_classify(const struct vpath_ctx *ctx, const char *path,
+				 size_t len, size_t *root_len);
 
 /* Cheap test run before anything else: could @path be in a region? False
  * for relative paths and most absolute ones. */

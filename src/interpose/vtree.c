@@ -177,8 +177,7 @@ static int vtree_node(const struct vtree *t, const struct vtree_device *d,
 	ret = vtree_link(t, rel, target);
 	if (ret)
 		return ret;
-	snprintf(rel, sizeof(rel), "sys/dev/char/%d:%d", UDRM_DRM_MAJOR,
-		 minor);
+	snprintf(rel, sizeof(rel), "sys/dev/char/%d:%d", UDRM_DRM_MAJOR, minor);
 	ret = vtree_link(t, rel, target);
 	if (ret)
 		return ret;
@@ -190,11 +189,10 @@ static int vtree_node(const struct vtree *t, const struct vtree_device *d,
 		return ret;
 	snprintf(rel, sizeof(rel), "sys/kernel/debug/dri/%d/name", minor);
 	if (d->unique && d->unique[0])
-		snprintf(text, sizeof(text), "%s dev=%s unique=%s\n",
-			 d->driver, d->name, d->unique);
+		snprintf(text, sizeof(text), "%s dev=%s unique=%s\n", d->driver,
+			 d->name, d->unique);
 	else
-		snprintf(text, sizeof(text), "%s dev=%s\n", d->driver,
-			 d->name);
+		snprintf(text, sizeof(text), "%s dev=%s\n", d->driver, d->name);
 	return vtree_write(t, rel, 0444, text);
 }
 
@@ -216,8 +214,7 @@ static int vtree_device(const struct vtree *t, const struct vtree_device *d)
 	ret = vtree_write(t, rel, 0644, text);
 	if (ret)
 		return ret;
-	snprintf(rel, sizeof(rel), "sys/devices/platform/%s/modalias",
-		 d->name);
+	snprintf(rel, sizeof(rel), "sys/devices/platform/%s/modalias", d->name);
 	snprintf(text, sizeof(text), "platform:%s\n", d->name);
 	ret = vtree_write(t, rel, 0444, text);
 	if (ret)
@@ -254,9 +251,12 @@ int vtree_create(const char *root, const struct vtree_device *devs,
 		 size_t ndevs)
 {
 	static const char *const dirs[] = {
-		"dev/dri/by-path",       "sys/class/drm",
-		"sys/dev/char",          "sys/bus/platform/devices",
-		"sys/bus/platform/drivers", "sys/devices/platform",
+		"dev/dri/by-path",
+		"sys/class/drm",
+		"sys/dev/char",
+		"sys/bus/platform/devices",
+		"sys/bus/platform/drivers",
+		"sys/devices/platform",
 		"sys/kernel/debug/dri",
 	};
 	struct vtree t = {.root = root};
@@ -280,8 +280,8 @@ int vtree_create(const char *root, const struct vtree_device *devs,
 	return 0;
 }
 
-static int vtree_remove_one(const char *path, const struct stat *st,
-			    int type, struct FTW *ftw)
+static int vtree_remove_one(const char *path, const struct stat *st, int type,
+			    struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;

@@ -23,10 +23,10 @@
 
 #define IP_EXPORT __attribute__((visibility("default")))
 
-#define IP_NEED(field)                                                       \
-	do {                                                                 \
-		if (__builtin_expect(!ip_real.field, 0))                     \
-			ip_resolve();                                        \
+#define IP_NEED(field)                                                         \
+	do {                                                                   \
+		if (__builtin_expect(!ip_real.field, 0))                       \
+			ip_resolve();                                          \
 	} while (0)
 
 extern void __chk_fail(void) __attribute__((noreturn));
@@ -52,7 +52,7 @@ static int ip_check_opened(int fd, const char *path, int flags)
 	if (fd < 0)
 		return fd;
 	ip_forget_stale(fd);
-	if (!ip_state.ready || path[0] == '/' || (flags & O_PATH))
+	if (!ip_ready_now() || path[0] == '/' || (flags & O_PATH))
 		return fd;
 	if (ip_real.fstat(fd, &st)) {
 		errno = saved;
@@ -116,7 +116,8 @@ static int ip_openat(int dirfd, const char *path, int flags, mode_t mode)
 		ipfd_put(&ip_fds, t.entry);
 		return ip_open_target_node(node, flags);
 	case IP_TARGET_TREE:
-		if (!(flags & O_PATH) && !ip_real.fstatat(AT_FDCWD, t.path, &st, 0)) {
+		if (!(flags & O_PATH) &&
+		    !ip_real.fstatat(AT_FDCWD, t.path, &st, 0)) {
 			node = ip_node_by_tree_ino(st.st_dev, st.st_ino);
 			if (node)
 				return ip_open_target_node(node, flags);
@@ -481,8 +482,8 @@ IP_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 	entry = fd >= 0 ? ipfd_get(&ip_fds, fd) : NULL;
 	if (!entry)
 		return ip_real.mmap(addr, len, prot, flags, fd, off);
-	ret = udrm_file_mmap(entry->file, addr, len, prot, flags,
-			     (uint64_t)off, &out);
+	ret = udrm_file_mmap(entry->file, addr, len, prot, flags, (uint64_t)off,
+			     &out);
 	ipfd_put(&ip_fds, entry);
 	if (ret) {
 		errno = -ret;

@@ -22,10 +22,10 @@
 
 #define IP_EXPORT __attribute__((visibility("default")))
 
-#define IP_NEED(field)                                                       \
-	do {                                                                 \
-		if (__builtin_expect(!ip_real.field, 0))                     \
-			ip_resolve();                                        \
+#define IP_NEED(field)                                                         \
+	do {                                                                   \
+		if (__builtin_expect(!ip_real.field, 0))                       \
+			ip_resolve();                                          \
 	} while (0)
 
 _Static_assert(sizeof(struct stat) == sizeof(struct stat64),
@@ -175,8 +175,8 @@ IP_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 	return ip_fstat(fd, (struct stat *)st);
 }
 
-IP_EXPORT int __fxstatat(int ver, int dirfd, const char *path,
-			 struct stat *st, int flags)
+IP_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+			 int flags)
 {
 	(void)ver;
 	return ip_fstatat(dirfd, path, st, flags);
@@ -223,7 +223,7 @@ void ip_fix_statx(struct statx *stx)
 	const struct ip_node *node;
 	dev_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 
-	if (!ip_state.ready || dev != ip_state.tree_dev ||
+	if (!ip_ready_now() || dev != ip_state.tree_dev ||
 	    !(stx->stx_mask & STATX_INO))
 		return;
 	node = ip_node_by_tree_ino(dev, stx->stx_ino);
@@ -268,11 +268,11 @@ IP_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 	}
 	/* The inode is what tells tree files apart. */
 	if (t.kind == IP_TARGET_TREE)
-		ret = ip_real.statx(AT_FDCWD, t.path, flags,
-				    mask | STATX_INO, stx);
+		ret = ip_real.statx(AT_FDCWD, t.path, flags, mask | STATX_INO,
+				    stx);
 	else
 		ret = ip_real.statx(dirfd, path, flags,
-				    ip_state.ready ? mask | STATX_INO : mask,
+				    ip_ready_now() ? mask | STATX_INO : mask,
 				    stx);
 	if (!ret)
 		ip_fix_statx(stx);
@@ -356,12 +356,13 @@ static ssize_t ip_readlinkat(int dirfd, const char *path, char *buf,
 		return ip_copy_link(node->path, strlen(node->path), buf,
 				    bufsiz);
 	}
-	if (t.kind == IP_TARGET_REAL && !ip_state.ready)
+	if (t.kind == IP_TARGET_REAL && !ip_ready_now())
 		return ip_real.readlinkat(dirfd, path, buf, bufsiz);
 	if (!bufsiz)
 		return ip_fail(-EINVAL);
 	if (t.kind == IP_TARGET_TREE)
-		n = ip_real.readlinkat(AT_FDCWD, t.path, link, sizeof(link) - 1);
+		n = ip_real.readlinkat(AT_FDCWD, t.path, link,
+				       sizeof(link) - 1);
 	else
 		n = ip_real.readlinkat(dirfd, path, link, sizeof(link) - 1);
 	if (n < 0)
@@ -402,7 +403,7 @@ static char *ip_realpath(const char *path, char *resolved)
 		snprintf(out, sizeof(out), "%s",
 			 ((const struct ip_node *)t.entry->node)->path);
 		ipfd_put(&ip_fds, t.entry);
-	} else if (t.kind == IP_TARGET_REAL && !ip_state.ready) {
+	} else if (t.kind == IP_TARGET_REAL && !ip_ready_now()) {
 		return ip_real.realpath(path, resolved);
 	} else if (!ip_real.realpath(ip_target_path(&t, path), out)) {
 		return NULL;
@@ -595,8 +596,7 @@ IP_EXPORT int mknod(const char *path, mode_t mode, dev_t dev)
 }
 
 int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
-int __xmknodat(int ver, int dirfd, const char *path, mode_t mode,
-	       dev_t *dev);
+int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev);
 
 IP_EXPORT int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev)
 {

@@ -45,8 +45,7 @@ static void expect_errno(long ret, int err, const char *what)
 	if (ret != -1 || errno != err)
 		fail_msg("%s returned %ld errno %d (%s), expected -1 with "
 			 "errno %d (%s)",
-			 what, ret, errno, strerror(errno), err,
-			 strerror(err));
+			 what, ret, errno, strerror(errno), err, strerror(err));
 }
 
 static void expect_node_stat(const struct stat *st, unsigned int minor)
@@ -252,8 +251,9 @@ static void test_opendir_lists_only_our_nodes(void **state)
 		expect_node_stat(&st, 1);
 		fd = openat(dfd, "renderD128", O_RDWR);
 		assert_true(fd >= 0);
-		assert_int_equal(ioctl(fd, DRM_IOCTL_GET_MAGIC, &(drm_auth_t){0}),
-				 -1); /* render nodes refuse GET_MAGIC */
+		assert_int_equal(
+			ioctl(fd, DRM_IOCTL_GET_MAGIC, &(drm_auth_t){0}),
+			-1); /* render nodes refuse GET_MAGIC */
 		assert_int_equal(fstat(fd, &st), 0);
 		expect_node_stat(&st, 128);
 		close(fd);
@@ -291,8 +291,7 @@ static void test_dup_and_close_follow_the_file(void **state)
 		     "DRM ioctl on a pipe");
 	close(d1);
 	/* close_range drops the table entries in its range. */
-	assert_int_equal(close_range((unsigned int)d2, (unsigned int)d2, 0),
-			 0);
+	assert_int_equal(close_range((unsigned int)d2, (unsigned int)d2, 0), 0);
 	expect_errno(ioctl(d2, DRM_IOCTL_GET_MAGIC, &(drm_auth_t){0}), EBADF,
 		     "ioctl after close_range");
 	v = drmGetVersion(d3);
@@ -407,8 +406,7 @@ static void test_fork_child_has_a_working_device(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("child could not use the device (status %#x)",
-			 status);
+		fail_msg("child could not use the device (status %#x)", status);
 	/* The child's exit left the parent's tree alone. */
 	assert_int_equal(stat("/dev/dri/card0", &st), 0);
 	assert_int_equal(stat("/sys/class/drm/version", &st), 0);

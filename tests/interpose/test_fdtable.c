@@ -101,7 +101,7 @@ static void test_dup_shares_and_last_close_releases(void **state)
 	(void)state;
 	install_new(t, 3, &f);
 	e = ipfd_get(t, 3);
-	assert_int_equal(ipfd_install(t, 10, e), 0); /* dup(3) == 10 */
+	assert_int_equal(ipfd_install(t, 10, e), 0);   /* dup(3) == 10 */
 	assert_int_equal(ipfd_install(t, 2000, e), 0); /* another chunk */
 	ipfd_put(t, e);
 	assert_true(ipfd_remove(t, 3));
@@ -143,7 +143,7 @@ static void test_reference_outlives_close(void **state)
 
 	(void)state;
 	install_new(t, 5, &f);
-	e = ipfd_get(t, 5); /* an ioctl in flight */
+	e = ipfd_get(t, 5);		/* an ioctl in flight */
 	assert_true(ipfd_remove(t, 5)); /* another thread closes */
 	assert_int_equal(atomic_load(&f.releases), 0);
 	assert_int_equal(atomic_load(&f.alive), 1);
@@ -155,8 +155,8 @@ static void test_reference_outlives_close(void **state)
 static void test_close_range_drops_only_its_range(void **state)
 {
 	struct ipfd_table *t = table_new();
-	struct fake_file f[5] = {{.id = 0}, {.id = 1}, {.id = 2}, {.id = 3},
-				 {.id = 4}};
+	struct fake_file f[5] = {
+		{.id = 0}, {.id = 1}, {.id = 2}, {.id = 3}, {.id = 4}};
 	const int fds[5] = {3, 4, 1030, 5000, 70000};
 	int i;
 

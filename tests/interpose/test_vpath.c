@@ -34,8 +34,8 @@ static void expect_map(const char *path, int region, const char *expected)
 		fail_msg("vpath_map(\"%s\") = %d, expected region %d", path,
 			 ret, region);
 	if (expected && strcmp(out, expected))
-		fail_msg("vpath_map(\"%s\") gave \"%s\", expected \"%s\"",
-			 path, out, expected);
+		fail_msg("vpath_map(\"%s\") gave \"%s\", expected \"%s\"", path,
+			 out, expected);
 }
 
 static void expect_host(const char *path)
@@ -48,8 +48,7 @@ static void test_dev_dri_maps_into_the_tree(void **state)
 	(void)state;
 	expect_map("/dev/dri", VPATH_DEV_DRI, ROOT "/dev/dri");
 	expect_map("/dev/dri/card0", VPATH_DEV_DRI, ROOT "/dev/dri/card0");
-	expect_map("//dev///dri/./card0", VPATH_DEV_DRI,
-		   ROOT "/dev/dri/card0");
+	expect_map("//dev///dri/./card0", VPATH_DEV_DRI, ROOT "/dev/dri/card0");
 	expect_map("/dev/dri/by-path/platform-vkms-card", VPATH_DEV_DRI,
 		   ROOT "/dev/dri/by-path/platform-vkms-card");
 	/* A trailing slash still asks for a directory. */
@@ -149,9 +148,8 @@ static void test_tree_paths_map_back(void **state)
 	char out[PATH_MAX];
 
 	(void)state;
-	assert_int_equal(vpath_unmap(&ctx, ROOT "/dev/dri/card0", out,
-				     sizeof(out)),
-			 1);
+	assert_int_equal(
+		vpath_unmap(&ctx, ROOT "/dev/dri/card0", out, sizeof(out)), 1);
 	assert_string_equal(out, "/dev/dri/card0");
 	assert_int_equal(vpath_unmap(&ctx, ROOT "/sys/devices/platform/vkms",
 				     out, sizeof(out)),
@@ -160,8 +158,7 @@ static void test_tree_paths_map_back(void **state)
 	assert_int_equal(vpath_unmap(&ctx, ROOT, out, sizeof(out)), 1);
 	assert_string_equal(out, "/");
 	/* A sibling whose name starts like the root is not in the tree. */
-	assert_int_equal(vpath_unmap(&ctx, ROOT "x/dev", out, sizeof(out)),
-			 0);
+	assert_int_equal(vpath_unmap(&ctx, ROOT "x/dev", out, sizeof(out)), 0);
 	assert_int_equal(vpath_unmap(&ctx, "/dev/dri/card0", out, sizeof(out)),
 			 0);
 	assert_int_equal(vpath_unmap(&ctx, ROOT "/dev/dri", out, 4),
@@ -171,8 +168,10 @@ static void test_tree_paths_map_back(void **state)
 static void test_map_and_unmap_round_trip(void **state)
 {
 	static const char *const paths[] = {
-		"/dev/dri/card0", "/sys/class/drm/version",
-		"/sys/dev/char/226:128", "/sys/kernel/debug/dri/0/name",
+		"/dev/dri/card0",
+		"/sys/class/drm/version",
+		"/sys/dev/char/226:128",
+		"/sys/kernel/debug/dri/0/name",
 		"/sys/devices/platform/vkms/uevent",
 	};
 	char mapped[PATH_MAX], back[PATH_MAX];
@@ -182,8 +181,8 @@ static void test_map_and_unmap_round_trip(void **state)
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		assert_true(vpath_map(&ctx, paths[i], mapped, sizeof(mapped)) >
 			    0);
-		assert_int_equal(
-			vpath_unmap(&ctx, mapped, back, sizeof(back)), 1);
+		assert_int_equal(vpath_unmap(&ctx, mapped, back, sizeof(back)),
+				 1);
 		assert_string_equal(back, paths[i]);
 	}
 }

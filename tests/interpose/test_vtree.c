@@ -18,10 +18,16 @@
 #include "vtree.h"
 
 static const struct vtree_device devs[] = {
-	{.driver = "vkms", .name = "vkms", .unique = "vkms",
-	 .primary_minor = 0, .render_minor = -1},
-	{.driver = "vgem", .name = "vgem", .unique = "vgem",
-	 .primary_minor = 1, .render_minor = 128},
+	{.driver = "vkms",
+	 .name = "vkms",
+	 .unique = "vkms",
+	 .primary_minor = 0,
+	 .render_minor = -1},
+	{.driver = "vgem",
+	 .name = "vgem",
+	 .unique = "vgem",
+	 .primary_minor = 1,
+	 .render_minor = 128},
 };
 
 struct tree {
@@ -124,8 +130,7 @@ static void test_dev_dri_has_the_nodes(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	tree_path(t, "dev/dri/renderD129", path);
 	assert_int_equal(stat(path, &st), -1);
-	expect_link(t, "dev/dri/by-path/platform-vgem-render",
-		    "../renderD128");
+	expect_link(t, "dev/dri/by-path/platform-vgem-render", "../renderD128");
 	expect_resolves(t, "dev/dri/by-path/platform-vkms-card",
 			"/dev/dri/card0");
 }
@@ -168,8 +173,7 @@ static void test_minor_directories_match_drm_sysfs(void **state)
 {
 	struct tree *t = *state;
 
-	expect_content(t, "sys/devices/platform/vkms/drm/card0/dev",
-		       "226:0\n");
+	expect_content(t, "sys/devices/platform/vkms/drm/card0/dev", "226:0\n");
 	expect_content(t, "sys/devices/platform/vkms/drm/card0/uevent",
 		       "MAJOR=226\nMINOR=0\nDEVNAME=dri/card0\n"
 		       "DEVTYPE=drm_minor\n");
@@ -209,8 +213,10 @@ static void test_debugfs_name_files(void **state)
 
 static void test_bad_device_names_are_refused(void **state)
 {
-	struct vtree_device bad = {.driver = "vkms", .name = "../x",
-				   .unique = "x", .primary_minor = 2,
+	struct vtree_device bad = {.driver = "vkms",
+				   .name = "../x",
+				   .unique = "x",
+				   .primary_minor = 2,
 				   .render_minor = -1};
 	char root[PATH_MAX];
 

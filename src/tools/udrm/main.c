@@ -32,7 +32,7 @@
 #endif
 
 /* Exit statuses, as xvfb-run and the shell use them. */
-#define EXIT_USAGE 2
+#define EXIT_USAGE	2
 #define EXIT_CANNOT_RUN 127
 
 static volatile sig_atomic_t run_child;
@@ -94,8 +94,8 @@ static int parse_options(int argc, char **argv, int i, const char **config,
 			return i + 1;
 		} else if (!strcmp(arg, "--config") || !strcmp(arg, "-c")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr,
-					"udrm: %s needs a file name\n", arg);
+				fprintf(stderr, "udrm: %s needs a file name\n",
+					arg);
 				return -1;
 			}
 			*config = argv[i + 1];
@@ -122,7 +122,8 @@ static const char *find_preload(void)
 
 	if (env && env[0])
 		return env;
-	if (UDRM_PRELOAD_BUILD_PATH[0] && !access(UDRM_PRELOAD_BUILD_PATH, R_OK))
+	if (UDRM_PRELOAD_BUILD_PATH[0] &&
+	    !access(UDRM_PRELOAD_BUILD_PATH, R_OK))
 		return UDRM_PRELOAD_BUILD_PATH;
 	return UDRM_PRELOAD_INSTALL_PATH;
 }
@@ -165,8 +166,8 @@ static void install_forwarding(void)
 	sa.sa_sigaction = forward_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]);
-	     i++)
+	for (i = 0;
+	     i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		sigaction(forwarded_signals[i], &sa, NULL);
 }
 
@@ -174,8 +175,8 @@ static void reset_forwarding(void)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]);
-	     i++)
+	for (i = 0;
+	     i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		signal(forwarded_signals[i], SIG_DFL);
 }
 
@@ -316,8 +317,7 @@ static void print_node(struct udrm_device *dev, enum udrm_node_type type,
 	if (minor < 0)
 		return;
 	udrm_node_name(type, minor, name, sizeof(name));
-	printf("%s%s (%d:%d)", *first ? "" : ", ", name, UDRM_DRM_MAJOR,
-	       minor);
+	printf("%s%s (%d:%d)", *first ? "" : ", ", name, UDRM_DRM_MAJOR, minor);
 	*first = false;
 }
 
@@ -342,7 +342,8 @@ static int cmd_info(int argc, char **argv)
 	printf("configuration: %s\n", config ? config : "(default)");
 	n = udrm_config_device_count(cfg);
 	for (i = 0; i < n; i++) {
-		const struct udrm_device_desc *desc = udrm_config_device(cfg, i);
+		const struct udrm_device_desc *desc =
+			udrm_config_device(cfg, i);
 		struct udrm_device *dev;
 		char version[128];
 		bool none = true;
