@@ -141,8 +141,8 @@ static void read_into_bad_buffer_is_efault_and_keeps_the_event(void **state)
 	ut_guard_user_faults();
 
 	send_event(f, 5);
-	ut_expect(udrm_file_read(f, ut_unmapped_page(), 64), -EFAULT,
-		  "read into an unmapped buffer");
+	ut_expect(udrm_file_read(f, ut_noaccess_page(), 64), -EFAULT,
+		  "read into a PROT_NONE buffer");
 	ut_expect(udrm_file_read(f, ut_readonly_page(), 64), -EFAULT,
 		  "read into a read-only buffer");
 	ut_expect(udrm_file_read(f, &e, sizeof(e)), sizeof(e),

@@ -172,7 +172,7 @@ static void bad_argument_pointers_are_efault(void **state)
 {
 	struct ut_devices *d = *state;
 	struct udrm_file *f = ut_open(d->vkms, UDRM_NODE_PRIMARY, O_RDWR);
-	void *unmapped = ut_unmapped_page();
+	void *noaccess = ut_noaccess_page();
 	void *readonly = ut_readonly_page();
 
 	ut_guard_user_faults();
@@ -181,16 +181,18 @@ static void bad_argument_pointers_are_efault(void **state)
 		  "GET_CAP with a NULL argument");
 	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_CAP, (void *)1), -EFAULT,
 		  "GET_CAP with argument pointer 0x1");
-	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_CAP, unmapped), -EFAULT,
-		  "GET_CAP with an unmapped argument page");
+	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_CAP, noaccess), -EFAULT,
+		  "GET_CAP with a PROT_NONE argument page");
+	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_CAP, UT_KERNEL_ADDRESS),
+		  -EFAULT, "GET_CAP with a kernel-half argument address");
 	/* Readable, so the copy in works and the handler runs; the copy out
 	 * fails. */
 	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_CAP, readonly), -EFAULT,
 		  "GET_CAP (_IOWR) with a read-only argument page");
 	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_VERSION, readonly), -EFAULT,
 		  "VERSION (_IOWR) with a read-only argument page");
-	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_MAGIC, unmapped), -EFAULT,
-		  "GET_MAGIC (_IOR) with an unmapped argument page");
+	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_MAGIC, noaccess), -EFAULT,
+		  "GET_MAGIC (_IOR) with a PROT_NONE argument page");
 	/* An argument that straddles the end of a readable area. */
 	{
 		long page = ut_page_size();
@@ -198,12 +200,13 @@ static void bad_argument_pointers_are_efault(void **state)
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		ut_check(area != MAP_FAILED, "mmap failed");
-		munmap(area + page, page);
+		ut_check(mprotect(area + page, page, PROT_NONE) == 0,
+			 "mprotect failed");
 		ut_expect(udrm_file_ioctl(f, DRM_IOCTL_GET_CAP,
 					  area + page - 8),
-			  -EFAULT, "GET_CAP with a struct crossing into an "
-				   "unmapped page");
-		munmap(area, page);
+			  -EFAULT, "GET_CAP with a struct crossing into a "
+				   "PROT_NONE page");
+		munmap(area, 2 * page);
 	}
 	/* The file still works. */
 	{
@@ -221,13 +224,13 @@ static void bad_pointer_inside_argument_is_efault(void **state)
 	struct udrm_file *f = ut_open(d->vkms, UDRM_NODE_PRIMARY, O_RDWR);
 	struct drm_version v = {
 		.name_len = 16,
-		.name = ut_unmapped_page(),
+		.name = ut_noaccess_page(),
 	};
 
 	ut_guard_user_faults();
 
 	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_VERSION, &v), -EFAULT,
-		  "VERSION with an unmapped name buffer");
+		  "VERSION with a PROT_NONE name buffer");
 	v.name = ut_readonly_page();
 	ut_expect(udrm_file_ioctl(f, DRM_IOCTL_VERSION, &v), -EFAULT,
 		  "VERSION with a read-only name buffer");

@@ -263,19 +263,16 @@ size_t ut_first_nonzero(const void *p, size_t len)
 	return (size_t)-1;
 }
 
-void *ut_unmapped_page(void)
+void *ut_noaccess_page(void)
 {
 	static void *page;
 
+	/* Kept mapped PROT_NONE: an unmapped page could be reused by the
+	 * allocator (or a sanitizer) before the test touches it. */
 	if (!page) {
-		/* Reserve two pages, keep the second as a guard so nothing
-		 * else is likely to be mapped where the first was. */
-		char *p = mmap(NULL, 2 * ut_page_size(), PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		ut_check(p != MAP_FAILED, "mmap of a guard area failed");
-		munmap(p, ut_page_size());
-		page = p;
+		page = mmap(NULL, ut_page_size(), PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ut_check(page != MAP_FAILED, "mmap of a PROT_NONE page failed");
 	}
 	return page;
 }

@@ -93,10 +93,12 @@ size_t ut_pattern_mismatch(const void *p, size_t len, uint32_t seed);
 /* Returns the first non-zero offset, or (size_t)-1. */
 size_t ut_first_nonzero(const void *p, size_t len);
 
-/* A page that is not mapped (PROT_NONE reservation released) and one that is
- * mapped read-only, for -EFAULT tests. Freed at process exit. */
-void *ut_unmapped_page(void);
+/* A page mapped PROT_NONE and one mapped read-only, for -EFAULT tests.
+ * Never unmapped. */
+void *ut_noaccess_page(void);
 void *ut_readonly_page(void);
+/* An address in the kernel half: never mapped for the process. */
+#define UT_KERNEL_ADDRESS ((void *)0xffff888000000000ull)
 
 long ut_page_size(void);
 
