@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -396,13 +397,16 @@ static void test_fork_child_has_a_working_device(void **state)
 
 	(void)state;
 	fd = open_node("/dev/dri/card0", O_RDWR);
+	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		drmVersionPtr v = drmGetVersion(fd);
 		int fd2 = open("/dev/dri/renderD128", O_RDWR);
 
-		_exit(v && fd2 >= 0 && drmGetVersion(fd2) ? 0 : 1);
+		/* exit(), not _exit(): the atexit handlers run in the child
+		 * and must leave the parent's tree alone. */
+		exit(v && fd2 >= 0 && drmGetVersion(fd2) ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -411,6 +415,56 @@ static void test_fork_child_has_a_working_device(void **state)
 	assert_int_equal(stat("/dev/dri/card0", &st), 0);
 	assert_int_equal(stat("/sys/class/drm/version", &st), 0);
 	close(fd);
+}
+
+#define STRESS_THREADS 4
+#define STRESS_ROUNDS  300
+
+static void *stress_thread(void *arg)
+{
+	struct drm_get_cap cap = {.capability = DRM_CAP_DUMB_BUFFER};
+	long bad = 0;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < STRESS_ROUNDS; i++) {
+		int fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC), d;
+
+		if (fd < 0) {
+			bad++;
+			continue;
+		}
+		d = dup(fd);
+		if (ioctl(fd, DRM_IOCTL_GET_CAP, &cap) || cap.value != 1)
+			bad++;
+		close(fd);
+		if (ioctl(d, DRM_IOCTL_GET_CAP, &cap))
+			bad++;
+		close(d);
+	}
+	return (void *)bad;
+}
+
+static void test_threads_open_ioctl_close_concurrently(void **state)
+{
+	pthread_t threads[STRESS_THREADS];
+	void *bad;
+	long total = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < STRESS_THREADS; i++)
+		assert_int_equal(
+			pthread_create(&threads[i], NULL, stress_thread, NULL),
+			0);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		pthread_join(threads[i], &bad);
+		total += (long)bad;
+	}
+	if (total)
+		fail_msg("%ld opens or ioctls failed under concurrency, "
+			 "expected none",
+			 total);
 }
 
 static void on_segv(int sig)
@@ -451,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_debugfs_is_a_mount_point),
 		cmocka_unit_test(test_fork_child_has_a_working_device),
 		cmocka_unit_test(test_sigaction_for_segv_round_trips),
+		cmocka_unit_test(test_threads_open_ioctl_close_concurrently),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
