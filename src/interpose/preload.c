@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,24 @@ _Atomic bool ip_ready;
 		if (!ip_real.field)                                            \
 			*(void **)&ip_real.field = dlsym(RTLD_NEXT, name);     \
 	} while (0)
+
+/* glibc before 2.33 exports only the __fxstatat family: go to the kernel,
+ * whose struct stat is glibc's on the 64-bit ABIs. */
+static int ip_sys_fstatat(int dirfd, const char *path, struct stat *st,
+			  int flags)
+{
+	return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+}
+
+static int ip_sys_fstat(int fd, struct stat *st)
+{
+	return ip_sys_fstatat(fd, "", st, AT_EMPTY_PATH);
+}
+
+static int ip_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	return (int)syscall(SYS_mknodat, dirfd, path, mode, dev);
+}
 
 void ip_resolve(void)
 {
@@ -85,6 +104,12 @@ void ip_resolve(void)
 	IP_RESOLVE(lgetxattr, "lgetxattr");
 	IP_RESOLVE(listxattr, "listxattr");
 	IP_RESOLVE(llistxattr, "llistxattr");
+	if (!ip_real.fstatat)
+		ip_real.fstatat = ip_sys_fstatat;
+	if (!ip_real.fstat)
+		ip_real.fstat = ip_sys_fstat;
+	if (!ip_real.mknodat)
+		ip_real.mknodat = ip_sys_mknodat;
 }
 
 /* Drops the udrm file when its last program fd goes. */
