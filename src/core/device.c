@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "file.h"
@@ -135,6 +136,8 @@ int udrm_device_create(const struct udrm_device_desc *desc,
 	udrm_u64map_init(&dev->mmap_offsets);
 	udrm_u64map_init(&dev->dmabufs);
 	dev->next_mmap_page = UDRM_FILE_PAGE_OFFSET_START;
+	snprintf(dev->dmabuf_name, sizeof(dev->dmabuf_name),
+		 "udrm-dmabuf:%d:%p", (int)getpid(), (void *)dev);
 
 	pthread_mutex_lock(&udrm_devices_lock);
 	if ((desc->primary_minor >= 0 &&

@@ -54,6 +54,10 @@ struct udrm_device {
 	uint64_t next_mmap_page;
 	struct udrm_u64map dmabufs;     /* dma-buf inode -> object */
 	struct udrm_shmem *arena;       /* where new objects are placed */
+	/* memfd name of this device's dma-bufs: an export whose object is
+	 * gone still imports as a native object, as in the kernel where the
+	 * dma-buf keeps its object alive. */
+	char dmabuf_name[64];
 
 	struct udrm_device *next_device; /* udrm_devices list */
 };

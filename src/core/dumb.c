@@ -34,18 +34,17 @@ int udrm_gem_dumb_create(struct udrm_file *file, struct udrm_device *dev,
 	return 0;
 }
 
-int udrm_mode_create_dumb_ioctl(struct udrm_device *dev, void *data,
-				struct udrm_file *file)
+/* drm_mode_create_dumb(). flags is not checked: the kernel cannot reject
+ * it without breaking programs that leave it uninitialised. */
+static int mode_create_dumb(struct udrm_device *dev,
+			    struct drm_mode_create_dumb *args,
+			    struct udrm_file *file)
 {
-	struct drm_mode_create_dumb *args = data;
 	uint32_t cpp, stride, size;
 
 	if (!dev->driver->dumb_create)
 		return -ENOSYS;
 	if (!args->width || !args->height || !args->bpp)
-		return -EINVAL;
-	/* No flags are defined. */
-	if (args->flags)
 		return -EINVAL;
 	/* The kernel computes the size in 32 bits and refuses what wraps. */
 	if (args->bpp > UINT32_MAX - 8)
@@ -66,18 +65,32 @@ int udrm_mode_create_dumb_ioctl(struct udrm_device *dev, void *data,
 	return dev->driver->dumb_create(file, dev, args);
 }
 
+int udrm_mode_create_dumb_ioctl(struct udrm_device *dev, void *data,
+				struct udrm_file *file)
+{
+	struct drm_mode_create_dumb *args = data;
+	int ret = mode_create_dumb(dev, args, file);
+
+	/* No half-filled results on failure. */
+	if (ret) {
+		args->handle = 0;
+		args->pitch = 0;
+		args->size = 0;
+	}
+	return ret;
+}
+
 int udrm_mode_map_dumb_ioctl(struct udrm_device *dev, void *data,
 			     struct udrm_file *file)
 {
 	struct drm_mode_map_dumb *args = data;
 	struct udrm_gem_object *obj;
-	uint64_t offset;
+	uint64_t offset = 0;
 	int ret;
 
+	args->offset = 0;
 	if (!dev->driver->dumb_create)
 		return -ENOSYS;
-	if (args->pad)
-		return -EINVAL;
 	obj = udrm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;

@@ -347,8 +347,6 @@ int udrm_gem_close_ioctl(struct udrm_device *dev, void *data,
 
 	if (!udrm_core_check_feature(dev, UDRM_FEAT_GEM))
 		return -EOPNOTSUPP;
-	if (args->pad)
-		return -EINVAL;
 	return udrm_gem_handle_delete(file, args->handle);
 }
 

@@ -31,7 +31,7 @@ static int prime_export_locked(struct udrm_device *dev,
 	if (obj->dmabuf)
 		return 0;
 	if (obj->shm->arena) {
-		ret = udrm_shmem_create(obj->size, &shm);
+		ret = udrm_shmem_create(obj->size, dev->dmabuf_name, &shm);
 		if (ret)
 			return ret;
 		ret = udrm_shmem_relocate(obj->shm, obj->shm_offset, obj->size,
@@ -104,9 +104,12 @@ static struct udrm_gem_object *prime_find_locked(struct udrm_device *dev,
 	return obj && obj->shm->st_dev == st_dev ? obj : NULL;
 }
 
+/* An object for a dma-buf fd this device does not know: foreign pages, or
+ * one of its own exports whose object is gone, which comes back native. */
 static int prime_import(struct udrm_device *dev, int fd,
 			struct udrm_gem_object **out)
 {
+	bool ours = udrm_shmem_fd_has_name(fd, dev->dmabuf_name);
 	struct udrm_shmem *shm;
 	int ret = udrm_shmem_import(fd, &shm);
 
@@ -116,8 +119,8 @@ static int prime_import(struct udrm_device *dev, int fd,
 	udrm_shmem_put(shm);
 	if (ret)
 		return ret;
-	(*out)->imported = true;
-	(*out)->export_mode = O_RDWR;
+	(*out)->imported = !ours;
+	(*out)->export_mode = ours ? (fcntl(fd, F_GETFL) & O_ACCMODE) : O_RDWR;
 	return 0;
 }
 
@@ -134,8 +137,7 @@ int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 
 	if (!udrm_core_check_feature(dev, UDRM_FEAT_GEM))
 		return -EOPNOTSUPP;
-	if (args->flags)
-		return -EINVAL;
+	/* flags only mean something for export; the kernel ignores them. */
 	ret = udrm_shmem_fd_key(args->fd, &key, &st_dev);
 	if (ret)
 		return ret;

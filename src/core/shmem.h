@@ -10,6 +10,10 @@
  * object; udrm_shmem_relocate() moves it to a private memfd and remaps every
  * mapping of it in this process onto the new file.
  *
+ * Freed arena ranges are punched only once nothing maps them any more (a
+ * mapping keeps its object's pages, as in the kernel): frees are queued and
+ * swept against /proc/self/maps in batches.
+ *
  * After fork() both processes still share the arena file; arenas are then
  * *sealed* (no new allocations, no hole punching) so neither process can
  * clobber pages the other still uses; new objects go to a new arena.
@@ -30,9 +34,16 @@ struct udrm_shmem {
 	ino_t st_ino;
 	uint64_t size;    /* file size */
 	bool arena;       /* shared by many objects */
-	pthread_mutex_t lock; /* protects next_offset, sealed */
+	pthread_mutex_t lock; /* protects the fields below */
 	uint64_t next_offset;
 	bool sealed;
+	struct udrm_shmem_range *pending; /* freed, maybe still mapped */
+	size_t pending_count, pending_capacity;
+	size_t sweep_at; /* sweep when pending_count reaches this */
+};
+
+struct udrm_shmem_range {
+	uint64_t offset, size;
 };
 
 /* A new empty arena. */
@@ -46,10 +57,16 @@ void udrm_shmem_arena_free(struct udrm_shmem *arena, uint64_t offset,
 			   uint64_t size);
 void udrm_shmem_arena_seal(struct udrm_shmem *arena);
 
-/* A private memfd of @size bytes, size-sealed (cannot grow or shrink). */
-int udrm_shmem_create(uint64_t size, struct udrm_shmem **out);
+/* A private memfd of @size bytes, size-sealed (cannot grow or shrink),
+ * named @name (what readlink of /proc/self/fd shows, see
+ * udrm_shmem_fd_has_name()). */
+int udrm_shmem_create(uint64_t size, const char *name,
+		      struct udrm_shmem **out);
+/* Whether @fd is a memfd made by udrm_shmem_create() with @name. */
+bool udrm_shmem_fd_has_name(int fd, const char *name);
 /* Wraps a dma-buf fd made elsewhere (a memfd or any tmpfs/hugetlbfs file
- * opened read-write). The fd is duplicated; the caller keeps its own.
+ * opened read-only or read-write). The file is reopened read-write (or the
+ * fd duplicated); the caller keeps its own fd.
  * -EBADF for a bad fd, -EINVAL for a file that cannot be a dma-buf. */
 int udrm_shmem_import(int fd, struct udrm_shmem **out);
 
