@@ -4,8 +4,9 @@
  *
  * A process creates devices (one DRM driver each, with a primary and/or a
  * render node), opens files on their nodes and issues ioctls exactly as it
- * would on the /dev/dri nodes. The interposer (libudrm-preload.so) is one user of
- * this API; tests, fuzzers and programs that want a private device are others.
+ * would on the /dev/dri nodes. The interposer (libudrm-preload.so) is one user
+ * of this API; tests, fuzzers and programs that want a private device are
+ * others.
  *
  * All functions return 0 or a negative errno unless stated otherwise.
  * User pointers passed to udrm_file_ioctl() (the argument and pointers inside
@@ -34,8 +35,8 @@ enum udrm_node_type {
 
 /* First minor of each node type, as in the kernel (card0 = 226:0). */
 #define UDRM_MINOR_PRIMARY_BASE 0
-#define UDRM_MINOR_RENDER_BASE 128
-#define UDRM_DRM_MAJOR 226
+#define UDRM_MINOR_RENDER_BASE	128
+#define UDRM_DRM_MAJOR		226
 
 /* udrm_device_desc.flags */
 /* Callers act as if they had CAP_SYS_ADMIN (files start authenticated and
@@ -44,11 +45,11 @@ enum udrm_node_type {
 
 /* Describes one device. Strings are copied by udrm_device_create(). */
 struct udrm_device_desc {
-	const char *driver;   /* "vkms", "vgem" */
-	int primary_minor;    /* 0..63, or -1 for no primary node */
-	int render_minor;     /* 128..191, or -1 for no render node */
-	unsigned int flags;   /* UDRM_DEVICE_* */
-	const char *options;  /* driver options "key=value\n...", may be NULL */
+	const char *driver;  /* "vkms", "vgem" */
+	int primary_minor;   /* 0..63, or -1 for no primary node */
+	int render_minor;    /* 128..191, or -1 for no render node */
+	unsigned int flags;  /* UDRM_DEVICE_* */
+	const char *options; /* driver options "key=value\n...", may be NULL */
 };
 
 /*

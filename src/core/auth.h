@@ -20,10 +20,10 @@ struct udrm_device;
 struct udrm_file;
 
 struct udrm_master {
-	int refcount;            /* dev->lock */
+	int refcount; /* dev->lock */
 	struct udrm_device *dev;
 	struct udrm_idr magic_map; /* magic -> file awaiting AUTH_MAGIC */
-	char *unique;            /* bus id once SET_VERSION >= 1.1 */
+	char *unique;		   /* bus id once SET_VERSION >= 1.1 */
 };
 
 /* On open of a primary node: become master if there is none. */

@@ -11,7 +11,7 @@
 #include "udrm/udrm.h"
 
 #define CONFIG_MAX_DEVICES 16
-#define MINOR_AUTO (-2)
+#define MINOR_AUTO	   (-2)
 
 struct udrm_config {
 	struct udrm_device_desc devices[CONFIG_MAX_DEVICES];

@@ -113,12 +113,11 @@ int udrm_device_create(const struct udrm_device_desc *desc,
 		return -EINVAL;
 	if (desc->primary_minor < -1 || desc->primary_minor > 63 ||
 	    desc->render_minor < -1 ||
-	    (desc->render_minor >= 0 && (desc->render_minor < 128 ||
-					 desc->render_minor > 191)) ||
+	    (desc->render_minor >= 0 &&
+	     (desc->render_minor < 128 || desc->render_minor > 191)) ||
 	    (desc->primary_minor < 0 && desc->render_minor < 0))
 		return -EINVAL;
-	if (desc->render_minor >= 0 &&
-	    !(drv->features & UDRM_FEAT_RENDER))
+	if (desc->render_minor >= 0 && !(drv->features & UDRM_FEAT_RENDER))
 		return -EINVAL;
 
 	pthread_once(&udrm_atfork_once, udrm_register_atfork);

@@ -39,8 +39,8 @@ struct udrm_mode_config {
 struct udrm_device {
 	const struct udrm_driver *driver;
 	void *driver_private; /* owned by the driver */
-	char *unique;         /* bus id, "vkms" */
-	int minor[3];         /* by enum udrm_node_type; -1 if absent */
+	char *unique;	      /* bus id, "vkms" */
+	int minor[3];	      /* by enum udrm_node_type; -1 if absent */
 	unsigned int flags;   /* UDRM_DEVICE_* */
 	struct udrm_mode_config mode_config;
 
@@ -49,11 +49,11 @@ struct udrm_device {
 	struct udrm_file *files;    /* list of open files (file->next) */
 
 	/* GEM, under @lock */
-	struct udrm_idr object_names;   /* flink name -> object (a reference) */
+	struct udrm_idr object_names; /* flink name -> object (a reference) */
 	struct udrm_u64map mmap_offsets; /* fake offset page -> object */
 	uint64_t next_mmap_page;
-	struct udrm_u64map dmabufs;     /* dma-buf inode -> object */
-	struct udrm_shmem *arena;       /* where new objects are placed */
+	struct udrm_u64map dmabufs; /* dma-buf inode -> object */
+	struct udrm_shmem *arena;   /* where new objects are placed */
 	/* memfd name of this device's dma-bufs: an export whose object is
 	 * gone still imports as a native object, as in the kernel where the
 	 * dma-buf keeps its object alive. */

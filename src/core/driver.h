@@ -39,19 +39,19 @@ typedef int (*udrm_ioctl_fn)(struct udrm_device *dev, void *data,
 			     struct udrm_file *file);
 
 struct udrm_ioctl_desc {
-	unsigned long cmd;    /* full ioctl number, defines size and direction */
-	unsigned int flags;   /* enum udrm_ioctl_flags */
-	udrm_ioctl_fn func;   /* NULL: slot unused (-EINVAL, as the kernel) */
+	unsigned long cmd;  /* full ioctl number, defines size and direction */
+	unsigned int flags; /* enum udrm_ioctl_flags */
+	udrm_ioctl_fn func; /* NULL: slot unused (-EINVAL, as the kernel) */
 	const char *name;
 };
 
-#define UDRM_IOCTL_DEF(ioctl, _func, _flags)                                  \
-	[_IOC_NR(ioctl)] = {.cmd = ioctl, .flags = _flags, .func = _func,     \
-			    .name = #ioctl}
+#define UDRM_IOCTL_DEF(ioctl, _func, _flags)                                   \
+	[_IOC_NR(ioctl)] = {                                                   \
+		.cmd = ioctl, .flags = _flags, .func = _func, .name = #ioctl}
 /* For driver ioctls: indexed from DRM_COMMAND_BASE. */
-#define UDRM_IOCTL_DEF_DRV(ioctl, _func, _flags)                              \
-	[_IOC_NR(ioctl) - 0x40] = {.cmd = ioctl, .flags = _flags,             \
-				   .func = _func, .name = #ioctl}
+#define UDRM_IOCTL_DEF_DRV(ioctl, _func, _flags)                               \
+	[_IOC_NR(ioctl) - 0x40] = {                                            \
+		.cmd = ioctl, .flags = _flags, .func = _func, .name = #ioctl}
 
 struct udrm_driver {
 	const char *name;

@@ -20,8 +20,9 @@ int udrm_gem_dumb_create(struct udrm_file *file, struct udrm_device *dev,
 
 	/* The core checked that this neither overflows nor wraps. */
 	args->pitch = (uint32_t)(((uint64_t)args->width * args->bpp + 7) / 8);
-	args->size = ((uint64_t)args->pitch * args->height + UDRM_PAGE_SIZE - 1) &
-		     ~(uint64_t)(UDRM_PAGE_SIZE - 1);
+	args->size =
+		((uint64_t)args->pitch * args->height + UDRM_PAGE_SIZE - 1) &
+		~(uint64_t)(UDRM_PAGE_SIZE - 1);
 	ret = udrm_gem_object_create(dev, args->size, &obj);
 	if (ret)
 		return ret;

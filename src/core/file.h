@@ -24,29 +24,29 @@ struct udrm_uaccess_ops;
 struct udrm_file {
 	struct udrm_device *dev;
 	enum udrm_node_type node;
-	int open_flags;  /* open(2) flags */
-	pid_t pid;       /* process that opened the file */
+	int open_flags; /* open(2) flags */
+	pid_t pid;	/* process that opened the file */
 	const struct udrm_uaccess_ops *uaccess;
 
 	/* Authentication and master (lock). */
 	struct udrm_master *master; /* a reference, NULL on render nodes */
 	uint32_t magic;
 	bool authenticated;
-	bool is_master;   /* owns @master (made it by becoming master) */
-	bool was_master;  /* has been current master; may set it again */
+	bool is_master;	 /* owns @master (made it by becoming master) */
+	bool was_master; /* has been current master; may set it again */
 
 	/* Client caps, set by SET_CLIENT_CAP (lock). */
 	bool stereo_allowed, universal_planes, atomic, aspect_ratio_allowed,
 		writeback_connectors, supports_virtualized_cursor_plane;
 
 	/* GEM (lock) */
-	struct udrm_idr handles;     /* handle -> object (a handle reference) */
-	struct udrm_u64map prime;    /* dma-buf inode -> handle */
+	struct udrm_idr handles;  /* handle -> object (a handle reference) */
+	struct udrm_u64map prime; /* dma-buf inode -> handle */
 
 	/* Events: records travel from event_fd to user_fd (a socket pair);
 	 * event_space is the kernel's budget of unread bytes. */
-	int user_fd;   /* pollable end, what udrm_file_fd() returns */
-	int event_fd;  /* the core's end */
+	int user_fd;  /* pollable end, what udrm_file_fd() returns */
+	int event_fd; /* the core's end */
 	pthread_mutex_t event_lock; /* serialises readers and event_space */
 	int event_space;
 

@@ -125,8 +125,7 @@ void udrm_gem_object_put(struct udrm_gem_object *obj)
 	free(obj);
 }
 
-static int vma_allow_locked(struct udrm_gem_object *obj,
-			    struct udrm_file *file)
+static int vma_allow_locked(struct udrm_gem_object *obj, struct udrm_file *file)
 {
 	struct udrm_vma_allow *allow;
 	uint32_t i;
@@ -174,8 +173,7 @@ static bool vma_is_allowed_locked(const struct udrm_gem_object *obj,
 }
 
 int udrm_gem_handle_create_locked(struct udrm_file *file,
-				  struct udrm_gem_object *obj,
-				  uint32_t *handle)
+				  struct udrm_gem_object *obj, uint32_t *handle)
 {
 	int64_t id;
 	int ret;

@@ -22,7 +22,8 @@ struct udrm_file;
 struct udrm_shmem;
 struct drm_mode_create_dumb;
 
-/* First fake mmap offset (in pages), as DRM_FILE_PAGE_OFFSET_START on 64-bit. */
+/* First fake mmap offset (in pages), as DRM_FILE_PAGE_OFFSET_START on 64-bit.
+ */
 #define UDRM_FILE_PAGE_OFFSET_START 0x100000ULL
 
 struct udrm_gem_object;
@@ -49,13 +50,13 @@ struct udrm_gem_object {
 	uint64_t shm_offset;
 
 	uint32_t handle_count; /* (lock) */
-	uint32_t name;         /* (lock) flink name, 0 if none */
+	uint32_t name;	       /* (lock) flink name, 0 if none */
 	uint64_t mmap_page;    /* (lock) fake offset in pages, 0 if none */
 	struct udrm_vma_allow *vma_allow; /* (lock) files that may mmap */
 	uint32_t vma_allow_count;
-	bool dmabuf;           /* (lock) shm is registered in dev->dmabufs */
-	bool imported;         /* pages came from a foreign dma-buf */
-	int export_mode;       /* (lock) O_RDWR/O_RDONLY, fixed on first export */
+	bool dmabuf;	 /* (lock) shm is registered in dev->dmabufs */
+	bool imported;	 /* pages came from a foreign dma-buf */
+	int export_mode; /* (lock) O_RDWR/O_RDONLY, fixed on first export */
 };
 
 /* A new zero-filled object of @size bytes (rounded up to pages) in the

@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 struct udrm_idr {
-	void **slots;       /* slots[i] holds id base + i */
-	bool *used;         /* an id can be allocated and hold NULL */
+	void **slots; /* slots[i] holds id base + i */
+	bool *used;   /* an id can be allocated and hold NULL */
 	uint32_t capacity;
 	uint32_t base;
 	uint32_t lowest_free; /* hint: no free slot below this index */

@@ -16,10 +16,10 @@
 #include "gem.h"
 #include "uaccess.h"
 
-#define DRM_IF_MAJOR 1
-#define DRM_IF_MINOR 4
+#define DRM_IF_MAJOR	  1
+#define DRM_IF_MINOR	  4
 #define UDRM_COMMAND_BASE 0x40
-#define UDRM_COMMAND_END 0xa0
+#define UDRM_COMMAND_END  0xa0
 
 static int drm_version_ioctl(struct udrm_device *dev, void *data,
 			     struct udrm_file *file);
@@ -164,8 +164,7 @@ static int copy_field(struct udrm_file *file, char *buf, size_t *buf_len,
 	size_t n = len < *buf_len ? len : *buf_len;
 
 	*buf_len = len;
-	if (n && buf &&
-	    udrm_copy_to_user(file, udrm_user_ptr(buf), value, n))
+	if (n && buf && udrm_copy_to_user(file, udrm_user_ptr(buf), value, n))
 		return -EFAULT;
 	return 0;
 }
@@ -269,8 +268,8 @@ static int drm_getcap_ioctl(struct udrm_device *dev, void *data,
 		req->value = udrm_core_check_feature(dev, UDRM_FEAT_SYNCOBJ);
 		return 0;
 	case DRM_CAP_SYNCOBJ_TIMELINE:
-		req->value = udrm_core_check_feature(dev,
-						     UDRM_FEAT_SYNCOBJ_TIMELINE);
+		req->value = udrm_core_check_feature(
+			dev, UDRM_FEAT_SYNCOBJ_TIMELINE);
 		return 0;
 	}
 	/* The other caps only exist for KMS drivers. */

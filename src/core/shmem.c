@@ -195,8 +195,7 @@ void udrm_shmem_arena_seal(struct udrm_shmem *arena)
 	pthread_mutex_unlock(&arena->lock);
 }
 
-int udrm_shmem_create(uint64_t size, const char *name,
-		      struct udrm_shmem **out)
+int udrm_shmem_create(uint64_t size, const char *name, struct udrm_shmem **out)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int ret;

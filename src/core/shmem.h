@@ -29,11 +29,11 @@
 
 struct udrm_shmem {
 	atomic_int refcount;
-	int fd;           /* owned, O_RDWR, close-on-exec */
+	int fd; /* owned, O_RDWR, close-on-exec */
 	dev_t st_dev;
 	ino_t st_ino;
-	uint64_t size;    /* file size */
-	bool arena;       /* shared by many objects */
+	uint64_t size;	      /* file size */
+	bool arena;	      /* shared by many objects */
 	pthread_mutex_t lock; /* protects the fields below */
 	uint64_t next_offset;
 	bool sealed;
@@ -60,8 +60,7 @@ void udrm_shmem_arena_seal(struct udrm_shmem *arena);
 /* A private memfd of @size bytes, size-sealed (cannot grow or shrink),
  * named @name (what readlink of /proc/self/fd shows, see
  * udrm_shmem_fd_has_name()). */
-int udrm_shmem_create(uint64_t size, const char *name,
-		      struct udrm_shmem **out);
+int udrm_shmem_create(uint64_t size, const char *name, struct udrm_shmem **out);
 /* Whether @fd is a memfd made by udrm_shmem_create() with @name. */
 bool udrm_shmem_fd_has_name(int fd, const char *name);
 /* Wraps a dma-buf fd made elsewhere (a memfd or any tmpfs/hugetlbfs file

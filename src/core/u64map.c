@@ -59,7 +59,8 @@ int udrm_u64map_put(struct udrm_u64map *map, uint64_t key, void *value)
 	int ret;
 
 	if ((map->count + 1) * 4 > map->capacity * 3) {
-		ret = u64map_resize(map, map->capacity ? map->capacity * 2 : 16);
+		ret = u64map_resize(map,
+				    map->capacity ? map->capacity * 2 : 16);
 		if (ret)
 			return ret;
 	}

@@ -98,7 +98,8 @@ int udrm_uaccess_sigaction(int sig, const struct sigaction *act,
 
 /* Not instrumented: the sanitizers must not see (or check) user pointers;
  * the guard is what checks them. */
-__attribute__((noinline, no_sanitize("address", "undefined", "thread"))) static void
+__attribute__((noinline,
+	       no_sanitize("address", "undefined", "thread"))) static void
 uaccess_move(void *dst, const void *src, size_t n)
 {
 #if defined(__x86_64__)
