@@ -77,7 +77,8 @@ struct udrm_config;
  * udrm_config_free(). */
 int udrm_config_parse(const char *text, struct udrm_config **out, char *err,
 		      size_t errlen);
-/* Reads and parses the file at @path; -errno if it cannot be read. */
+/* Reads and parses the file at @path; -errno if it cannot be read. A NULL
+ * or empty @path gives the default configuration. */
 int udrm_config_load(const char *path, struct udrm_config **out, char *err,
 		     size_t errlen);
 /* The default configuration; the caller owns *out. */

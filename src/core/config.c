@@ -300,11 +300,14 @@ err:
 int udrm_config_load(const char *path, struct udrm_config **out, char *err,
 		     size_t errlen)
 {
-	FILE *f = fopen(path, "re");
 	char *text = NULL;
 	size_t len = 0;
+	FILE *f;
 	int ret;
 
+	if (!path || !*path)
+		return udrm_config_default(out);
+	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
 		config_error(err, errlen, 0, "cannot open: %s", strerror(-ret));

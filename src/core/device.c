@@ -97,6 +97,18 @@ static bool minor_in_use_locked(enum udrm_node_type type, int minor)
 	return false;
 }
 
+/* Frees what udrm_device_create() set up, the driver's part excepted. */
+static void device_free(struct udrm_device *dev)
+{
+	udrm_shmem_put(dev->arena);
+	udrm_u64map_destroy(&dev->dmabufs);
+	udrm_u64map_destroy(&dev->mmap_offsets);
+	udrm_idr_destroy(&dev->object_names);
+	pthread_mutex_destroy(&dev->lock);
+	free(dev->unique);
+	free(dev);
+}
+
 int udrm_device_create(const struct udrm_device_desc *desc,
 		       struct udrm_device **out)
 {
@@ -167,12 +179,7 @@ int udrm_device_create(const struct udrm_device_desc *desc,
 	return 0;
 
 err_free:
-	udrm_u64map_destroy(&dev->dmabufs);
-	udrm_u64map_destroy(&dev->mmap_offsets);
-	udrm_idr_destroy(&dev->object_names);
-	pthread_mutex_destroy(&dev->lock);
-	free(dev->unique);
-	free(dev);
+	device_free(dev);
 	return ret;
 }
 
@@ -195,14 +202,7 @@ void udrm_device_destroy(struct udrm_device *dev)
 		}
 	}
 	pthread_mutex_unlock(&udrm_devices_lock);
-
-	udrm_shmem_put(dev->arena);
-	udrm_u64map_destroy(&dev->dmabufs);
-	udrm_u64map_destroy(&dev->mmap_offsets);
-	udrm_idr_destroy(&dev->object_names);
-	pthread_mutex_destroy(&dev->lock);
-	free(dev->unique);
-	free(dev);
+	device_free(dev);
 }
 
 const char *udrm_device_driver_name(const struct udrm_device *dev)

@@ -41,24 +41,33 @@ static int shmem_wrap(int fd, bool arena, struct udrm_shmem **out)
 	return 0;
 }
 
-int udrm_shmem_arena_create(struct udrm_shmem **out)
+/* A new memfd of @size bytes with @seals added (if any). */
+static int shmem_new(const char *name, uint64_t size, bool arena, int seals,
+		     struct udrm_shmem **out)
 {
-	int fd = memfd_create("udrm-gem-arena", MFD_CLOEXEC);
+	int fd = memfd_create(name,
+			      MFD_CLOEXEC | (seals ? MFD_ALLOW_SEALING : 0));
 	int ret;
 
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)UDRM_ARENA_SIZE)) {
+	if (ftruncate(fd, (off_t)size) ||
+	    (seals && fcntl(fd, F_ADD_SEALS, seals))) {
 		ret = -errno;
 		goto err;
 	}
-	ret = shmem_wrap(fd, true, out);
+	ret = shmem_wrap(fd, arena, out);
 	if (ret)
 		goto err;
 	return 0;
 err:
 	close(fd);
 	return ret;
+}
+
+int udrm_shmem_arena_create(struct udrm_shmem **out)
+{
+	return shmem_new("udrm-gem-arena", UDRM_ARENA_SIZE, true, 0, out);
 }
 
 int udrm_shmem_arena_alloc(struct udrm_shmem *arena, uint64_t size,
@@ -197,23 +206,8 @@ void udrm_shmem_arena_seal(struct udrm_shmem *arena)
 
 int udrm_shmem_create(uint64_t size, const char *name, struct udrm_shmem **out)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)size) ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-		ret = -errno;
-		goto err;
-	}
-	ret = shmem_wrap(fd, false, out);
-	if (ret)
-		goto err;
-	return 0;
-err:
-	close(fd);
-	return ret;
+	return shmem_new(name, size, false,
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, out);
 }
 
 int udrm_shmem_import(int fd, struct udrm_shmem **out)

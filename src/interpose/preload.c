@@ -158,20 +158,12 @@ static struct udrm_config *ip_load_config(void)
 	char err[256] = "";
 	int ret;
 
-	if (path && path[0]) {
-		ret = udrm_config_load(path, &cfg, err, sizeof(err));
-		if (ret) {
-			fprintf(stderr, "udrm: %s: %s\n", path,
-				err[0] ? err : strerror(-ret));
-			return NULL;
-		}
-	} else {
-		ret = udrm_config_default(&cfg);
-		if (ret) {
-			fprintf(stderr, "udrm: default configuration: %s\n",
-				strerror(-ret));
-			return NULL;
-		}
+	/* No UDRM_CONFIG: the default configuration. */
+	ret = udrm_config_load(path, &cfg, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "udrm: %s: %s\n", path ? path : "configuration",
+			err[0] ? err : strerror(-ret));
+		return NULL;
 	}
 	return cfg;
 }

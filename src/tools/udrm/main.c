@@ -64,18 +64,10 @@ static struct udrm_config *load_config(const char *path)
 	char err[256] = "";
 	int ret;
 
-	if (!path) {
-		ret = udrm_config_default(&cfg);
-		if (ret) {
-			fprintf(stderr, "udrm: default configuration: %s\n",
-				strerror(-ret));
-			return NULL;
-		}
-		return cfg;
-	}
+	/* A NULL path loads the default configuration. */
 	ret = udrm_config_load(path, &cfg, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "udrm: %s: %s\n", path,
+		fprintf(stderr, "udrm: %s: %s\n", path ? path : "configuration",
 			err[0] ? err : strerror(-ret));
 		return NULL;
 	}
