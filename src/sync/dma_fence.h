@@ -22,9 +22,15 @@
  * short, must not block, and must not call anything that takes the same
  * fence's lock (add/remove callback on it, signal it, set its error). It
  * may take references, signal *other* fences, write an eventfd, or wake a
- * condition variable. Lock order: a fence's lock may be held while a
- * callback takes the lock of a fence that depends on it (chain, array),
- * never the reverse.
+ * condition variable.
+ *
+ * Lock order: containers that wait on other fences (chain, array) hold
+ * their own lock while adding callbacks to the fences they contain
+ * (enable_signaling), so a callback must never take the lock of such a
+ * container: chains and arrays defer their own signalling to the fence
+ * worker (fence_work.h), as the kernel defers it to irq_work. A callback
+ * may take the lock of a plain dependent fence (one whose enable_signaling
+ * takes no other fence's lock), as the scheduler's finished fence does.
  */
 #ifndef UDRM_SYNC_DMA_FENCE_H
 #define UDRM_SYNC_DMA_FENCE_H
@@ -85,14 +91,14 @@ enum udrm_fence_flag {
 struct udrm_fence {
 	const struct udrm_fence_ops *ops;
 	struct udrm_fence_names *names; /* a reference */
-	pthread_mutex_t *lock;          /* the producer's, or &own_lock */
+	pthread_mutex_t *lock;		/* the producer's, or &own_lock */
 	pthread_mutex_t own_lock;
 	uint64_t context;
 	uint64_t seqno;
-	atomic_uint flags;    /* enum udrm_fence_flag */
+	atomic_uint flags; /* enum udrm_fence_flag */
 	atomic_int refcount;
-	int error;            /* (lock) 0 or -errno, set before signalling */
-	uint64_t timestamp;   /* CLOCK_MONOTONIC ns, valid once signalled */
+	int error;	    /* (lock) 0 or -errno, set before signalling */
+	uint64_t timestamp; /* CLOCK_MONOTONIC ns, valid once signalled */
 	struct udrm_fence_cb cb_list; /* (lock) list head */
 };
 
@@ -108,7 +114,7 @@ void udrm_fence_init(struct udrm_fence *fence, const struct udrm_fence_ops *ops,
 		     uint64_t context, uint64_t seqno);
 
 struct udrm_fence *udrm_fence_get(struct udrm_fence *fence); /* NULL-safe */
-void udrm_fence_put(struct udrm_fence *fence);               /* NULL-safe */
+void udrm_fence_put(struct udrm_fence *fence);		     /* NULL-safe */
 
 /* Signals with the current CLOCK_MONOTONIC time (or @timestamp_ns) and runs
  * the callbacks. -EINVAL if it had already signalled. */
@@ -117,6 +123,8 @@ int udrm_fence_signal_timestamp(struct udrm_fence *fence,
 				uint64_t timestamp_ns);
 /* As above with the fence lock already held by the caller. */
 int udrm_fence_signal_locked(struct udrm_fence *fence);
+int udrm_fence_signal_timestamp_locked(struct udrm_fence *fence,
+				       uint64_t timestamp_ns);
 
 /* Records an error (-errno, non-zero) to report once signalled. Only before
  * signalling; -EINVAL afterwards or for a bad value. */
@@ -124,8 +132,12 @@ int udrm_fence_set_error(struct udrm_fence *fence, int error);
 
 /* True once signalled (asking ops->signaled, which may signal it). */
 bool udrm_fence_is_signaled(struct udrm_fence *fence);
+/* The same with the fence lock held by the caller. */
+bool udrm_fence_is_signaled_locked(struct udrm_fence *fence);
 /* 0 pending, 1 signalled without error, or the -errno it was given. */
 int udrm_fence_get_status(struct udrm_fence *fence);
+/* The CLOCK_MONOTONIC ns it signalled at; 0 until known. */
+uint64_t udrm_fence_timestamp(const struct udrm_fence *fence);
 
 /* Asks the producer to report completion (ops->enable_signaling), once. */
 void udrm_fence_enable_sw_signaling(struct udrm_fence *fence);
@@ -141,14 +153,20 @@ bool udrm_fence_remove_callback(struct udrm_fence *fence,
 
 /*
  * Waits until the fence signals or @timeout_ns (relative; UINT64_MAX for
- * ever) passes. Returns the remaining time (> 0; at least 1 if signalled),
- * 0 on timeout, -EINTR if @intr and a signal arrived (not yet supported
- * for in-process waits: see the implementation).
+ * ever) passes. Returns the remaining time (> 0; at least 1 if signalled,
+ * INT64_MAX when waiting for ever), 0 on timeout. @intr is accepted for
+ * the kernel's signature but in-process waits are not interrupted by
+ * POSIX signals: -EINTR is never returned. A zero timeout only polls.
+ * Fences whose ops have ->signaled but no ->enable_signaling are polled
+ * every millisecond while waiting.
  */
 int64_t udrm_fence_wait_timeout(struct udrm_fence *fence, bool intr,
 				uint64_t timeout_ns);
+/* udrm_fence_wait_timeout() for ever: 0 once signalled. */
+int udrm_fence_wait(struct udrm_fence *fence, bool intr);
 /* Waits for any/all of @fences with the same contract; *idx (if not NULL)
- * gets the index of the first signalled fence for @wait_any. */
+ * gets the index of the first signalled fence for @wait_any. -EINVAL for
+ * an empty set, -ENOMEM when out of memory. */
 int64_t udrm_fence_wait_many(struct udrm_fence **fences, unsigned int count,
 			     bool wait_any, bool intr, uint64_t timeout_ns,
 			     unsigned int *idx);
