@@ -43,6 +43,10 @@ struct udrm_file {
 	struct udrm_idr handles;  /* handle -> object (a handle reference) */
 	struct udrm_u64map prime; /* dma-buf inode -> handle */
 
+	/* Sync objects (lock): handle -> struct udrm_syncobj (a reference),
+	 * managed by sync/syncobj.c as the kernel's syncobj_idr. */
+	struct udrm_idr syncobjs;
+
 	/* Events: records travel from event_fd to user_fd (a socket pair);
 	 * event_space is the kernel's budget of unread bytes. */
 	int user_fd;  /* pollable end, what udrm_file_fd() returns */
