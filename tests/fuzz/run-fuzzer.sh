@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs a libFuzzer target for a bounded time.
+#   run-fuzzer.sh FUZZER SEED_DIR WORK_DIR SECONDS [EXTRA_LIBFUZZER_ARGS...]
+# New corpus entries go to WORK_DIR/corpus (never into the source tree) and
+# crash, leak and timeout reproducers to WORK_DIR/; the seeds are read-only.
+set -eu
+
+if [ $# -lt 4 ]; then
+	echo "usage: $0 FUZZER SEED_DIR WORK_DIR SECONDS [ARGS...]" >&2
+	exit 2
+fi
+fuzzer=$1
+seeds=$2
+work=$3
+seconds=$4
+shift 4
+
+mkdir -p "$work/corpus"
+exec "$fuzzer" \
+	-max_total_time="$seconds" \
+	-timeout=20 \
+	-rss_limit_mb=2048 \
+	-max_len=4096 \
+	-print_final_stats=1 \
+	-artifact_prefix="$work/" \
+	"$@" \
+	"$work/corpus" "$seeds"
