@@ -165,6 +165,20 @@ enum udrm_node_type udrm_file_node_type(const struct udrm_file *file);
  * not use @file afterwards, nor concurrently. */
 void udrm_file_close(struct udrm_file *file);
 
+/* ---- dma-bufs ---- */
+
+/*
+ * ioctl(2) on a dma-buf fd exported by any udrm device of this process
+ * (PRIME_HANDLE_TO_FD), as the kernel's dma_buf_ioctl(): DMA_BUF_IOCTL_SYNC
+ * (START waits for the fences of the requested access on the buffer's
+ * reservation, without a timeout and, unlike the kernel, without being
+ * interrupted by signals; END returns at once) and DMA_BUF_SET_NAME.
+ * Returns 0 or -errno; -ENOTTY if @fd is not a udrm dma-buf (the caller
+ * then passes the ioctl to the real file) or for another dma-buf ioctl.
+ * Thread-safe; @arg is read with fault-safe copies.
+ */
+int udrm_dmabuf_ioctl(int fd, unsigned long cmd, void *arg);
+
 /* Names for messages: "card0", "renderD128". Writes at most @len bytes. */
 void udrm_node_name(enum udrm_node_type type, int minor, char *buf, size_t len);
 

@@ -13,6 +13,7 @@
 #include "device.h"
 #include "file.h"
 #include "shmem.h"
+#include "sync/dma_resv.h"
 
 #define UDRM_PAGE_SIZE 4096ULL
 
@@ -28,6 +29,10 @@ static struct udrm_gem_object *gem_object_alloc(struct udrm_device *dev,
 
 	if (!obj)
 		return NULL;
+	if (udrm_resv_create(&obj->resv)) {
+		free(obj);
+		return NULL;
+	}
 	atomic_init(&obj->refcount, 1);
 	obj->dev = dev;
 	obj->size = size;
@@ -77,6 +82,7 @@ int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
 	ret = gem_arena_alloc_locked(dev, size, &obj->shm, &obj->shm_offset);
 	pthread_mutex_unlock(&dev->lock);
 	if (ret) {
+		udrm_resv_put(obj->resv);
 		free(obj);
 		return ret;
 	}
@@ -118,6 +124,8 @@ void udrm_gem_object_put(struct udrm_gem_object *obj)
 	    udrm_u64map_get(&dev->dmabufs, udrm_shmem_key(obj->shm)) == obj)
 		udrm_u64map_remove(&dev->dmabufs, udrm_shmem_key(obj->shm));
 	pthread_mutex_unlock(&dev->lock);
+	udrm_prime_release_object(obj);
+	udrm_resv_put(obj->resv);
 	if (obj->shm->arena)
 		udrm_shmem_arena_free(obj->shm, obj->shm_offset, obj->size);
 	udrm_shmem_put(obj->shm);

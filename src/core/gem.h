@@ -20,6 +20,7 @@
 struct udrm_device;
 struct udrm_file;
 struct udrm_shmem;
+struct udrm_resv;
 struct drm_mode_create_dumb;
 
 /* First fake mmap offset (in pages), as DRM_FILE_PAGE_OFFSET_START on 64-bit.
@@ -57,6 +58,12 @@ struct udrm_gem_object {
 	bool dmabuf;	 /* (lock) shm is registered in dev->dmabufs */
 	bool imported;	 /* pages came from a foreign dma-buf */
 	int export_mode; /* (lock) O_RDWR/O_RDONLY, fixed on first export */
+
+	/* The fences of the operations on the buffer (a reference). Shared
+	 * by every object, on any device, wrapping the same dma-buf; fixed
+	 * from the object's first export or its import on. */
+	struct udrm_resv *resv;
+	bool resv_bound; /* (lock) holds an entry of the dma-buf registry */
 };
 
 /* A new zero-filled object of @size bytes (rounded up to pages) in the
@@ -111,6 +118,9 @@ int udrm_prime_handle_to_fd_ioctl(struct udrm_device *dev, void *data,
 				  struct udrm_file *file);
 int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 				  struct udrm_file *file);
+/* Drops @obj's hold on the process-wide dma-buf registry (object free). */
+void udrm_prime_release_object(struct udrm_gem_object *obj);
+
 /* Drops @file's PRIME entries for @obj (handle being deleted). Locked. */
 void udrm_prime_remove_handle_locked(struct udrm_file *file,
 				     struct udrm_gem_object *obj,

@@ -5,16 +5,243 @@
  * A dma-buf is a memfd whose offset 0 is the object. Its identity (to find
  * the object again on import) is the file's inode: dev->dmabufs maps it to
  * the object and each file's prime map to the file's handle.
+ *
+ * In the kernel a dma-buf carries one reservation object that every
+ * importer uses. Here a dma-buf has no kernel object of its own, so a
+ * process-wide registry keyed by the file's (st_dev, st_ino) stands for it:
+ * it holds the dma-buf's resv, shared by every GEM object of any device
+ * that wraps the buffer (the exporter's and the importers'), and its name
+ * (DMA_BUF_SET_NAME). An entry lives while at least one object is bound to
+ * it; an fd that outlives every object sees an empty reservation.
+ *
+ * Lock order: dev->lock -> prime_registry_lock. Nothing else is taken under
+ * prime_registry_lock; resv references are dropped after unlocking it.
  */
 #include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/dma-buf.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "file.h"
 #include "gem.h"
 #include "shmem.h"
+#include "sync/dma_resv.h"
+#include "uaccess.h"
+
+/* One dma-buf of the process, as far as udrm knows it. */
+struct prime_dmabuf {
+	dev_t st_dev;
+	ino_t st_ino;
+	struct udrm_resv *resv;	     /* a reference */
+	unsigned int users;	     /* GEM objects bound (obj->resv_bound) */
+	bool exported;		     /* handed out by a PRIME export */
+	char name[DMA_BUF_NAME_LEN]; /* DMA_BUF_SET_NAME */
+	struct prime_dmabuf *next;   /* same st_ino, other st_dev */
+};
+
+static pthread_mutex_t prime_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+/* st_ino -> chain of struct prime_dmabuf (prime_registry_lock) */
+static struct udrm_u64map prime_registry;
+
+/* The memfd name prefix of every udrm export (see dev->dmabuf_name). */
+#define PRIME_DMABUF_NAME_PREFIX "/memfd:udrm-dmabuf:"
+
+static struct prime_dmabuf *prime_registry_find_locked(dev_t st_dev,
+						       ino_t st_ino)
+{
+	struct prime_dmabuf *d = udrm_u64map_get(&prime_registry, st_ino);
+
+	while (d && d->st_dev != st_dev)
+		d = d->next;
+	return d;
+}
+
+/*
+ * Binds @obj to the registry entry of its pages: the object takes the
+ * dma-buf's resv if another object already wraps the buffer, else its own
+ * resv becomes the dma-buf's. @exported marks the buffer as handed out as
+ * a dma-buf fd. Called with dev->lock held, once obj->shm is final.
+ */
+static int prime_bind_resv_locked(struct udrm_gem_object *obj, bool exported)
+{
+	struct udrm_shmem *shm = obj->shm;
+	struct udrm_resv *old = NULL;
+	struct prime_dmabuf *d, *head;
+	int ret = 0;
+
+	pthread_mutex_lock(&prime_registry_lock);
+	d = prime_registry_find_locked(shm->st_dev, shm->st_ino);
+	if (obj->resv_bound) {
+		if (d && exported)
+			d->exported = true;
+		goto out;
+	}
+	if (d) {
+		d->users++;
+		if (d->resv != obj->resv) {
+			old = obj->resv;
+			obj->resv = udrm_resv_get(d->resv);
+		}
+	} else {
+		d = calloc(1, sizeof(*d));
+		if (!d) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		head = udrm_u64map_get(&prime_registry, shm->st_ino);
+		ret = udrm_u64map_put(&prime_registry, shm->st_ino, d);
+		if (ret) {
+			free(d);
+			goto out;
+		}
+		d->st_dev = shm->st_dev;
+		d->st_ino = shm->st_ino;
+		d->resv = udrm_resv_get(obj->resv);
+		d->users = 1;
+		d->next = head;
+	}
+	d->exported |= exported;
+	obj->resv_bound = true;
+out:
+	pthread_mutex_unlock(&prime_registry_lock);
+	udrm_resv_put(old);
+	return ret;
+}
+
+void udrm_prime_release_object(struct udrm_gem_object *obj)
+{
+	struct prime_dmabuf *d, **link;
+	struct udrm_resv *resv = NULL;
+
+	if (!obj->resv_bound)
+		return;
+	pthread_mutex_lock(&prime_registry_lock);
+	link = NULL;
+	d = udrm_u64map_get(&prime_registry, obj->shm->st_ino);
+	while (d && d->st_dev != obj->shm->st_dev) {
+		link = &d->next;
+		d = d->next;
+	}
+	if (d && --d->users == 0) {
+		if (link)
+			*link = d->next;
+		else if (d->next)
+			udrm_u64map_put(&prime_registry, d->st_ino, d->next);
+		else
+			udrm_u64map_remove(&prime_registry, d->st_ino);
+		resv = d->resv;
+		free(d);
+	}
+	pthread_mutex_unlock(&prime_registry_lock);
+	obj->resv_bound = false;
+	udrm_resv_put(resv);
+}
+
+/* Whether @fd is a udrm export whose objects are all gone. */
+static bool prime_fd_is_orphan_dmabuf(int fd)
+{
+	char path[64], link[300];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strncmp(link, PRIME_DMABUF_NAME_PREFIX,
+			strlen(PRIME_DMABUF_NAME_PREFIX));
+}
+
+/* DMA_BUF_IOCTL_SYNC: as the kernel's dma_buf_begin_cpu_access() on a
+ * buffer without begin/end_cpu_access ops (shmem helpers): START waits for
+ * the implicit fences of the access, END has nothing to do. */
+static int prime_dmabuf_sync(struct udrm_resv *resv, void *arg)
+{
+	struct dma_buf_sync sync;
+	int64_t ret;
+	bool write;
+
+	if (udrm_uaccess_local.copy_from_user(&sync, udrm_user_ptr(arg),
+					      sizeof(sync)))
+		return -EFAULT;
+	if (sync.flags & ~(uint64_t)DMA_BUF_SYNC_VALID_FLAGS_MASK)
+		return -EINVAL;
+	if (!(sync.flags & DMA_BUF_SYNC_RW))
+		return -EINVAL;
+	if ((sync.flags & DMA_BUF_SYNC_END) || !resv)
+		return 0;
+	write = sync.flags & DMA_BUF_SYNC_WRITE;
+	ret = udrm_resv_wait_timeout(resv, udrm_resv_usage_rw(write), true,
+				     UINT64_MAX);
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* DMA_BUF_SET_NAME: a string of at most DMA_BUF_NAME_LEN - 1 characters,
+ * as strndup_user() reads it (-EINVAL if longer). */
+static int prime_dmabuf_set_name(struct stat *st, void *arg)
+{
+	char name[DMA_BUF_NAME_LEN];
+	struct prime_dmabuf *d;
+	size_t i;
+
+	for (i = 0; i < sizeof(name); i++) {
+		if (udrm_uaccess_local.copy_from_user(
+			    &name[i], udrm_user_ptr(arg) + i, 1))
+			return -EFAULT;
+		if (!name[i])
+			break;
+	}
+	if (i == sizeof(name))
+		return -EINVAL;
+	pthread_mutex_lock(&prime_registry_lock);
+	d = prime_registry_find_locked(st->st_dev, st->st_ino);
+	if (d)
+		memcpy(d->name, name, sizeof(name));
+	pthread_mutex_unlock(&prime_registry_lock);
+	return 0;
+}
+
+int udrm_dmabuf_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	struct udrm_resv *resv = NULL;
+	struct prime_dmabuf *d;
+	struct stat st;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != DMA_BUF_BASE || fstat(fd, &st))
+		return -ENOTTY;
+	pthread_mutex_lock(&prime_registry_lock);
+	d = prime_registry_find_locked(st.st_dev, st.st_ino);
+	if (d && d->exported)
+		resv = udrm_resv_get(d->resv);
+	pthread_mutex_unlock(&prime_registry_lock);
+	if (!resv && !prime_fd_is_orphan_dmabuf(fd))
+		return -ENOTTY;
+
+	udrm_uaccess_init();
+	switch (cmd) {
+	case DMA_BUF_IOCTL_SYNC:
+		ret = prime_dmabuf_sync(resv, arg);
+		break;
+	case DMA_BUF_SET_NAME_A:
+	case DMA_BUF_SET_NAME_B:
+		ret = prime_dmabuf_set_name(&st, arg);
+		break;
+	default:
+		/* EXPORT/IMPORT_SYNC_FILE would go here with sync_file. */
+		ret = -ENOTTY;
+		break;
+	}
+	udrm_resv_put(resv);
+	return ret;
+}
 
 static void *handle_value(uint32_t handle)
 {
@@ -29,7 +256,7 @@ static int prime_export_locked(struct udrm_device *dev,
 	int ret;
 
 	if (obj->dmabuf)
-		return 0;
+		return prime_bind_resv_locked(obj, true);
 	if (obj->shm->arena) {
 		ret = udrm_shmem_create(obj->size, dev->dmabuf_name, &shm);
 		if (ret)
@@ -44,6 +271,9 @@ static int prime_export_locked(struct udrm_device *dev,
 		obj->shm = shm;
 		obj->shm_offset = 0;
 	}
+	ret = prime_bind_resv_locked(obj, true);
+	if (ret)
+		return ret;
 	ret = udrm_u64map_put(&dev->dmabufs, udrm_shmem_key(obj->shm), obj);
 	if (ret)
 		return ret;
@@ -167,6 +397,10 @@ int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 		}
 	} else {
 		obj = imported;
+		/* Share the reservation of whoever exported the buffer. */
+		ret = prime_bind_resv_locked(obj, false);
+		if (ret)
+			goto out;
 		ret = udrm_u64map_put(&dev->dmabufs, key, obj);
 		if (ret)
 			goto out;

@@ -453,8 +453,16 @@ IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_end(ap);
 	IP_NEED(ioctl);
 	entry = ipfd_get(&ip_fds, fd);
-	if (!entry)
+	if (!entry) {
+		/* dma-buf ioctls on a udrm export (a plain memfd to libc). */
+		if (__builtin_expect(_IOC_TYPE(request) == 'b', 0) &&
+		    ip_ready_now()) {
+			ret = udrm_dmabuf_ioctl(fd, request, arg);
+			if (ret != -ENOTTY)
+				return ret < 0 ? ip_fail(ret) : ret;
+		}
 		return ip_real.ioctl(fd, request, arg);
+	}
 	switch (request) {
 	case FIOCLEX:
 	case FIONCLEX:

@@ -1,22 +1,81 @@
 // SPDX-License-Identifier: MIT
 /*
  * vgem: the virtual GEM provider, as the kernel's drivers/gpu/drm/vgem.
- * A card and a render node with shmem-backed GEM and PRIME; the fence
- * ioctls come with sync/.
+ * A card and a render node with shmem-backed GEM and PRIME, and fences
+ * that clients attach to buffers (vgem_fence.c).
+ *
+ * Options: "fence_timeout_ms=N" (1..3600000) sets how long an attached
+ * fence may stay unsignalled (default 10000, the kernel's 10 s).
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/device.h"
 #include "core/driver.h"
 #include "core/gem.h"
+#include "vgem_drm.h"
+#include "vgem_drv.h"
+
+#define VGEM_FENCE_TIMEOUT_MAX_MS 3600000u
+
+/* Parses the "key=value" lines of @options; -EINVAL for anything else. */
+static int vgem_parse_options(const char *options, uint64_t *timeout_ms)
+{
+	const char *line = options, *end;
+	unsigned long long value;
+	char buf[64], *eq, *num_end;
+	size_t len;
+
+	for (; line && *line; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		len = (size_t)(end - line);
+		if (!len)
+			continue;
+		if (len >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		eq = strchr(buf, '=');
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		if (strcmp(buf, "fence_timeout_ms"))
+			return -EINVAL;
+		errno = 0;
+		value = strtoull(eq + 1, &num_end, 10);
+		if (errno || num_end == eq + 1 || *num_end || !value ||
+		    value > VGEM_FENCE_TIMEOUT_MAX_MS)
+			return -EINVAL;
+		*timeout_ms = value;
+	}
+	return 0;
+}
 
 static int vgem_load(struct udrm_device *dev, const char *options)
 {
-	if (options && *options)
-		return -EINVAL; /* no options yet */
-	return 0;
+	uint64_t timeout_ms = VGEM_FENCE_TIMEOUT_MS;
+	int ret = vgem_parse_options(options, &timeout_ms);
+
+	if (ret)
+		return ret;
+	return vgem_fence_device_init(dev, timeout_ms);
 }
+
+static void vgem_unload(struct udrm_device *dev)
+{
+	vgem_fence_device_fini(dev);
+}
+
+static const struct udrm_ioctl_desc vgem_ioctls[] = {
+	UDRM_IOCTL_DEF_DRV(DRM_IOCTL_VGEM_FENCE_ATTACH, vgem_fence_attach_ioctl,
+			   UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF_DRV(DRM_IOCTL_VGEM_FENCE_SIGNAL, vgem_fence_signal_ioctl,
+			   UDRM_IOCTL_RENDER_ALLOW),
+};
 
 const struct udrm_driver vgem_driver = {
 	.name = "vgem",
@@ -26,6 +85,11 @@ const struct udrm_driver vgem_driver = {
 	.minor = 0,
 	.patchlevel = 0,
 	.features = UDRM_FEAT_GEM | UDRM_FEAT_RENDER,
+	.ioctls = vgem_ioctls,
+	.num_ioctls = sizeof(vgem_ioctls) / sizeof(vgem_ioctls[0]),
 	.load = vgem_load,
+	.unload = vgem_unload,
+	.open = vgem_fence_open,
+	.postclose = vgem_fence_close,
 	.dumb_create = udrm_gem_dumb_create,
 };

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the benchmarks: a monotonic clock, a measurement loop
+ * (calibration, warm-up, repetitions, median) and the report format.
+ *
+ * Every benchmark prints its figure beside a baseline measured in the same
+ * run, as human-readable lines and as Markdown table rows (lines starting
+ * with "|"), which bench/run.sh collects into one table.
+ */
+#ifndef UDRM_BENCH_H
+#define UDRM_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One operation of the measured loop; returns 0 or -1 on failure. */
+typedef int (*bench_op_fn)(void *ctx);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+/* What to measure: an operation and its argument. */
+struct bench_case {
+	const char *name;
+	bench_op_fn op;
+	void *ctx;
+};
+
+/*
+ * Measures @subject against @baseline: finds for each an iteration count
+ * that takes about 20 ms, warms both up, then times @reps repetitions of
+ * each, alternating so that drift (other load, frequency changes) touches
+ * both alike. Writes the median cost of one operation in nanoseconds to
+ * *subject_ns and *baseline_ns. Returns 0, or -1 if an operation failed.
+ */
+int bench_compare_ns(const struct bench_case *subject,
+		     const struct bench_case *baseline, unsigned int reps,
+		     double *subject_ns, double *baseline_ns);
+
+/* Prints a human-readable line and a Markdown row comparing a cost in ns
+ * per operation with its baseline. */
+void bench_report_ns(const char *benchmark, double udrm_ns,
+		     const char *baseline, double baseline_ns);
+/* The same for throughputs in operations per second (higher is better);
+ * the ratio column is still "how many times costlier udrm is". */
+void bench_report_rate(const char *benchmark, double udrm_per_s,
+		       const char *baseline, double baseline_per_s);
+
+/* Whether the process runs under "udrm run" (libudrm-preload.so is in
+ * LD_PRELOAD): /dev/dri/card0 is then a udrm device, not a kernel one. */
+bool bench_under_udrm(void);
+
+#endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs the benchmarks under "udrm run" and prints a Markdown table of the
+# figures next to their same-run baselines, ready to paste in README.md.
+#
+#   bench/run.sh [BUILD_DIR] [REPETITIONS]     (or: ninja -C BUILD_DIR bench)
+#
+# The raw output of every benchmark goes to stderr; the table to stdout.
+set -eu
+
+build=${1:-build}
+reps=${2:-11}
+udrm=$build/src/tools/udrm/udrm
+benches="bench-getcap bench-dumb"
+
+if [ ! -x "$udrm" ]; then
+	echo "run.sh: $udrm not found; build first (ninja -C $build)" >&2
+	exit 1
+fi
+
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT INT TERM
+
+for b in $benches; do
+	exe=$build/bench/$b
+	if [ ! -x "$exe" ]; then
+		echo "run.sh: $exe not found" >&2
+		exit 1
+	fi
+	echo "== $b" >&2
+	out=$("$udrm" run -- "$exe" "$reps") || {
+		printf '%s\n' "$out" >&2
+		echo "run.sh: $b failed" >&2
+		exit 1
+	}
+	printf '%s\n' "$out" | grep -v '^|' >&2
+	printf '%s\n' "$out" | grep '^|' >>"$rows" || true
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo
+echo "Median of $reps repetitions; each baseline measured in the same run."
+echo "${cpu:-unknown CPU}, $(nproc) CPUs, Linux $(uname -r)."
+echo
+echo "| Benchmark | udrm | Baseline | udrm cost vs baseline |"
+echo "|---|---|---|---|"
+cat "$rows"
