@@ -27,7 +27,8 @@
  * Lock order: containers that wait on other fences (chain, array) hold
  * their own lock while adding callbacks to the fences they contain
  * (enable_signaling), so a callback must never take the lock of such a
- * container: chains and arrays defer their own signalling to the fence
+ * container, nor call udrm_fence_is_signaled() on one (that may signal
+ * it): chains and arrays defer their own signalling to the fence
  * worker (fence_work.h), as the kernel defers it to irq_work. A callback
  * may take the lock of a plain dependent fence (one whose enable_signaling
  * takes no other fence's lock), as the scheduler's finished fence does.

@@ -143,6 +143,15 @@ static bool array_signaled(struct udrm_fence *fence)
 	return true;
 }
 
+static void array_set_deadline(struct udrm_fence *fence, uint64_t deadline_ns)
+{
+	struct udrm_fence_array *array = udrm_fence_to_array(fence);
+	unsigned int i;
+
+	for (i = 0; i < array->num_fences; i++)
+		udrm_fence_set_deadline(array->fences[i], deadline_ns);
+}
+
 static void array_release(struct udrm_fence *fence)
 {
 	struct udrm_fence_array *array = udrm_fence_to_array(fence);
@@ -158,6 +167,7 @@ static void array_release(struct udrm_fence *fence)
 const struct udrm_fence_ops udrm_fence_array_ops = {
 	.enable_signaling = array_enable_signaling,
 	.signaled = array_signaled,
+	.set_deadline = array_set_deadline,
 	.release = array_release,
 };
 

@@ -185,6 +185,15 @@ static bool chain_signaled(struct udrm_fence *fence)
 	return true;
 }
 
+/* Every pending link is needed by the deadline. */
+static void chain_set_deadline(struct udrm_fence *fence, uint64_t deadline_ns)
+{
+	struct udrm_fence *iter;
+
+	udrm_fence_chain_for_each(iter, fence) udrm_fence_set_deadline(
+		udrm_fence_chain_contained(iter), deadline_ns);
+}
+
 static void chain_release(struct udrm_fence *fence)
 {
 	struct udrm_fence_chain *chain = udrm_fence_to_chain(fence);
@@ -214,6 +223,7 @@ static void chain_release(struct udrm_fence *fence)
 const struct udrm_fence_ops udrm_fence_chain_ops = {
 	.enable_signaling = chain_enable_signaling,
 	.signaled = chain_signaled,
+	.set_deadline = chain_set_deadline,
 	.release = chain_release,
 	.use_64bit_seqno = true,
 };

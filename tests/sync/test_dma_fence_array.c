@@ -247,6 +247,47 @@ static void match_context_checks_every_fence(void **state)
 	udrm_fence_put(b);
 }
 
+struct deadline_fence {
+	struct udrm_fence base;
+	uint64_t deadline;
+};
+
+static void record_deadline(struct udrm_fence *fence, uint64_t deadline_ns)
+{
+	((struct deadline_fence *)fence)->deadline = deadline_ns;
+}
+
+static void release_nothing(struct udrm_fence *fence)
+{
+	/* Both fences live in one allocation, freed by the test. */
+}
+
+static const struct udrm_fence_ops deadline_ops = {
+	.set_deadline = record_deadline,
+	.release = release_nothing,
+};
+
+static void deadline_reaches_every_pending_fence(void **state)
+{
+	struct deadline_fence *d = calloc(2, sizeof(*d));
+	struct udrm_fence **owned = calloc(2, sizeof(*owned));
+	struct udrm_fence *array;
+
+	for (int i = 0; i < 2; i++) {
+		udrm_fence_init(&d[i].base, &deadline_ops, NULL, NULL, 1, 1);
+		owned[i] = &d[i].base; /* the array takes our references */
+	}
+	udrm_fence_signal(&d[0].base);
+	array = &udrm_fence_array_create(2, owned, 3, 1, false)->base;
+	udrm_fence_set_deadline(array, 777);
+	st_expect(d[0].deadline, 0, "deadline given to a signalled fence");
+	st_expect(d[1].deadline, 777, "deadline of the pending fence");
+	udrm_fence_signal(&d[1].base);
+	udrm_fence_put(array);
+	udrm_fence_work_flush();
+	free(d);
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, check_no_leaks)
 
 int main(void)
@@ -263,6 +304,7 @@ int main(void)
 		T(waiter_on_an_array_wakes_after_the_last),
 		T(create_refuses_an_empty_set),
 		T(match_context_checks_every_fence),
+		T(deadline_reaches_every_pending_fence),
 	};
 
 	return cmocka_run_group_tests_name("dma_fence_array", tests, NULL,
