@@ -12,6 +12,7 @@
 #include "device.h"
 #include "event.h"
 #include "gem.h"
+#include "sync/syncobj.h"
 #include "uaccess.h"
 
 int udrm_file_open(struct udrm_device *dev, enum udrm_node_type type,
@@ -35,6 +36,7 @@ int udrm_file_open(struct udrm_device *dev, enum udrm_node_type type,
 	file->authenticated = dev->flags & UDRM_DEVICE_PRIVILEGED;
 	udrm_idr_init(&file->handles, 1);
 	udrm_u64map_init(&file->prime);
+	udrm_syncobj_open(file);
 	ret = udrm_event_init(file);
 	if (ret)
 		goto err_free;
@@ -61,6 +63,7 @@ err_driver:
 err_event:
 	udrm_event_fini(file);
 err_free:
+	udrm_syncobj_release(file);
 	udrm_u64map_destroy(&file->prime);
 	udrm_idr_destroy(&file->handles);
 	free(file);
@@ -81,6 +84,8 @@ void udrm_file_close(struct udrm_file *file)
 	}
 	pthread_mutex_unlock(&dev->lock);
 
+	/* Sync objects go before GEM, as in the kernel's drm_file_free(). */
+	udrm_syncobj_release(file);
 	if (udrm_core_check_feature(dev, UDRM_FEAT_GEM))
 		udrm_gem_release(file);
 	if (udrm_is_primary_client(file))

@@ -14,6 +14,7 @@
 #include "device.h"
 #include "file.h"
 #include "gem.h"
+#include "sync/syncobj.h"
 #include "uaccess.h"
 
 #define DRM_IF_MAJOR	  1
@@ -61,6 +62,37 @@ static const struct udrm_ioctl_desc udrm_core_ioctls[] = {
 	UDRM_IOCTL_DEF(DRM_IOCTL_MODE_MAP_DUMB, udrm_mode_map_dumb_ioctl, 0),
 	UDRM_IOCTL_DEF(DRM_IOCTL_MODE_DESTROY_DUMB,
 		       udrm_mode_destroy_dumb_ioctl, 0),
+
+	/* Sync objects (sync/syncobj.c), with the kernel's current struct
+	 * sizes where they outgrew the installed uapi headers. */
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_CREATE, udrm_syncobj_create_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_DESTROY, udrm_syncobj_destroy_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(UDRM_IOCTL_SYNCOBJ_HANDLE_TO_FD,
+		       udrm_syncobj_handle_to_fd_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(UDRM_IOCTL_SYNCOBJ_FD_TO_HANDLE,
+		       udrm_syncobj_fd_to_handle_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_TRANSFER, udrm_syncobj_transfer_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(UDRM_IOCTL_SYNCOBJ_WAIT, udrm_syncobj_wait_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(UDRM_IOCTL_SYNCOBJ_TIMELINE_WAIT,
+		       udrm_syncobj_timeline_wait_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(UDRM_IOCTL_SYNCOBJ_EVENTFD, udrm_syncobj_eventfd_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_RESET, udrm_syncobj_reset_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_SIGNAL, udrm_syncobj_signal_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL,
+		       udrm_syncobj_timeline_signal_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
+	UDRM_IOCTL_DEF(DRM_IOCTL_SYNCOBJ_QUERY, udrm_syncobj_query_ioctl,
+		       UDRM_IOCTL_RENDER_ALLOW),
 };
 
 #define UDRM_CORE_IOCTL_COUNT                                                  \

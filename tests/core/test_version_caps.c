@@ -246,14 +246,15 @@ static void expect_cap(struct udrm_file *f, const char *who, uint64_t cap,
 #define EXPECT_CAP(f, who, cap, ret, value) \
 	expect_cap(f, who, cap, #cap, ret, value)
 
-static void caps_every_driver_answers(struct udrm_file *f, const char *who)
+static void caps_every_driver_answers(struct udrm_file *f, const char *who,
+				      uint64_t syncobj)
 {
 	EXPECT_CAP(f, who, DRM_CAP_TIMESTAMP_MONOTONIC, 0, 1);
 	EXPECT_CAP(f, who, DRM_CAP_PRIME, 0,
 		   DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT);
-	/* Neither driver sets DRIVER_SYNCOBJ yet. */
-	EXPECT_CAP(f, who, DRM_CAP_SYNCOBJ, 0, 0);
-	EXPECT_CAP(f, who, DRM_CAP_SYNCOBJ_TIMELINE, 0, 0);
+	/* vgem has DRIVER_SYNCOBJ(_TIMELINE) (udrm's deviation), vkms not. */
+	EXPECT_CAP(f, who, DRM_CAP_SYNCOBJ, 0, syncobj);
+	EXPECT_CAP(f, who, DRM_CAP_SYNCOBJ_TIMELINE, 0, syncobj);
 }
 
 static void vkms_reports_kms_caps(void **state)
@@ -261,7 +262,7 @@ static void vkms_reports_kms_caps(void **state)
 	struct ut_devices *d = *state;
 	struct udrm_file *f = ut_open(d->vkms, UDRM_NODE_PRIMARY, O_RDWR);
 
-	caps_every_driver_answers(f, "vkms");
+	caps_every_driver_answers(f, "vkms", 0);
 	EXPECT_CAP(f, "vkms", DRM_CAP_DUMB_BUFFER, 0, 1);
 	EXPECT_CAP(f, "vkms", DRM_CAP_VBLANK_HIGH_CRTC, 0, 1);
 	EXPECT_CAP(f, "vkms", DRM_CAP_CRTC_IN_VBLANK_EVENT, 0, 1);
@@ -288,7 +289,7 @@ static void vgem_refuses_kms_caps_with_eopnotsupp(void **state)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		caps_every_driver_answers(files[i], who[i]);
+		caps_every_driver_answers(files[i], who[i], 1);
 		EXPECT_CAP(files[i], who[i], DRM_CAP_DUMB_BUFFER, -EOPNOTSUPP,
 			   0);
 		EXPECT_CAP(files[i], who[i], DRM_CAP_CURSOR_WIDTH, -EOPNOTSUPP,

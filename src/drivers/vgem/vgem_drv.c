@@ -84,7 +84,11 @@ const struct udrm_driver vgem_driver = {
 	.major = 1,
 	.minor = 0,
 	.patchlevel = 0,
-	.features = UDRM_FEAT_GEM | UDRM_FEAT_RENDER,
+	/* Syncobjs are a deliberate deviation from the kernel's vgem (which
+	 * has none): they make explicit sync usable on a render node before
+	 * simgpu exists. */
+	.features = UDRM_FEAT_GEM | UDRM_FEAT_RENDER | UDRM_FEAT_SYNCOBJ |
+		    UDRM_FEAT_SYNCOBJ_TIMELINE,
 	.ioctls = vgem_ioctls,
 	.num_ioctls = sizeof(vgem_ioctls) / sizeof(vgem_ioctls[0]),
 	.load = vgem_load,
