@@ -49,11 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_LOW_ADDR	4096ull
 #define FUZZ_USER_LIMIT (1ull << 47)
 
-#define FUZZ_MAX_STEPS	 256
-#define FUZZ_MAX_FILES	 6
-#define FUZZ_MAX_DEVICES 4
-#define FUZZ_RING	 16
-#define FUZZ_MAX_FDS	 16
+#define FUZZ_MAX_STEPS	   256
+#define FUZZ_MAX_FILES	   6
+#define FUZZ_MAX_DEVICES   4
+#define FUZZ_RING	   16
+#define FUZZ_MAX_FDS	   16
+#define FUZZ_MAX_LIVE_MAPS 8
 /* Dumb buffers above this are shrunk: memory stays bounded, and exporting
  * an object copies it. */
 #define FUZZ_DUMB_MAX_BYTES (4ull << 20)
@@ -75,6 +76,16 @@ struct fuzz_mapping {
 	uint64_t size;
 };
 
+/* A mapping kept across operations: the core may move its pages (a PRIME
+ * export relocates an object) and must keep every mapping of one object
+ * coherent. Mappings of one object share (dev, offset). */
+struct fuzz_live_map {
+	uint8_t *addr;
+	size_t len;
+	const struct udrm_device *dev;
+	uint64_t offset;
+};
+
 /* What one input has made; everything here is released at its end. */
 struct fuzz_state {
 	struct udrm_file *files[FUZZ_MAX_FILES];
@@ -88,6 +99,8 @@ struct fuzz_state {
 	unsigned int nmappings;
 	int fds[FUZZ_MAX_FDS];
 	unsigned int nfds;
+	struct fuzz_live_map live[FUZZ_MAX_LIVE_MAPS];
+	unsigned int nlive;
 };
 
 static struct udrm_device *fuzz_devices[FUZZ_MAX_DEVICES];
@@ -488,6 +501,7 @@ enum fuzz_op {
 	FUZZ_OP_READ,
 	FUZZ_OP_CLOSE_FD,
 	FUZZ_OP_FOREIGN_BUFFER,
+	FUZZ_OP_TOUCH_MAPPING,
 	FUZZ_OP_COUNT
 };
 
@@ -818,6 +832,22 @@ static void fuzz_op_destroy_dumb(struct fuzz_stream *s, struct fuzz_state *st)
 	fuzz_struct_ioctl(st, file, cmd, arg, &d, sizeof(d));
 }
 
+static void fuzz_keep_mapping(struct fuzz_state *st, void *map, size_t len,
+			      const struct udrm_device *dev, uint64_t offset)
+{
+	struct fuzz_live_map *slot;
+
+	slot = &st->live[st->nlive++ % FUZZ_MAX_LIVE_MAPS];
+	if (st->nlive > FUZZ_MAX_LIVE_MAPS)
+		munmap(slot->addr, slot->len);
+	*slot = (struct fuzz_live_map){
+		.addr = map,
+		.len = len,
+		.dev = dev,
+		.offset = offset,
+	};
+}
+
 static void fuzz_op_mmap(struct fuzz_stream *s, struct fuzz_state *st)
 {
 	static const int prots[] = {
@@ -835,6 +865,7 @@ static void fuzz_op_mmap(struct fuzz_stream *s, struct fuzz_state *st)
 	int prot = prots[fs_u8(s) % (sizeof(prots) / sizeof(prots[0]))];
 	int flag = flags[fs_u8(s) % (sizeof(flags) / sizeof(flags[0]))];
 	size_t len;
+	uint8_t keep;
 	void *map;
 	int ret;
 
@@ -851,6 +882,7 @@ static void fuzz_op_mmap(struct fuzz_stream *s, struct fuzz_state *st)
 		len = SIZE_MAX - FUZZ_PAGE_SIZE * (sel & 3);
 	else
 		len = fs_u32(s);
+	keep = fs_u8(s);
 	if (!file)
 		return;
 	ret = udrm_file_mmap(file, NULL, len, prot, flag, m.offset, &map);
@@ -867,7 +899,51 @@ static void fuzz_op_mmap(struct fuzz_stream *s, struct fuzz_state *st)
 		*(volatile uint8_t *)map = 0x5a;
 	else if (prot & PROT_READ)
 		(void)*(volatile uint8_t *)map;
-	munmap(map, len);
+	if ((keep & 1) && prot == (PROT_READ | PROT_WRITE))
+		fuzz_keep_mapping(st, map, len, udrm_file_device(file),
+				  m.offset);
+	else
+		munmap(map, len);
+}
+
+static unsigned int fuzz_live_count(const struct fuzz_state *st)
+{
+	return st->nlive < FUZZ_MAX_LIVE_MAPS ? st->nlive : FUZZ_MAX_LIVE_MAPS;
+}
+
+/* Writes through one kept mapping; every other mapping of the same object
+ * must see the byte. */
+static void fuzz_op_touch_mapping(struct fuzz_stream *s, struct fuzz_state *st)
+{
+	unsigned int i, n = fuzz_live_count(st);
+	const struct fuzz_live_map *m;
+	uint16_t pos = fs_u16(s);
+	uint8_t value = fs_u8(s);
+	size_t off;
+
+	if (!n)
+		return;
+	m = &st->live[pos % n];
+	off = (size_t)fs_u32(s) % m->len;
+	((volatile uint8_t *)m->addr)[off] = value;
+	for (i = 0; i < n; i++) {
+		const struct fuzz_live_map *o = &st->live[i];
+		uint8_t seen;
+
+		if (o == m || o->dev != m->dev || o->offset != m->offset ||
+		    off >= o->len)
+			continue;
+		seen = ((volatile uint8_t *)o->addr)[off];
+		if (seen != value) {
+			fprintf(stderr,
+				"fuzz-ioctl: two mappings of offset %#llx "
+				"differ at byte %#zx: wrote %#x at %p, read "
+				"%#x at %p\n",
+				(unsigned long long)m->offset, off, value,
+				(void *)m->addr, seen, (void *)o->addr);
+			abort();
+		}
+	}
 }
 
 static void fuzz_op_read(struct fuzz_stream *s, struct fuzz_state *st)
@@ -1004,6 +1080,9 @@ static void fuzz_run_op(struct fuzz_stream *s, struct fuzz_state *st)
 		break;
 	case FUZZ_OP_FOREIGN_BUFFER:
 		fuzz_op_foreign_buffer(s, st);
+		break;
+	case FUZZ_OP_TOUCH_MAPPING:
+		fuzz_op_touch_mapping(s, st);
 		break;
 	}
 }
@@ -1153,6 +1232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			udrm_file_close(st.files[i]);
 	for (i = 0; i < fuzz_fd_count(&st); i++)
 		close(st.fds[i]);
+	for (i = 0; i < fuzz_live_count(&st); i++)
+		munmap(st.live[i].addr, st.live[i].len);
 	fuzz_check_no_leaks();
 	return 0;
 }

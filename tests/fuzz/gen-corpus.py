@@ -18,7 +18,8 @@ import sys
 (OPEN, CLOSE, RANDOM_IOCTL, RANDOM_DRM_IOCTL, VERSION, GET_UNIQUE, GET_MAGIC,
  AUTH_MAGIC, SET_MASTER, DROP_MASTER, GET_CAP, SET_CLIENT_CAP, SET_VERSION,
  GEM_CLOSE, GEM_FLINK, GEM_OPEN, PRIME_EXPORT, PRIME_IMPORT, CREATE_DUMB,
- MAP_DUMB, DESTROY_DUMB, MMAP, READ, CLOSE_FD, FOREIGN_BUFFER) = range(25)
+ MAP_DUMB, DESTROY_DUMB, MMAP, READ, CLOSE_FD, FOREIGN_BUFFER,
+ TOUCH_MAPPING) = range(26)
 
 # fuzz_op_open() "how" byte: device, node, access mode, flags.
 VKMS, VGEM = 0, 1
@@ -87,8 +88,13 @@ def op_map_dumb(f, handle_sel=RING0):
     return bytes([MAP_DUMB, f, EXACT, ARG, handle_sel, 0])
 
 
-def op_mmap(f, mapping_sel=0, prot=0, flags=0):
-    return bytes([MMAP, f, mapping_sel, prot, flags, 0])
+def op_mmap(f, mapping_sel=0, prot=0, flags=0, keep=False):
+    return bytes([MMAP, f, mapping_sel, prot, flags, 0, 1 if keep else 0])
+
+
+def op_touch(live_sel, value, offset):
+    return bytes([TOUCH_MAPPING]) + u16(live_sel) + bytes([value]) + \
+        u32(offset)
 
 
 def op_destroy_dumb(f, handle_sel=RING0):
@@ -175,6 +181,17 @@ SEEDS = {
     + bytes([RANDOM_IOCTL, 0]) + u32(0x5401) + bytes([0]) + u16(8)
     + bytes([PTR_OK]) + u16(0) + bytes(8),
 }
+
+SEEDS['mapping-survives-export'] = (
+    op_open(0, VKMS | O_RDWR) + op_open(1, VKMS | O_RDWR)
+    + op_create_dumb(0, 64, 64) + op_create_dumb(0, 64, 64)
+    + op_map_dumb(0, 0x01) + op_mmap(0, keep=True) + op_mmap(0, keep=True)
+    + op_touch(0, 0x11, 100) + op_export(0, 0x01) + op_touch(1, 0x22, 200)
+    + op_touch(0, 0x33, 5000) + op_get_magic(1) + op_auth_magic(0)
+    + op_flink(0, 0x01) + op_gem_open(1)
+    + op_map_dumb(1, 0x02) + op_mmap(1, 0x01, keep=True)
+    + op_touch(2, 0x44, 300) + op_destroy_dumb(0, 0x01)
+    + op_touch(0, 0x55, 400))
 
 SEEDS['prime-cross-device'] = (
     op_open(0, VKMS | O_RDWR) + op_open(1, VGEM | RENDER | O_RDWR)

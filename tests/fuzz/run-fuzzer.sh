@@ -4,6 +4,7 @@
 #   run-fuzzer.sh FUZZER SEED_DIR WORK_DIR SECONDS [EXTRA_LIBFUZZER_ARGS...]
 # New corpus entries go to WORK_DIR/corpus (never into the source tree) and
 # crash, leak and timeout reproducers to WORK_DIR/; the seeds are read-only.
+# UDRM_FUZZ_SECONDS, if set, overrides SECONDS (scripts/test.sh uses it).
 set -eu
 
 if [ $# -lt 4 ]; then
@@ -13,7 +14,7 @@ fi
 fuzzer=$1
 seeds=$2
 work=$3
-seconds=$4
+seconds=${UDRM_FUZZ_SECONDS:-$4}
 shift 4
 
 mkdir -p "$work/corpus"
