@@ -25,6 +25,7 @@ void udrm_devices_atfork_prepare(void)
 	pthread_mutex_lock(&udrm_devices_lock);
 	for (dev = udrm_devices; dev; dev = dev->next_device)
 		pthread_mutex_lock(&dev->lock);
+	udrm_prime_atfork_prepare();
 }
 
 /* Both processes now share the arena files: stop reusing them (see
@@ -33,6 +34,7 @@ static void devices_after_fork(void)
 {
 	struct udrm_device *dev;
 
+	udrm_prime_atfork_after();
 	for (dev = udrm_devices; dev; dev = dev->next_device) {
 		if (dev->arena) {
 			udrm_shmem_arena_seal(dev->arena);

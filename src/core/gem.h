@@ -121,6 +121,10 @@ int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 /* Drops @obj's hold on the process-wide dma-buf registry (object free). */
 void udrm_prime_release_object(struct udrm_gem_object *obj);
 
+/* Fork safety for the process-wide dma-buf registry: taken after every
+ * dev->lock by udrm_devices_atfork_prepare(). */
+void udrm_prime_atfork_prepare(void);
+void udrm_prime_atfork_after(void);
 /* Drops @file's PRIME entries for @obj (handle being deleted). Locked. */
 void udrm_prime_remove_handle_locked(struct udrm_file *file,
 				     struct udrm_gem_object *obj,

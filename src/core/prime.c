@@ -50,6 +50,16 @@ static pthread_mutex_t prime_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 /* st_ino -> chain of struct prime_dmabuf (prime_registry_lock) */
 static struct udrm_u64map prime_registry;
 
+void udrm_prime_atfork_prepare(void)
+{
+	pthread_mutex_lock(&prime_registry_lock);
+}
+
+void udrm_prime_atfork_after(void)
+{
+	pthread_mutex_unlock(&prime_registry_lock);
+}
+
 /* The memfd name prefix of every udrm export (see dev->dmabuf_name). */
 #define PRIME_DMABUF_NAME_PREFIX "/memfd:udrm-dmabuf:"
 

@@ -76,12 +76,13 @@ expect_status "SIGUSR1 forwarded" 42 $?
 	'test -e /dev/dri/card0 && test -e /dev/dri/renderD128 && ! test -e /dev/dri/card1'
 expect_status "devices of the configuration" 0 $?
 
-# Trees live under a directory udrm removes when the program ends.
-left=$(ls -d "${TMPDIR:-/tmp}"/udrm-run.* 2> /dev/null | wc -l)
-"$UDRM" run -- sh -c 'test -d "$UDRM_TMPDIR" && ls /dev/dri > /dev/null'
+# Trees live under a directory udrm removes when the program ends (a private
+# TMPDIR, so that concurrent runs do not disturb the count).
+mkdir "$tmp/rt"
+TMPDIR="$tmp/rt" "$UDRM" run -- sh -c 'test -d "$UDRM_TMPDIR" && ls /dev/dri > /dev/null'
 expect_status "runtime directory" 0 $?
-now=$(ls -d "${TMPDIR:-/tmp}"/udrm-run.* 2> /dev/null | wc -l)
-[ "$now" -le "$left" ] || fail "udrm run left its runtime directory behind"
+left=$(ls -A "$tmp/rt" | wc -l)
+[ "$left" -eq 0 ] || fail "udrm run left its runtime directory behind"
 
 if [ $failures -ne 0 ]; then
 	echo "$failures check(s) failed" >&2

@@ -196,6 +196,8 @@ static int cmd_run(int argc, char **argv)
 	struct udrm_config *cfg;
 	char abs_config[PATH_MAX], *runtime;
 	int first, status;
+	sigset_t forwarded, old_mask;
+	size_t i;
 	pid_t pid;
 
 	first = parse_options(argc, argv, 2, &config, true);
@@ -240,20 +242,30 @@ static int cmd_run(int argc, char **argv)
 	if (runtime)
 		setenv("UDRM_TMPDIR", runtime, 1);
 
+	/* Signals stay blocked until run_child is known, so that one sent
+	 * right after the fork is forwarded rather than lost. */
+	sigemptyset(&forwarded);
+	for (i = 0;
+	     i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&forwarded, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
 	install_forwarding();
 	pid = fork();
 	if (pid < 0) {
 		perror("udrm: fork");
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return EXIT_CANNOT_RUN;
 	}
 	if (pid == 0) {
 		reset_forwarding();
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		execvp(argv[first], &argv[first]);
 		fprintf(stderr, "udrm: cannot run %s: %s\n", argv[first],
 			strerror(errno));
 		_exit(EXIT_CANNOT_RUN);
 	}
 	run_child = pid;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			perror("udrm: waitpid");
