@@ -172,12 +172,27 @@ void udrm_file_close(struct udrm_file *file);
  * (PRIME_HANDLE_TO_FD), as the kernel's dma_buf_ioctl(): DMA_BUF_IOCTL_SYNC
  * (START waits for the fences of the requested access on the buffer's
  * reservation, without a timeout and, unlike the kernel, without being
- * interrupted by signals; END returns at once) and DMA_BUF_SET_NAME.
+ * interrupted by signals; END returns at once), DMA_BUF_SET_NAME, and
+ * DMA_BUF_IOCTL_EXPORT_SYNC_FILE / IMPORT_SYNC_FILE (a sync_file of the
+ * reservation's fences for an access, or a sync_file's fences added to it).
  * Returns 0 or -errno; -ENOTTY if @fd is not a udrm dma-buf (the caller
  * then passes the ioctl to the real file) or for another dma-buf ioctl.
  * Thread-safe; @arg is read with fault-safe copies.
  */
 int udrm_dmabuf_ioctl(int fd, unsigned long cmd, void *arg);
+
+/* ---- sync_files ---- */
+
+/*
+ * ioctl(2) on a sync_file fd made by udrm (DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD
+ * with EXPORT_SYNC_FILE, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, SYNC_IOC_MERGE),
+ * as the kernel's sync_file_ioctl(): SYNC_IOC_MERGE, SYNC_IOC_FILE_INFO and
+ * SYNC_IOC_SET_DEADLINE. The fd polls POLLIN once its fences have
+ * signalled. Returns 0 or -errno; -ENOTTY if @fd is not a udrm sync_file
+ * (the caller then passes the ioctl to the real file) or for another
+ * ioctl. Thread-safe; @arg is accessed with fault-safe copies.
+ */
+int udrm_sync_file_ioctl(int fd, unsigned long cmd, void *arg);
 
 /* Names for messages: "card0", "renderD128". Writes at most @len bytes. */
 void udrm_node_name(enum udrm_node_type type, int minor, char *buf, size_t len);

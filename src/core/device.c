@@ -12,6 +12,7 @@
 #include "file.h"
 #include "gem.h"
 #include "shmem.h"
+#include "sync/sync_file.h"
 #include "uaccess.h"
 
 static pthread_mutex_t udrm_devices_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -136,6 +137,8 @@ int udrm_device_create(const struct udrm_device_desc *desc,
 
 	pthread_once(&udrm_atfork_once, udrm_register_atfork);
 	udrm_uaccess_init();
+	/* Syncobjs export and import sync_files from the first device on. */
+	udrm_sync_file_init();
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;

@@ -32,7 +32,9 @@
 #include "file.h"
 #include "gem.h"
 #include "shmem.h"
+#include "sync/dma_fence_unwrap.h"
 #include "sync/dma_resv.h"
+#include "sync/sync_file.h"
 #include "uaccess.h"
 
 /* One dma-buf of the process, as far as udrm knows it. */
@@ -193,6 +195,85 @@ static int prime_dmabuf_sync(struct udrm_resv *resv, void *arg)
 	return ret < 0 ? (int)ret : 0;
 }
 
+/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE: a sync_file of the fences an access of
+ * the requested kind must wait for (dma_buf_export_sync_file()): a reader
+ * waits for the writers, a writer for everyone; the stub when none. */
+static int prime_dmabuf_export_sync_file(struct udrm_resv *resv, void *arg)
+{
+	struct dma_buf_export_sync_file args;
+	struct udrm_fence *fence = NULL;
+	int ret, fd;
+
+	if (udrm_uaccess_local.copy_from_user(&args, udrm_user_ptr(arg),
+					      sizeof(args)))
+		return -EFAULT;
+	if ((args.flags & ~(uint32_t)DMA_BUF_SYNC_RW) ||
+	    !(args.flags & DMA_BUF_SYNC_RW))
+		return -EINVAL;
+	if (resv) {
+		bool write = args.flags & DMA_BUF_SYNC_WRITE;
+
+		ret = udrm_resv_get_singleton(resv, udrm_resv_usage_rw(write),
+					      &fence);
+		if (ret)
+			return ret;
+	}
+	if (!fence)
+		fence = udrm_fence_get_stub();
+	fd = udrm_sync_file_create(fence, true);
+	udrm_fence_put(fence);
+	if (fd < 0)
+		return fd;
+	args.fd = fd;
+	if (udrm_uaccess_local.copy_to_user(udrm_user_ptr(arg), &args,
+					    sizeof(args))) {
+		close(fd); /* the kernel never installs it */
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* DMA_BUF_IOCTL_IMPORT_SYNC_FILE: adds the sync_file's fences to the
+ * reservation as writes or reads (dma_buf_import_sync_file()). */
+static int prime_dmabuf_import_sync_file(struct udrm_resv *resv, void *arg)
+{
+	struct dma_buf_import_sync_file args;
+	enum udrm_resv_usage usage;
+	struct udrm_fence_unwrap iter;
+	struct udrm_fence *fence, *f;
+	unsigned int num_fences = 0;
+	int ret = 0;
+
+	if (udrm_uaccess_local.copy_from_user(&args, udrm_user_ptr(arg),
+					      sizeof(args)))
+		return -EFAULT;
+	if ((args.flags & ~(uint32_t)DMA_BUF_SYNC_RW) ||
+	    !(args.flags & DMA_BUF_SYNC_RW))
+		return -EINVAL;
+	fence = udrm_sync_file_get_fence(args.fd);
+	if (!fence)
+		return -EINVAL;
+	usage = (args.flags & DMA_BUF_SYNC_WRITE) ? UDRM_RESV_USAGE_WRITE
+						  : UDRM_RESV_USAGE_READ;
+	num_fences = udrm_fence_unwrap_count(fence);
+	/* A buffer whose objects are all gone has no reservation left. */
+	if (num_fences && resv) {
+		udrm_resv_lock(resv);
+		ret = udrm_resv_reserve_fences_locked(resv, num_fences);
+		/* Links that signal meanwhile drop out: no more fences
+		 * than reserved. */
+		if (!ret) {
+			udrm_fence_unwrap_for_each(f, &iter, fence)
+			{
+				udrm_resv_add_fence_locked(resv, f, usage);
+			}
+		}
+		udrm_resv_unlock(resv);
+	}
+	udrm_fence_put(fence);
+	return ret;
+}
+
 /* DMA_BUF_SET_NAME: a string of at most DMA_BUF_NAME_LEN - 1 characters,
  * as strndup_user() reads it (-EINVAL if longer). */
 static int prime_dmabuf_set_name(struct stat *st, void *arg)
@@ -244,8 +325,13 @@ int udrm_dmabuf_ioctl(int fd, unsigned long cmd, void *arg)
 	case DMA_BUF_SET_NAME_B:
 		ret = prime_dmabuf_set_name(&st, arg);
 		break;
+	case DMA_BUF_IOCTL_EXPORT_SYNC_FILE:
+		ret = prime_dmabuf_export_sync_file(resv, arg);
+		break;
+	case DMA_BUF_IOCTL_IMPORT_SYNC_FILE:
+		ret = prime_dmabuf_import_sync_file(resv, arg);
+		break;
 	default:
-		/* EXPORT/IMPORT_SYNC_FILE would go here with sync_file. */
 		ret = -ENOTTY;
 		break;
 	}

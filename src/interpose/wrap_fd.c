@@ -12,6 +12,7 @@
 #include "preload.h"
 
 #include <fcntl.h>
+#include <linux/sync_file.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -458,6 +459,13 @@ IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 		if (__builtin_expect(_IOC_TYPE(request) == 'b', 0) &&
 		    ip_ready_now()) {
 			ret = udrm_dmabuf_ioctl(fd, request, arg);
+			if (ret != -ENOTTY)
+				return ret < 0 ? ip_fail(ret) : ret;
+		}
+		/* sync_file ioctls on a udrm sync_file (a socket to libc). */
+		if (__builtin_expect(_IOC_TYPE(request) == SYNC_IOC_MAGIC, 0) &&
+		    ip_ready_now()) {
+			ret = udrm_sync_file_ioctl(fd, request, arg);
 			if (ret != -ENOTTY)
 				return ret < 0 ? ip_fail(ret) : ret;
 		}

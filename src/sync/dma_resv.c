@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "dma_fence.h"
+#include "dma_fence_array.h"
 
 int udrm_resv_create(struct udrm_resv **out)
 {
@@ -171,6 +172,34 @@ int udrm_resv_get_fences(struct udrm_resv *resv, enum udrm_resv_usage usage,
 	}
 	*count = n;
 	*fences = list;
+	return 0;
+}
+
+int udrm_resv_get_singleton(struct udrm_resv *resv, enum udrm_resv_usage usage,
+			    struct udrm_fence **fence)
+{
+	struct udrm_fence_array *array;
+	struct udrm_fence **fences;
+	unsigned int count, i;
+	int ret;
+
+	ret = udrm_resv_get_fences(resv, usage, &count, &fences);
+	if (ret)
+		return ret;
+	if (count <= 1) {
+		*fence = count ? fences[0] : NULL;
+		free(fences);
+		return 0;
+	}
+	array = udrm_fence_array_create(count, fences,
+					udrm_fence_context_alloc(1), 1, false);
+	if (!array) {
+		for (i = 0; i < count; i++)
+			udrm_fence_put(fences[i]);
+		free(fences);
+		return -ENOMEM;
+	}
+	*fence = &array->base;
 	return 0;
 }
 

@@ -101,6 +101,15 @@ int udrm_resv_get_fences(struct udrm_resv *resv, enum udrm_resv_usage usage,
 			 unsigned int *count, struct udrm_fence ***fences);
 
 /*
+ * One fence for the unsignalled fences of @usage or stronger, as the
+ * kernel's dma_resv_get_singleton(): *fence is NULL when there are none,
+ * the fence itself when there is one, else a new fence array of all of
+ * them (a reference either way). 0 or -ENOMEM.
+ */
+int udrm_resv_get_singleton(struct udrm_resv *resv, enum udrm_resv_usage usage,
+			    struct udrm_fence **fence);
+
+/*
  * Waits for the fences of @usage or stronger present when called, up to
  * @timeout_ns (relative; UINT64_MAX: for ever; 0: just test). Returns the
  * time left (> 0; INT64_MAX when waiting for ever; 1 for a successful

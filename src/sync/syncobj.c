@@ -6,21 +6,18 @@
  * syncobj updates wake (the kernel's wake_up_process()); waits for a fence
  * to appear (WAIT_FOR_SUBMIT, WAIT_AVAILABLE) queue an entry on the
  * syncobj that replace_fence/add_point complete, as the kernel's
- * syncobj_wait_entry. Opaque syncobj fds are one end of a socket pair
- * whose inode keys a process-wide registry (see "Opaque fds" below).
+ * syncobj_wait_entry. Opaque syncobj fds are objects of the sync_fd
+ * registry (see "Opaque fds" below).
  */
 #include "syncobj.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +25,7 @@
 #include "core/file.h"
 #include "core/uaccess.h"
 #include "sync/dma_fence_chain.h"
+#include "sync/sync_fd.h"
 
 #define syncobj_container_of(ptr, type, member)                                \
 	((type *)((char *)(ptr)-offsetof(type, member)))
@@ -548,145 +546,60 @@ out:
 /* ---- opaque fds ----
  *
  * The kernel's syncobj fd is an anonymous file holding a reference. Here it
- * is one end of a socket pair: its inode identifies the syncobj in a
- * process-wide registry, which keeps the other end to notice (by POLLHUP)
- * when every copy of the exported end is closed, and drops the reference
- * then. Any device of the process can import it.
+ * is an fd of the sync_fd registry (sync_fd.h) whose object holds the
+ * reference until every copy of the fd is closed. Any device of the
+ * process can import it.
  */
 
 struct syncobj_export {
-	dev_t st_dev;
-	ino_t st_ino;
-	int peer_fd;		      /* our end of the pair */
+	struct udrm_sync_fd base;
 	struct udrm_syncobj *syncobj; /* a reference */
 };
 
-static struct {
-	pthread_mutex_t lock;
-	struct syncobj_export *exports;
-	size_t count, capacity;
-} syncobj_fds = {.lock = PTHREAD_MUTEX_INITIALIZER};
-static pthread_once_t syncobj_fds_once = PTHREAD_ONCE_INIT;
-
-static void syncobj_fds_prepare(void)
+static void syncobj_export_release(struct udrm_sync_fd *sfd)
 {
-	pthread_mutex_lock(&syncobj_fds.lock);
+	struct syncobj_export *e =
+		syncobj_container_of(sfd, struct syncobj_export, base);
+
+	udrm_syncobj_put(e->syncobj);
+	free(e);
 }
 
-static void syncobj_fds_after(void)
-{
-	pthread_mutex_unlock(&syncobj_fds.lock);
-}
-
-static void syncobj_fds_register_atfork(void)
-{
-	pthread_atfork(syncobj_fds_prepare, syncobj_fds_after,
-		       syncobj_fds_after);
-}
-
-static void syncobj_fds_lock(void)
-{
-	pthread_once(&syncobj_fds_once, syncobj_fds_register_atfork);
-	pthread_mutex_lock(&syncobj_fds.lock);
-}
-
-/* Drops the exports whose fds are all closed. Registry lock held. */
-static void syncobj_fds_sweep_locked(void)
-{
-	struct pollfd *pfds;
-	size_t i, kept = 0;
-
-	if (!syncobj_fds.count)
-		return;
-	pfds = calloc(syncobj_fds.count, sizeof(*pfds));
-	if (!pfds)
-		return; /* try again next time */
-	for (i = 0; i < syncobj_fds.count; i++)
-		pfds[i].fd = syncobj_fds.exports[i].peer_fd;
-	if (poll(pfds, syncobj_fds.count, 0) < 0) {
-		free(pfds);
-		return;
-	}
-	for (i = 0; i < syncobj_fds.count; i++) {
-		struct syncobj_export *e = &syncobj_fds.exports[i];
-
-		if (!(pfds[i].revents & (POLLHUP | POLLERR | POLLNVAL))) {
-			syncobj_fds.exports[kept++] = *e;
-			continue;
-		}
-		/* POLLNVAL: someone closed our end; its number is not ours
-		 * to close any more. */
-		if (!(pfds[i].revents & POLLNVAL))
-			close(e->peer_fd);
-		udrm_syncobj_put(e->syncobj);
-	}
-	syncobj_fds.count = kept;
-	free(pfds);
-}
+static const struct udrm_sync_fd_ops syncobj_export_ops = {
+	.name = "syncobj_file",
+	.release = syncobj_export_release,
+};
 
 int udrm_syncobj_get_fd(struct udrm_syncobj *syncobj, int *fd)
 {
-	struct syncobj_export *e;
-	struct stat st;
-	int sv[2], ret = 0;
+	struct syncobj_export *e = calloc(1, sizeof(*e));
+	int ret;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return -errno;
-	if (fstat(sv[1], &st)) {
-		ret = -errno;
-		goto err_close;
-	}
-	syncobj_fds_lock();
-	syncobj_fds_sweep_locked();
-	if (syncobj_fds.count == syncobj_fds.capacity) {
-		size_t cap =
-			syncobj_fds.capacity ? syncobj_fds.capacity * 2 : 16;
-
-		e = realloc(syncobj_fds.exports, cap * sizeof(*e));
-		if (!e) {
-			syncobj_fds_after();
-			ret = -ENOMEM;
-			goto err_close;
-		}
-		syncobj_fds.exports = e;
-		syncobj_fds.capacity = cap;
-	}
-	e = &syncobj_fds.exports[syncobj_fds.count++];
-	e->st_dev = st.st_dev;
-	e->st_ino = st.st_ino;
-	e->peer_fd = sv[0];
+	if (!e)
+		return -ENOMEM;
 	e->syncobj = udrm_syncobj_get(syncobj);
-	syncobj_fds_after();
-	*fd = sv[1];
+	ret = udrm_sync_fd_export(&e->base, &syncobj_export_ops, true, fd);
+	if (ret) {
+		udrm_syncobj_put(e->syncobj);
+		free(e);
+		return ret;
+	}
+	udrm_sync_fd_put(&e->base);
 	return 0;
-
-err_close:
-	close(sv[0]);
-	close(sv[1]);
-	return ret;
 }
 
 /* The syncobj an opaque fd stands for (a reference), or NULL. */
 static struct udrm_syncobj *syncobj_from_fd(int fd)
 {
-	struct udrm_syncobj *syncobj = NULL;
-	struct stat st;
-	size_t i;
+	struct udrm_sync_fd *sfd = udrm_sync_fd_lookup(fd, &syncobj_export_ops);
+	struct syncobj_export *e;
+	struct udrm_syncobj *syncobj;
 
-	if (fd < 0 || fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+	if (!sfd)
 		return NULL;
-	syncobj_fds_lock();
-	/* Sweep first: a dead export's inode number may be reused. */
-	syncobj_fds_sweep_locked();
-	for (i = 0; i < syncobj_fds.count; i++) {
-		struct syncobj_export *e = &syncobj_fds.exports[i];
-
-		if (e->st_ino == st.st_ino && e->st_dev == st.st_dev) {
-			syncobj = udrm_syncobj_get(e->syncobj);
-			break;
-		}
-	}
-	syncobj_fds_after();
+	e = syncobj_container_of(sfd, struct syncobj_export, base);
+	syncobj = udrm_syncobj_get(e->syncobj);
+	udrm_sync_fd_put(sfd);
 	return syncobj;
 }
 
