@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udrm/udrm.h"
@@ -423,6 +424,76 @@ static const struct fuzz_fd_ioctl *fuzz_find_fd_ioctl(unsigned long cmd)
 	return NULL;
 }
 
+/* Keeps a dumb buffer's size bounded, whoever issues CREATE_DUMB. */
+static void fuzz_tame_dumb_arg(uint8_t *arg)
+{
+	struct drm_mode_create_dumb d;
+
+	memcpy(&d, arg, sizeof(d));
+	fuzz_tame_dumb(&d);
+	memcpy(arg, &d, sizeof(d));
+}
+
+/* Waits take an absolute CLOCK_MONOTONIC deadline: one in the future may
+ * legitimately block until then (a wait for submit, an unsignalled
+ * fence), which would read as a hang. Past and zero deadlines stay. */
+static void fuzz_tame_deadline(uint8_t *field)
+{
+	struct timespec ts;
+	int64_t deadline, limit;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	limit = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 1000000;
+	memcpy(&deadline, field, sizeof(deadline));
+	if (deadline > limit)
+		memcpy(field, &limit, sizeof(limit));
+}
+
+static void fuzz_tame_syncobj_wait(uint8_t *arg)
+{
+	fuzz_tame_deadline(arg + 8); /* drm_syncobj_wait.timeout_nsec */
+}
+
+static void fuzz_tame_syncobj_timeline_wait(uint8_t *arg)
+{
+	fuzz_tame_deadline(arg +
+			   16); /* drm_syncobj_timeline_wait.timeout_nsec */
+}
+
+/* Arguments that must be bounded whatever the ioctl number's size and
+ * direction say: by ioctl nr, the bytes the tamer reads. */
+struct fuzz_arg_tamer {
+	unsigned int nr;
+	size_t len;
+	void (*tame)(uint8_t *arg);
+};
+
+static const struct fuzz_arg_tamer fuzz_arg_tamers[] = {
+	{_IOC_NR(DRM_IOCTL_MODE_CREATE_DUMB),
+	 sizeof(struct drm_mode_create_dumb), fuzz_tame_dumb_arg},
+	{_IOC_NR(DRM_IOCTL_SYNCOBJ_WAIT), 16, fuzz_tame_syncobj_wait},
+	{_IOC_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT), 24,
+	 fuzz_tame_syncobj_timeline_wait},
+};
+
+/* An argument only partly in the scratch area runs into the read-only
+ * page, whose all-ones bytes read as a negative deadline and a size the
+ * core refuses, so only whole arguments need taming. */
+static void fuzz_tame_arg(unsigned long cmd, void *arg)
+{
+	size_t i;
+
+	if (_IOC_TYPE(cmd) != DRM_IOCTL_BASE)
+		return;
+	for (i = 0; i < sizeof(fuzz_arg_tamers) / sizeof(fuzz_arg_tamers[0]);
+	     i++) {
+		const struct fuzz_arg_tamer *t = &fuzz_arg_tamers[i];
+
+		if (t->nr == _IOC_NR(cmd) && fuzz_in_scratch(arg, t->len))
+			t->tame(arg);
+	}
+}
+
 /* Issues @cmd and collects any fd it returns. */
 static int fuzz_ioctl(struct fuzz_state *st, struct udrm_file *file,
 		      unsigned long cmd, void *arg)
@@ -436,18 +507,7 @@ static int fuzz_ioctl(struct fuzz_state *st, struct udrm_file *file,
 		if (!fuzz_in_scratch(arg, _IOC_SIZE(cmd)))
 			arg = fuzz_region;
 	}
-	if (_IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
-	    _IOC_NR(cmd) == _IOC_NR(DRM_IOCTL_MODE_CREATE_DUMB)) {
-		uint8_t *p = arg;
-
-		if (fuzz_in_scratch(p, sizeof(struct drm_mode_create_dumb))) {
-			struct drm_mode_create_dumb d;
-
-			memcpy(&d, p, sizeof(d));
-			fuzz_tame_dumb(&d);
-			memcpy(p, &d, sizeof(d));
-		}
-	}
+	fuzz_tame_arg(cmd, arg);
 	ret = udrm_file_ioctl(file, cmd, arg);
 	if (fuzz_trace)
 		fprintf(stderr, "  ioctl(%p, %#lx, %p) = %d\n", (void *)file,
@@ -1196,8 +1256,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fuzz_region == MAP_FAILED)
 		abort();
-	/* Reads of the read-only page see a pattern that is not a pointer. */
-	memset(fuzz_region + FUZZ_SCRATCH_SIZE, 0xa5, FUZZ_RO_SIZE);
+	/* Reads of the read-only page see all ones: no user pointer, a
+	 * negative deadline, a size the core must refuse. */
+	memset(fuzz_region + FUZZ_SCRATCH_SIZE, 0xff, FUZZ_RO_SIZE);
 	if (mprotect(fuzz_region + FUZZ_SCRATCH_SIZE, FUZZ_RO_SIZE,
 		     PROT_READ) ||
 	    mprotect(fuzz_region + FUZZ_SCRATCH_SIZE + FUZZ_RO_SIZE,
