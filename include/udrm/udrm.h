@@ -181,6 +181,20 @@ void udrm_file_close(struct udrm_file *file);
  */
 int udrm_dmabuf_ioctl(int fd, unsigned long cmd, void *arg);
 
+/* Whether this process has any udrm dma-buf with a reservation (cheap, no
+ * lock): poll() wrappers skip the check below when it has none. */
+bool udrm_dmabuf_exists(void);
+
+/*
+ * poll(2) support for udrm dma-buf fds, as the kernel's dma_buf_poll():
+ * POLLIN waits for the buffer's writers, POLLOUT (@write) for all its
+ * fences. Returns -ENOTTY if @fd is not a udrm dma-buf with a reservation
+ * (such an fd is always ready). Otherwise 0 and *sync_fd is -1 if the
+ * access need not wait, or a sync_file fd (the caller closes it) that polls
+ * POLLIN once it need not. -errno on failure.
+ */
+int udrm_dmabuf_poll_fd(int fd, bool write, int *sync_fd);
+
 /* ---- sync_files ---- */
 
 /*

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-buf.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,8 @@ struct prime_dmabuf {
 static pthread_mutex_t prime_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 /* st_ino -> chain of struct prime_dmabuf (prime_registry_lock) */
 static struct udrm_u64map prime_registry;
+/* Entries in the registry, read without the lock by udrm_dmabuf_exists(). */
+static atomic_uint prime_registry_count;
 
 void udrm_prime_atfork_prepare(void)
 {
@@ -118,6 +121,7 @@ static int prime_bind_resv_locked(struct udrm_gem_object *obj, bool exported)
 		d->resv = udrm_resv_get(obj->resv);
 		d->users = 1;
 		d->next = head;
+		atomic_fetch_add(&prime_registry_count, 1);
 	}
 	d->exported |= exported;
 	obj->resv_bound = true;
@@ -150,6 +154,7 @@ void udrm_prime_release_object(struct udrm_gem_object *obj)
 			udrm_u64map_remove(&prime_registry, d->st_ino);
 		resv = d->resv;
 		free(d);
+		atomic_fetch_sub(&prime_registry_count, 1);
 	}
 	pthread_mutex_unlock(&prime_registry_lock);
 	obj->resv_bound = false;
@@ -296,6 +301,43 @@ static int prime_dmabuf_set_name(struct stat *st, void *arg)
 	if (d)
 		memcpy(d->name, name, sizeof(name));
 	pthread_mutex_unlock(&prime_registry_lock);
+	return 0;
+}
+
+bool udrm_dmabuf_exists(void)
+{
+	return atomic_load_explicit(&prime_registry_count,
+				    memory_order_relaxed) != 0;
+}
+
+int udrm_dmabuf_poll_fd(int fd, bool write, int *sync_fd)
+{
+	struct udrm_resv *resv = NULL;
+	struct udrm_fence *fence = NULL;
+	struct prime_dmabuf *d;
+	struct stat st;
+	int ret;
+
+	*sync_fd = -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return -ENOTTY;
+	pthread_mutex_lock(&prime_registry_lock);
+	d = prime_registry_find_locked(st.st_dev, st.st_ino);
+	if (d)
+		resv = udrm_resv_get(d->resv);
+	pthread_mutex_unlock(&prime_registry_lock);
+	if (!resv)
+		return -ENOTTY; /* not ours, or no fences to wait for */
+	/* As dma_buf_poll(): readers wait for the writers, writers for all. */
+	ret = udrm_resv_get_singleton(resv, udrm_resv_usage_rw(write), &fence);
+	udrm_resv_put(resv);
+	if (ret || !fence)
+		return ret;
+	ret = udrm_sync_file_create(fence, true);
+	udrm_fence_put(fence);
+	if (ret < 0)
+		return ret;
+	*sync_fd = ret;
 	return 0;
 }
 

@@ -104,6 +104,7 @@ void ip_resolve(void)
 	IP_RESOLVE(lgetxattr, "lgetxattr");
 	IP_RESOLVE(listxattr, "listxattr");
 	IP_RESOLVE(llistxattr, "llistxattr");
+	IP_RESOLVE(ppoll, "ppoll");
 	if (!ip_real.fstatat)
 		ip_real.fstatat = ip_sys_fstatat;
 	if (!ip_real.fstat)

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -79,6 +80,8 @@ struct ip_real {
 	ssize_t (*lgetxattr)(const char *, const char *, void *, size_t);
 	ssize_t (*listxattr)(const char *, char *, size_t);
 	ssize_t (*llistxattr)(const char *, char *, size_t);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+		     const sigset_t *);
 };
 
 struct ip_state {
@@ -121,6 +124,17 @@ static inline bool ip_ready_now(void)
 
 /* Resolves the real functions (idempotent). */
 void ip_resolve(void);
+
+/* An interposed libc function (the version script exports it). */
+#define IP_EXPORT __attribute__((visibility("default")))
+
+/* Makes sure ip_real.@field is resolved before it is called. */
+#define IP_NEED(field)                                                         \
+	do {                                                                   \
+		if (__builtin_expect(!ip_real.field, 0))                       \
+			ip_resolve();                                          \
+	} while (0)
+
 /* Creates the devices and the tree once; false if that failed. Sets no
  * errno. */
 bool ip_init(void);

@@ -22,13 +22,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define IP_EXPORT __attribute__((visibility("default")))
-
-#define IP_NEED(field)                                                         \
-	do {                                                                   \
-		if (__builtin_expect(!ip_real.field, 0))                       \
-			ip_resolve();                                          \
-	} while (0)
 
 extern void __chk_fail(void) __attribute__((noreturn));
 

@@ -20,13 +20,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define IP_EXPORT __attribute__((visibility("default")))
-
-#define IP_NEED(field)                                                         \
-	do {                                                                   \
-		if (__builtin_expect(!ip_real.field, 0))                       \
-			ip_resolve();                                          \
-	} while (0)
 
 _Static_assert(sizeof(struct stat) == sizeof(struct stat64),
 	       "the stat64 entry points assume an LP64 struct stat");

@@ -16,8 +16,6 @@
 
 #include "core/uaccess.h"
 
-#define IP_EXPORT __attribute__((visibility("default")))
-
 static bool ip_guarded(int sig)
 {
 	return (sig == SIGSEGV || sig == SIGBUS) && !ip_bypass &&
