@@ -11,7 +11,6 @@ set -eu
 build=${1:-build}
 reps=${2:-11}
 udrm=$build/src/tools/udrm/udrm
-benches="bench-getcap bench-dumb"
 
 if [ ! -x "$udrm" ]; then
 	echo "run.sh: $udrm not found; build first (ninja -C $build)" >&2
@@ -21,12 +20,14 @@ fi
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT INT TERM
 
-for b in $benches; do
-	exe=$build/bench/$b
-	if [ ! -x "$exe" ]; then
-		echo "run.sh: $exe not found" >&2
-		exit 1
+found=0
+# Every benchmark the build made (bench/bench-*), in name order.
+for exe in "$build"/bench/bench-*; do
+	if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then
+		continue
 	fi
+	found=1
+	b=$(basename "$exe")
 	echo "== $b" >&2
 	out=$("$udrm" run -- "$exe" "$reps") || {
 		printf '%s\n' "$out" >&2
@@ -36,6 +37,11 @@ for b in $benches; do
 	printf '%s\n' "$out" | grep -v '^|' >&2
 	printf '%s\n' "$out" | grep '^|' >>"$rows" || true
 done
+
+if [ "$found" -eq 0 ]; then
+	echo "run.sh: no benchmarks in $build/bench; build first" >&2
+	exit 1
+fi
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo

@@ -14,7 +14,7 @@
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 
 fuzz_seconds=${UDRM_FUZZ_SECONDS:-60}
 summary=""
