@@ -314,7 +314,8 @@ int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
 	void *map;
 
 	if (!len || (offset & (UDRM_PAGE_SIZE - 1)) ||
-	    (flags & MAP_TYPE) != MAP_SHARED)
+	    ((flags & MAP_TYPE) != MAP_SHARED &&
+	     (flags & MAP_TYPE) != MAP_SHARED_VALIDATE))
 		return -EINVAL;
 	/* The access the file was opened with bounds the mapping. */
 	if (((prot & PROT_READ) && accmode == O_WRONLY) ||

@@ -126,8 +126,18 @@ static int uaccess_guarded_move(void *dst, const void *src, size_t n)
 	sigjmp_buf recover;
 
 	udrm_uaccess_init();
+	/* No mask saved: a good copy costs no system call. */
 	if (sigsetjmp(recover, 0)) {
+		sigset_t faults;
+
 		uaccess_recover = NULL;
+		/* A handler installed after ours that chained to it without
+		 * SA_NODEFER leaves the fault signals blocked: unblock them, or
+		 * the next bad pointer would kill the process. */
+		sigemptyset(&faults);
+		sigaddset(&faults, SIGSEGV);
+		sigaddset(&faults, SIGBUS);
+		pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 		return -EFAULT;
 	}
 	uaccess_recover = &recover;

@@ -1198,44 +1198,10 @@ static void fuzz_check_no_leaks(void)
 
 /* ---- libFuzzer entry points ---- */
 
-/*
- * libFuzzer's SIGSEGV/SIGBUS handlers are installed after udrm's and chain
- * to it without SA_NODEFER, so SIGSEGV is still blocked when the core's
- * fault recovery siglongjmp()s out (its sigsetjmp does not save the mask),
- * and the next recovered fault kills the process. Until the core unblocks
- * the signal on recovery, leave those signals to udrm (which forwards real
- * crashes to the sanitizer's handler). An explicit -handle_segv=1 on the
- * command line wins, to reproduce tests/fuzz/crashes/segv-blocked-*.
- */
-static void fuzz_leave_segv_to_udrm(int *argc, char ***argv)
-{
-	static char *args[64];
-	static char segv[] = "-handle_segv=0", bus[] = "-handle_bus=0";
-	int i;
-
-	if (*argc + 2 >= (int)(sizeof(args) / sizeof(args[0])))
-		return;
-	for (i = 0; i < *argc; i++)
-		args[i] = (*argv)[i];
-	/* Flags must come before the corpus directories, which are free
-	 * arguments; libFuzzer takes the last value of a repeated flag. */
-	if (*argc > 0) {
-		memmove(&args[3], &args[1],
-			(size_t)(*argc - 1) * sizeof(*args));
-		args[1] = segv;
-		args[2] = bus;
-		*argc += 2;
-	}
-	args[*argc] = NULL;
-	*argv = args;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct udrm_config *cfg;
 	size_t i;
-
-	fuzz_leave_segv_to_udrm(argc, argv);
 
 	if (udrm_config_default(&cfg))
 		abort();
