@@ -9,6 +9,7 @@
  * may read the error. The timestamp is published by the TIMESTAMP flag.
  */
 #include "sync/dma_fence.h"
+#include "sync/waker.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -412,57 +413,24 @@ bool udrm_fence_remove_callback(struct udrm_fence *fence,
 	return queued;
 }
 
-/* Wakes a waiting thread from a fence callback. */
-struct fence_waiter {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done; /* (lock) */
-};
-
+/* A fence callback that wakes a waiting thread. */
 struct fence_waiter_cb {
 	struct udrm_fence_cb base;
-	struct fence_waiter *waiter;
+	struct udrm_waker *waiter;
 };
-
-static void fence_waiter_init(struct fence_waiter *w)
-{
-	pthread_condattr_t attr;
-
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
-	w->done = false;
-}
-
-static void fence_waiter_fini(struct fence_waiter *w)
-{
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-}
 
 static void fence_waiter_wake(struct udrm_fence *fence,
 			      struct udrm_fence_cb *cb)
 {
-	struct fence_waiter *w = ((struct fence_waiter_cb *)cb)->waiter;
-
-	pthread_mutex_lock(&w->lock);
-	w->done = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	udrm_waker_wake(((struct fence_waiter_cb *)cb)->waiter);
 }
 
-/*
- * Sleeps until woken or @deadline (UINT64_MAX: never), or @poll_ns passed
- * (0: no polling). Returns true if woken.
- */
-static bool fence_waiter_sleep(struct fence_waiter *w, uint64_t deadline,
+/* Sleeps until woken or @deadline (UINT64_MAX: never), or @poll_ns passed
+ * (0: no polling). */
+static void fence_waiter_sleep(struct udrm_waker *w, uint64_t deadline,
 			       uint64_t poll_ns)
 {
 	uint64_t until = deadline;
-	struct timespec ts;
-	bool done;
 
 	if (poll_ns) {
 		uint64_t next = udrm_fence_now_ns() + poll_ns;
@@ -470,21 +438,7 @@ static bool fence_waiter_sleep(struct fence_waiter *w, uint64_t deadline,
 		if (next < until)
 			until = next;
 	}
-	pthread_mutex_lock(&w->lock);
-	while (!w->done) {
-		if (until == UINT64_MAX) {
-			pthread_cond_wait(&w->cond, &w->lock);
-			continue;
-		}
-		ts.tv_sec = (time_t)(until / 1000000000ull);
-		ts.tv_nsec = (long)(until % 1000000000ull);
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	}
-	done = w->done;
-	pthread_mutex_unlock(&w->lock);
-	return done;
+	udrm_waker_sleep(w, until);
 }
 
 static uint64_t fence_deadline(uint64_t timeout_ns)
@@ -528,7 +482,7 @@ static int64_t fence_wait_deadline(struct udrm_fence **fences,
 				   uint64_t deadline, unsigned int *idx)
 {
 	struct fence_waiter_cb *cbs;
-	struct fence_waiter waiter;
+	struct udrm_waker waiter;
 	unsigned int i, first;
 	uint64_t poll_ns = 0;
 	bool done = false;
@@ -553,7 +507,7 @@ static int64_t fence_wait_deadline(struct udrm_fence **fences,
 	cbs = calloc(count, sizeof(*cbs));
 	if (!cbs)
 		return -ENOMEM;
-	fence_waiter_init(&waiter);
+	udrm_waker_init(&waiter);
 	first = count;
 	for (;;) {
 		for (i = 0; i < count; i++) {
@@ -581,9 +535,7 @@ static int64_t fence_wait_deadline(struct udrm_fence **fences,
 		}
 		/* The callbacks are queued: sleep until one runs. */
 		fence_waiter_sleep(&waiter, deadline, poll_ns);
-		pthread_mutex_lock(&waiter.lock);
-		waiter.done = false;
-		pthread_mutex_unlock(&waiter.lock);
+		udrm_waker_arm(&waiter);
 		for (i = 0; i < count; i++) {
 			if (!udrm_fence_is_signaled(fences[i])) {
 				if (!wait_any)
@@ -609,7 +561,7 @@ static int64_t fence_wait_deadline(struct udrm_fence **fences,
 	for (i = 0; i < count; i++)
 		if (cbs[i].waiter)
 			udrm_fence_remove_callback(fences[i], &cbs[i].base);
-	fence_waiter_fini(&waiter);
+	udrm_waker_fini(&waiter);
 	free(cbs);
 
 	if (first < count) {

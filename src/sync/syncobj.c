@@ -10,6 +10,7 @@
  * registry (see "Opaque fds" below).
  */
 #include "syncobj.h"
+#include "waker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,66 +73,6 @@ static void link_del(struct udrm_syncobj_link *link)
 	link_init(link);
 }
 
-/* ---- waking a sleeping host wait ---- */
-
-struct syncobj_waker {
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
-	bool woken;	     /* (lock) */
-};
-
-static void waker_init(struct syncobj_waker *w)
-{
-	pthread_condattr_t attr;
-
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
-	w->woken = false;
-}
-
-static void waker_fini(struct syncobj_waker *w)
-{
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-}
-
-static void waker_wake(struct syncobj_waker *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->woken = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Forgets earlier wake-ups: called before checking the conditions. */
-static void waker_arm(struct syncobj_waker *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->woken = false;
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Sleeps until woken or CLOCK_MONOTONIC reaches @deadline_ns. Returns
- * false once the deadline has passed. */
-static bool waker_sleep(struct syncobj_waker *w, uint64_t deadline_ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_ns / 1000000000ull),
-		.tv_nsec = (long)(deadline_ns % 1000000000ull),
-	};
-	bool in_time = true;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->woken && in_time)
-		in_time = pthread_cond_timedwait(&w->cond, &w->lock, &ts) !=
-			  ETIMEDOUT;
-	pthread_mutex_unlock(&w->lock);
-	return in_time || udrm_fence_now_ns() < deadline_ns;
-}
-
 /* ---- fence chains (dma_fence_chain.h) ---- */
 
 /*
@@ -148,7 +89,7 @@ static int syncobj_find_seqno(struct udrm_fence **fence, uint64_t point)
 
 struct syncobj_wait_entry {
 	struct udrm_syncobj_link node; /* syncobj->waiters (syncobj lock) */
-	struct syncobj_waker *waker;
+	struct udrm_waker *waker;
 	/* The fence waited for: set before queueing, or while queued by
 	 * syncobj_wait_func() under the syncobj lock. A reference. */
 	struct udrm_fence *fence;
@@ -197,7 +138,7 @@ static void syncobj_wait_func(struct udrm_syncobj *syncobj,
 	}
 	wait->fence = found_or_stub(fence);
 	link_del(&wait->node);
-	waker_wake(wait->waker);
+	udrm_waker_wake(wait->waker);
 }
 
 static void eventfd_signal(int fd)
@@ -488,7 +429,7 @@ int udrm_syncobj_find_fence(struct udrm_file *file, uint32_t handle,
 {
 	struct udrm_syncobj *syncobj;
 	struct syncobj_wait_entry wait;
-	struct syncobj_waker waker;
+	struct udrm_waker waker;
 	uint64_t deadline;
 	bool in_time = true;
 	int ret;
@@ -518,13 +459,13 @@ int udrm_syncobj_find_fence(struct udrm_file *file, uint32_t handle,
 
 	memset(&wait, 0, sizeof(wait));
 	link_init(&wait.node);
-	waker_init(&waker);
+	udrm_waker_init(&waker);
 	wait.waker = &waker;
 	wait.point = point;
 	deadline = udrm_fence_now_ns() + SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT_NS;
 	syncobj_add_wait(syncobj, &wait);
 	for (;;) {
-		waker_arm(&waker);
+		udrm_waker_arm(&waker);
 		if (wait_entry_fence(syncobj, &wait)) {
 			ret = 0;
 			break;
@@ -533,11 +474,11 @@ int udrm_syncobj_find_fence(struct udrm_file *file, uint32_t handle,
 			ret = -ETIME;
 			break;
 		}
-		in_time = waker_sleep(&waker, deadline);
+		in_time = udrm_waker_sleep(&waker, deadline);
 	}
 	syncobj_remove_wait(syncobj, &wait);
 	*fence = wait.fence;
-	waker_fini(&waker);
+	udrm_waker_fini(&waker);
 out:
 	udrm_syncobj_put(syncobj);
 	return ret;
@@ -881,7 +822,7 @@ static void syncobj_wait_fence_func(struct udrm_fence *fence,
 		syncobj_container_of(cb, struct syncobj_wait_entry, fence_cb);
 
 	(void)fence;
-	waker_wake(wait->waker);
+	udrm_waker_wake(wait->waker);
 }
 
 /* When a wait that starts now gives up: false for a poll. As the kernel's
@@ -909,7 +850,7 @@ static int syncobj_array_wait_timeout(struct udrm_file *file,
 	const bool available = flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE;
 	const bool wait_all = flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
 	struct syncobj_wait_entry *entries;
-	struct syncobj_waker waker;
+	struct udrm_waker waker;
 	struct udrm_fence *fence;
 	uint32_t signaled, i;
 	uint64_t *points, until = 0;
@@ -924,7 +865,7 @@ static int syncobj_array_wait_timeout(struct udrm_file *file,
 		free(points);
 		return -ENOMEM;
 	}
-	waker_init(&waker);
+	udrm_waker_init(&waker);
 
 	/* Find every fence up front so that a missing one is -EINVAL
 	 * before anything waits. */
@@ -964,7 +905,7 @@ static int syncobj_array_wait_timeout(struct udrm_file *file,
 
 	in_time = syncobj_deadline(timeout_nsec, &until);
 	for (;;) {
-		waker_arm(&waker);
+		udrm_waker_arm(&waker);
 		signaled = 0;
 		for (i = 0; i < count; i++) {
 			struct syncobj_wait_entry *e = &entries[i];
@@ -997,7 +938,7 @@ static int syncobj_array_wait_timeout(struct udrm_file *file,
 			ret = -ETIME;
 			goto cleanup;
 		}
-		in_time = waker_sleep(&waker, until);
+		in_time = udrm_waker_sleep(&waker, until);
 	}
 
 cleanup:
@@ -1008,7 +949,7 @@ cleanup:
 						   &entries[i].fence_cb);
 		udrm_fence_put(entries[i].fence);
 	}
-	waker_fini(&waker);
+	udrm_waker_fini(&waker);
 	free(entries);
 	free(points);
 	return ret;
