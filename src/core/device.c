@@ -153,7 +153,7 @@ int udrm_device_create(const struct udrm_device_desc *desc,
 	udrm_u64map_init(&dev->dmabufs);
 	dev->next_mmap_page = UDRM_FILE_PAGE_OFFSET_START;
 	snprintf(dev->dmabuf_name, sizeof(dev->dmabuf_name),
-		 "udrm-dmabuf:%d:%p", (int)getpid(), (void *)dev);
+		 UDRM_DMABUF_NAME_PREFIX "%d:%p", (int)getpid(), (void *)dev);
 
 	pthread_mutex_lock(&udrm_devices_lock);
 	if ((desc->primary_minor >= 0 &&

@@ -23,6 +23,9 @@ struct udrm_shmem;
 struct udrm_resv;
 struct drm_mode_create_dumb;
 
+/* The memfd name prefix of every udrm dma-buf (see dev->dmabuf_name). */
+#define UDRM_DMABUF_NAME_PREFIX "udrm-dmabuf:"
+
 /* First fake mmap offset (in pages), as DRM_FILE_PAGE_OFFSET_START on 64-bit.
  */
 #define UDRM_FILE_PAGE_OFFSET_START 0x100000ULL

@@ -65,9 +65,6 @@ void udrm_prime_atfork_after(void)
 	pthread_mutex_unlock(&prime_registry_lock);
 }
 
-/* The memfd name prefix of every udrm export (see dev->dmabuf_name). */
-#define PRIME_DMABUF_NAME_PREFIX "/memfd:udrm-dmabuf:"
-
 static struct prime_dmabuf *prime_registry_find_locked(dev_t st_dev,
 						       ino_t st_ino)
 {
@@ -164,16 +161,7 @@ void udrm_prime_release_object(struct udrm_gem_object *obj)
 /* Whether @fd is a udrm export whose objects are all gone. */
 static bool prime_fd_is_orphan_dmabuf(int fd)
 {
-	char path[64], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return !strncmp(link, PRIME_DMABUF_NAME_PREFIX,
-			strlen(PRIME_DMABUF_NAME_PREFIX));
+	return udrm_shmem_fd_name_starts_with(fd, UDRM_DMABUF_NAME_PREFIX);
 }
 
 /* DMA_BUF_IOCTL_SYNC: as the kernel's dma_buf_begin_cpu_access() on a

@@ -243,7 +243,8 @@ int udrm_shmem_import(int fd, struct udrm_shmem **out)
 	return ret;
 }
 
-bool udrm_shmem_fd_has_name(int fd, const char *name)
+/* Whether @fd is a memfd whose name is @name (@prefix_only: starts with). */
+static bool shmem_fd_name_matches(int fd, const char *name, bool prefix_only)
 {
 	char path[64], link[300], want[300];
 	ssize_t n;
@@ -253,8 +254,20 @@ bool udrm_shmem_fd_has_name(int fd, const char *name)
 	if (n < 0)
 		return false;
 	link[n] = '\0';
-	snprintf(want, sizeof(want), "/memfd:%s (deleted)", name);
-	return !strcmp(link, want);
+	snprintf(want, sizeof(want), "/memfd:%s%s", name,
+		 prefix_only ? "" : " (deleted)");
+	return prefix_only ? !strncmp(link, want, strlen(want))
+			   : !strcmp(link, want);
+}
+
+bool udrm_shmem_fd_has_name(int fd, const char *name)
+{
+	return shmem_fd_name_matches(fd, name, false);
+}
+
+bool udrm_shmem_fd_name_starts_with(int fd, const char *prefix)
+{
+	return shmem_fd_name_matches(fd, prefix, true);
 }
 
 void udrm_shmem_get(struct udrm_shmem *shm)

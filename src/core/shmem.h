@@ -63,6 +63,8 @@ void udrm_shmem_arena_seal(struct udrm_shmem *arena);
 int udrm_shmem_create(uint64_t size, const char *name, struct udrm_shmem **out);
 /* Whether @fd is a memfd made by udrm_shmem_create() with @name. */
 bool udrm_shmem_fd_has_name(int fd, const char *name);
+/* Whether @fd is a memfd whose name starts with @prefix. */
+bool udrm_shmem_fd_name_starts_with(int fd, const char *prefix);
 /* Wraps a dma-buf fd made elsewhere (a memfd or any tmpfs/hugetlbfs file
  * opened read-only or read-write). The file is reopened read-write (or the
  * fd duplicated); the caller keeps its own fd.
