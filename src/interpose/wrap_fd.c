@@ -144,17 +144,6 @@ IP_EXPORT int open(const char *path, int flags, ...)
 	return ip_openat(AT_FDCWD, path, flags, mode);
 }
 
-IP_EXPORT int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = ip_open_mode(flags, ap);
-	va_end(ap);
-	return ip_openat(AT_FDCWD, path, flags, mode);
-}
-
 IP_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
@@ -166,16 +155,11 @@ IP_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	return ip_openat(dirfd, path, flags, mode);
 }
 
+/* The 64-bit ABIs have one open(): the *64 names are the same function. */
+IP_EXPORT int open64(const char *path, int flags, ...)
+	__attribute__((alias("open")));
 IP_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = ip_open_mode(flags, ap);
-	va_end(ap);
-	return ip_openat(dirfd, path, flags, mode);
-}
+	__attribute__((alias("openat")));
 
 /* The _FORTIFY_SOURCE entry points: the mode was not passed. */
 int __open_2(const char *path, int flags);
