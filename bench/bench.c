@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "bench.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "udrm/udrm.h"
 
 #define BENCH_TARGET_NS (20 * 1000 * 1000ull)
 #define BENCH_MAX_REPS	64
@@ -123,4 +126,34 @@ bool bench_under_udrm(void)
 	const char *preload = getenv("LD_PRELOAD");
 
 	return preload && strstr(preload, "udrm-preload");
+}
+
+int bench_open_private_vkms(const char *bench, struct udrm_device **dev,
+			    struct udrm_file **file)
+{
+	const struct udrm_device_desc desc = {
+		.driver = "vkms",
+		.primary_minor = 0,
+		.render_minor = -1,
+	};
+	int ret = udrm_device_create(&desc, dev);
+
+	if (ret) {
+		fprintf(stderr, "%s: cannot create a vkms device: %s\n", bench,
+			strerror(-ret));
+		return ret;
+	}
+	ret = udrm_file_open(*dev, UDRM_NODE_PRIMARY, O_RDWR, file);
+	if (ret) {
+		fprintf(stderr, "%s: cannot open card0: %s\n", bench,
+			strerror(-ret));
+		udrm_device_destroy(*dev);
+	}
+	return ret;
+}
+
+void bench_close_private_vkms(struct udrm_device *dev, struct udrm_file *file)
+{
+	udrm_file_close(file);
+	udrm_device_destroy(dev);
 }

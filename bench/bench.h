@@ -50,4 +50,13 @@ void bench_report_rate(const char *benchmark, double udrm_per_s,
  * LD_PRELOAD): /dev/dri/card0 is then a udrm device, not a kernel one. */
 bool bench_under_udrm(void);
 
+struct udrm_device;
+struct udrm_file;
+/* A private vkms device of this process (card minor 0, in the embedding
+ * API's namespace) and a file on it, for the embedding-API figures.
+ * 0 or -errno (with a message). Undo with bench_close_private_vkms(). */
+int bench_open_private_vkms(const char *bench, struct udrm_device **dev,
+			    struct udrm_file **file);
+void bench_close_private_vkms(struct udrm_device *dev, struct udrm_file *file);
+
 #endif

@@ -119,11 +119,6 @@ static const struct bench_case memfd_case = {
 /* The embedding API path: a private vkms device in this process. */
 static int bench_embedded(unsigned int reps)
 {
-	const struct udrm_device_desc desc = {
-		.driver = "vkms",
-		.primary_minor = 0,
-		.render_minor = -1,
-	};
 	struct dumb_ctx c = {.fd = -1};
 	struct bench_case embedded = {
 		.name = "embedded dumb cycle",
@@ -134,18 +129,11 @@ static int bench_embedded(unsigned int reps)
 	double ns, memfd_ns;
 	int ret;
 
-	ret = udrm_device_create(&desc, &dev);
-	if (ret) {
-		fprintf(stderr, "bench-dumb: cannot create a vkms device\n");
+	ret = bench_open_private_vkms("bench-dumb", &dev, &c.file);
+	if (ret)
 		return ret;
-	}
-	ret = udrm_file_open(dev, UDRM_NODE_PRIMARY, O_RDWR, &c.file);
-	if (!ret) {
-		ret = bench_compare_ns(&embedded, &memfd_case, reps, &ns,
-				       &memfd_ns);
-		udrm_file_close(c.file);
-	}
-	udrm_device_destroy(dev);
+	ret = bench_compare_ns(&embedded, &memfd_case, reps, &ns, &memfd_ns);
+	bench_close_private_vkms(dev, c.file);
 	if (!ret)
 		bench_report_rate("dumb cycle through the embedding API",
 				  1e9 / ns, MEMFD_BASELINE, 1e9 / memfd_ns);

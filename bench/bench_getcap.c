@@ -58,11 +58,6 @@ static const struct bench_case syscall_case = {
 /* The embedding API path: a private vkms device in this process. */
 static int bench_embedded(unsigned int reps)
 {
-	const struct udrm_device_desc desc = {
-		.driver = "vkms",
-		.primary_minor = 0,
-		.render_minor = -1,
-	};
 	struct getcap_ctx c = {.fd = -1};
 	struct bench_case embedded = {
 		.name = "udrm_file_ioctl(GET_CAP)",
@@ -73,18 +68,12 @@ static int bench_embedded(unsigned int reps)
 	double ns, syscall_ns;
 	int ret;
 
-	ret = udrm_device_create(&desc, &dev);
-	if (ret) {
-		fprintf(stderr, "bench-getcap: cannot create a vkms device\n");
+	ret = bench_open_private_vkms("bench-getcap", &dev, &c.file);
+	if (ret)
 		return ret;
-	}
-	ret = udrm_file_open(dev, UDRM_NODE_PRIMARY, O_RDWR, &c.file);
-	if (!ret) {
-		ret = bench_compare_ns(&embedded, &syscall_case, reps, &ns,
-				       &syscall_ns);
-		udrm_file_close(c.file);
-	}
-	udrm_device_destroy(dev);
+	ret = bench_compare_ns(&embedded, &syscall_case, reps, &ns,
+			       &syscall_ns);
+	bench_close_private_vkms(dev, c.file);
 	if (!ret)
 		bench_report_ns("GET_CAP through udrm_file_ioctl()", ns,
 				"getppid() syscall", syscall_ns);
