@@ -1,0 +1,882 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The range allocator: see drm_mm.h. Nodes sit on an address-ordered list
+ * whose head is a sentinel node at the end of the range with a negative
+ * size, so that the head's hole is the free space at the start of the
+ * range; every node owns the hole that follows it. Holes are in two AVL
+ * trees (by address, augmented with subtree_max_hole; and by size) and on
+ * a most-recent-first stack.
+ */
+#include "mm/drm_mm.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#define MM_NODE_ALLOCATED 0x1u
+#define MM_NODE_SCANNED	  0x2u
+
+#define mm_container_of(ptr, type, member)                                     \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* ---- links ---- */
+
+static void link_init(struct udrm_mm_link *head)
+{
+	head->prev = head;
+	head->next = head;
+}
+
+static void link_add_after(struct udrm_mm_link *entry, struct udrm_mm_link *at)
+{
+	entry->prev = at;
+	entry->next = at->next;
+	at->next->prev = entry;
+	at->next = entry;
+}
+
+/* Unlinks @entry but keeps its own pointers, for the scan's undo. */
+static void link_del_keep(struct udrm_mm_link *entry)
+{
+	entry->prev->next = entry->next;
+	entry->next->prev = entry->prev;
+}
+
+static void link_del(struct udrm_mm_link *entry)
+{
+	link_del_keep(entry);
+	entry->prev = entry;
+	entry->next = entry;
+}
+
+static struct udrm_mm_node *list_node(const struct udrm_mm_link *l)
+{
+	return mm_container_of(l, struct udrm_mm_node, node_list);
+}
+
+static struct udrm_mm_node *next_node(const struct udrm_mm_node *node)
+{
+	return list_node(node->node_list.next);
+}
+
+/* ---- AVL trees of holes ---- */
+
+static int t_height(const struct udrm_mm_tree_node *t)
+{
+	return t ? t->height : 0;
+}
+
+static uint64_t t_max(const struct udrm_mm_tree_node *t)
+{
+	return t ? t->subtree_max_hole : 0;
+}
+
+static void t_update(struct udrm_mm_tree_node *t)
+{
+	int hl = t_height(t->left), hr = t_height(t->right);
+
+	t->height = 1 + (hl > hr ? hl : hr);
+	t->subtree_max_hole =
+		max_u64(t->hole_size, max_u64(t_max(t->left), t_max(t->right)));
+}
+
+static void t_replace_child(struct udrm_mm_tree *tree,
+			    struct udrm_mm_tree_node *parent,
+			    struct udrm_mm_tree_node *old,
+			    struct udrm_mm_tree_node *new)
+{
+	if (!parent)
+		tree->root = new;
+	else if (parent->left == old)
+		parent->left = new;
+	else
+		parent->right = new;
+	if (new)
+		new->parent = parent;
+}
+
+static struct udrm_mm_tree_node *t_rotate_left(struct udrm_mm_tree *tree,
+					       struct udrm_mm_tree_node *x)
+{
+	struct udrm_mm_tree_node *y = x->right;
+
+	x->right = y->left;
+	if (y->left)
+		y->left->parent = x;
+	t_replace_child(tree, x->parent, x, y);
+	y->left = x;
+	x->parent = y;
+	t_update(x);
+	t_update(y);
+	return y;
+}
+
+static struct udrm_mm_tree_node *t_rotate_right(struct udrm_mm_tree *tree,
+						struct udrm_mm_tree_node *x)
+{
+	struct udrm_mm_tree_node *y = x->left;
+
+	x->left = y->right;
+	if (y->right)
+		y->right->parent = x;
+	t_replace_child(tree, x->parent, x, y);
+	y->right = x;
+	x->parent = y;
+	t_update(x);
+	t_update(y);
+	return y;
+}
+
+static struct udrm_mm_tree_node *t_rebalance(struct udrm_mm_tree *tree,
+					     struct udrm_mm_tree_node *n)
+{
+	int balance;
+
+	t_update(n);
+	balance = t_height(n->left) - t_height(n->right);
+	if (balance > 1) {
+		if (t_height(n->left->left) < t_height(n->left->right))
+			t_rotate_left(tree, n->left);
+		return t_rotate_right(tree, n);
+	}
+	if (balance < -1) {
+		if (t_height(n->right->right) < t_height(n->right->left))
+			t_rotate_right(tree, n->right);
+		return t_rotate_left(tree, n);
+	}
+	return n;
+}
+
+/* Restores heights, balance and subtree_max_hole from @n to the root. */
+static void t_fixup(struct udrm_mm *mm, struct udrm_mm_tree *tree,
+		    struct udrm_mm_tree_node *n)
+{
+	while (n) {
+		mm->debug_tree_steps++;
+		n = t_rebalance(tree, n)->parent;
+	}
+}
+
+static bool t_less(const struct udrm_mm_tree_node *a,
+		   const struct udrm_mm_tree_node *b, bool by_size)
+{
+	if (by_size && a->hole_size != b->hole_size)
+		return a->hole_size < b->hole_size;
+	return a->hole_start < b->hole_start;
+}
+
+static void t_insert(struct udrm_mm *mm, struct udrm_mm_tree *tree,
+		     struct udrm_mm_tree_node *n, bool by_size)
+{
+	struct udrm_mm_tree_node *parent = NULL, **link = &tree->root;
+
+	while (*link) {
+		mm->debug_tree_steps++;
+		parent = *link;
+		link = t_less(n, parent, by_size) ? &parent->left
+						  : &parent->right;
+	}
+	n->parent = parent;
+	n->left = NULL;
+	n->right = NULL;
+	n->height = 1;
+	n->subtree_max_hole = n->hole_size;
+	*link = n;
+	t_fixup(mm, tree, parent);
+}
+
+static void t_erase(struct udrm_mm *mm, struct udrm_mm_tree *tree,
+		    struct udrm_mm_tree_node *n)
+{
+	struct udrm_mm_tree_node *fix, *succ;
+
+	if (!n->left || !n->right) {
+		fix = n->parent;
+		t_replace_child(tree, n->parent, n,
+				n->left ? n->left : n->right);
+	} else {
+		succ = n->right;
+		while (succ->left)
+			succ = succ->left;
+		if (succ->parent == n) {
+			fix = succ;
+		} else {
+			fix = succ->parent;
+			t_replace_child(tree, succ->parent, succ, succ->right);
+			succ->right = n->right;
+			n->right->parent = succ;
+		}
+		succ->left = n->left;
+		n->left->parent = succ;
+		t_replace_child(tree, n->parent, n, succ);
+	}
+	t_fixup(mm, tree, fix);
+}
+
+static struct udrm_mm_tree_node *t_first(struct udrm_mm_tree_node *t)
+{
+	if (t)
+		while (t->left)
+			t = t->left;
+	return t;
+}
+
+static struct udrm_mm_tree_node *t_next(const struct udrm_mm_tree_node *t)
+{
+	const struct udrm_mm_tree_node *p;
+
+	if (t->right)
+		return t_first(t->right);
+	for (p = t->parent; p && t == p->right; t = p, p = p->parent)
+		;
+	return (struct udrm_mm_tree_node *)p;
+}
+
+/* The lowest node of subtree @t with a hole of at least @size, or NULL. */
+static struct udrm_mm_tree_node *
+t_lowest_fit(struct udrm_mm *mm, struct udrm_mm_tree_node *t, uint64_t size)
+{
+	while (t && t->subtree_max_hole >= size) {
+		mm->debug_tree_steps++;
+		if (t_max(t->left) >= size)
+			t = t->left;
+		else if (t->hole_size >= size)
+			return t;
+		else
+			t = t->right;
+	}
+	return NULL;
+}
+
+static struct udrm_mm_tree_node *
+t_highest_fit(struct udrm_mm *mm, struct udrm_mm_tree_node *t, uint64_t size)
+{
+	while (t && t->subtree_max_hole >= size) {
+		mm->debug_tree_steps++;
+		if (t_max(t->right) >= size)
+			t = t->right;
+		else if (t->hole_size >= size)
+			return t;
+		else
+			t = t->left;
+	}
+	return NULL;
+}
+
+/* The next node after @t in address order with a hole of @size or more. */
+static struct udrm_mm_tree_node *
+t_next_fit(struct udrm_mm *mm, struct udrm_mm_tree_node *t, uint64_t size)
+{
+	struct udrm_mm_tree_node *found = t_lowest_fit(mm, t->right, size);
+
+	while (!found && t->parent) {
+		mm->debug_tree_steps++;
+		if (t == t->parent->left) {
+			t = t->parent;
+			if (t->hole_size >= size)
+				return t;
+			found = t_lowest_fit(mm, t->right, size);
+		} else {
+			t = t->parent;
+		}
+	}
+	return found;
+}
+
+static struct udrm_mm_tree_node *
+t_prev_fit(struct udrm_mm *mm, struct udrm_mm_tree_node *t, uint64_t size)
+{
+	struct udrm_mm_tree_node *found = t_highest_fit(mm, t->left, size);
+
+	while (!found && t->parent) {
+		mm->debug_tree_steps++;
+		if (t == t->parent->right) {
+			t = t->parent;
+			if (t->hole_size >= size)
+				return t;
+			found = t_highest_fit(mm, t->left, size);
+		} else {
+			t = t->parent;
+		}
+	}
+	return found;
+}
+
+static struct udrm_mm_node *addr_to_node(const struct udrm_mm_tree_node *t)
+{
+	return t ? mm_container_of(t, struct udrm_mm_node, hole_addr) : NULL;
+}
+
+static struct udrm_mm_node *size_to_node(const struct udrm_mm_tree_node *t)
+{
+	return t ? mm_container_of(t, struct udrm_mm_node, hole_by_size) : NULL;
+}
+
+/* ---- holes ---- */
+
+static uint64_t hole_start(const struct udrm_mm_node *node)
+{
+	return node->start + node->size;
+}
+
+static uint64_t hole_end(const struct udrm_mm_node *node)
+{
+	return next_node(node)->start;
+}
+
+static void add_hole(struct udrm_mm_node *node)
+{
+	struct udrm_mm *mm = node->mm;
+
+	node->hole_size = hole_end(node) - hole_start(node);
+	node->hole_addr.hole_start = hole_start(node);
+	node->hole_addr.hole_size = node->hole_size;
+	node->hole_by_size.hole_start = hole_start(node);
+	node->hole_by_size.hole_size = node->hole_size;
+	t_insert(mm, &mm->holes_addr, &node->hole_addr, false);
+	t_insert(mm, &mm->holes_size, &node->hole_by_size, true);
+	link_add_after(&node->hole_stack, &mm->hole_stack);
+}
+
+static void rm_hole(struct udrm_mm_node *node)
+{
+	struct udrm_mm *mm = node->mm;
+
+	t_erase(mm, &mm->holes_addr, &node->hole_addr);
+	t_erase(mm, &mm->holes_size, &node->hole_by_size);
+	link_del(&node->hole_stack);
+	node->hole_size = 0;
+}
+
+/* The hole containing @addr (hole_start <= addr < hole_end), or NULL. */
+static struct udrm_mm_node *find_hole_at(struct udrm_mm *mm, uint64_t addr)
+{
+	struct udrm_mm_tree_node *t = mm->holes_addr.root;
+
+	while (t) {
+		mm->debug_tree_steps++;
+		if (addr < t->hole_start)
+			t = t->left;
+		else if (addr - t->hole_start >= t->hole_size)
+			t = t->right;
+		else
+			return addr_to_node(t);
+	}
+	return NULL;
+}
+
+/* The lowest hole ending after @addr, whatever its size. */
+static struct udrm_mm_tree_node *hole_ending_after(struct udrm_mm *mm,
+						   uint64_t addr)
+{
+	struct udrm_mm_tree_node *t = mm->holes_addr.root, *best = NULL;
+
+	while (t) {
+		mm->debug_tree_steps++;
+		if (t->hole_start + t->hole_size > addr) {
+			best = t;
+			t = t->left;
+		} else {
+			t = t->right;
+		}
+	}
+	return best;
+}
+
+/* The highest hole starting before @addr, whatever its size. */
+static struct udrm_mm_tree_node *hole_starting_before(struct udrm_mm *mm,
+						      uint64_t addr)
+{
+	struct udrm_mm_tree_node *t = mm->holes_addr.root, *best = NULL;
+
+	while (t) {
+		mm->debug_tree_steps++;
+		if (t->hole_start < addr) {
+			best = t;
+			t = t->right;
+		} else {
+			t = t->left;
+		}
+	}
+	return best;
+}
+
+/* The smallest hole of at least @size (lowest address among equals). */
+static struct udrm_mm_tree_node *best_hole(struct udrm_mm *mm, uint64_t size)
+{
+	struct udrm_mm_tree_node *t = mm->holes_size.root, *best = NULL;
+
+	while (t) {
+		mm->debug_tree_steps++;
+		if (t->hole_size >= size) {
+			best = t;
+			t = t->left;
+		} else {
+			t = t->right;
+		}
+	}
+	return best;
+}
+
+static struct udrm_mm_node *first_hole(struct udrm_mm *mm, uint64_t start,
+				       uint64_t end, uint64_t size,
+				       enum udrm_mm_insert_mode mode)
+{
+	struct udrm_mm_tree_node *t;
+
+	switch (mode) {
+	default:
+	case UDRM_MM_INSERT_BEST:
+		return size_to_node(best_hole(mm, size));
+	case UDRM_MM_INSERT_LOW:
+		t = hole_ending_after(mm, start);
+		if (t && t->hole_size < size)
+			t = t_next_fit(mm, t, size);
+		return addr_to_node(t);
+	case UDRM_MM_INSERT_HIGH:
+		t = hole_starting_before(mm, end);
+		if (t && t->hole_size < size)
+			t = t_prev_fit(mm, t, size);
+		return addr_to_node(t);
+	case UDRM_MM_INSERT_EVICT:
+		if (mm->hole_stack.next == &mm->hole_stack)
+			return NULL;
+		return mm_container_of(mm->hole_stack.next, struct udrm_mm_node,
+				       hole_stack);
+	}
+}
+
+static struct udrm_mm_node *next_hole(struct udrm_mm *mm,
+				      struct udrm_mm_node *node, uint64_t size,
+				      enum udrm_mm_insert_mode mode)
+{
+	switch (mode) {
+	default:
+	case UDRM_MM_INSERT_BEST:
+		return size_to_node(t_next(&node->hole_by_size));
+	case UDRM_MM_INSERT_LOW:
+		return addr_to_node(t_next_fit(mm, &node->hole_addr, size));
+	case UDRM_MM_INSERT_HIGH:
+		return addr_to_node(t_prev_fit(mm, &node->hole_addr, size));
+	case UDRM_MM_INSERT_EVICT:
+		if (node->hole_stack.next == &mm->hole_stack)
+			return NULL;
+		return mm_container_of(node->hole_stack.next,
+				       struct udrm_mm_node, hole_stack);
+	}
+}
+
+/*
+ * Places an allocation of @size in [col_start, col_end) ∩ [range_start,
+ * range_end) at the bottom (or top for HIGH), aligned; false if it does
+ * not fit. Shared by insert and the eviction scan.
+ */
+static bool fit_in_hole(uint64_t col_start, uint64_t col_end,
+			uint64_t range_start, uint64_t range_end, uint64_t size,
+			uint64_t alignment, uint64_t remainder_mask,
+			enum udrm_mm_insert_mode mode, uint64_t *out_start)
+{
+	uint64_t lo = max_u64(col_start, range_start);
+	uint64_t hi = min_u64(col_end, range_end);
+	uint64_t adj_start, rem;
+
+	if (hi <= lo || hi - lo < size)
+		return false;
+	adj_start = mode == UDRM_MM_INSERT_HIGH ? hi - size : lo;
+	if (alignment) {
+		rem = remainder_mask ? adj_start & remainder_mask
+				     : adj_start % alignment;
+		if (rem) {
+			adj_start -= rem;
+			if (mode != UDRM_MM_INSERT_HIGH) {
+				/* Rounding up past 2^64 - 1 cannot fit. */
+				if (adj_start > UINT64_MAX - alignment)
+					return false;
+				adj_start += alignment;
+			}
+			if (adj_start < lo || adj_start >= hi ||
+			    hi - adj_start < size)
+				return false;
+		}
+	}
+	*out_start = adj_start;
+	return true;
+}
+
+static bool is_power_of_2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static void link_node_after_hole(struct udrm_mm_node *node,
+				 struct udrm_mm_node *hole, struct udrm_mm *mm)
+{
+	uint64_t start = hole_start(hole);
+	uint64_t end = start + hole->hole_size;
+
+	node->mm = mm;
+	node->hole_size = 0;
+	node->flags = MM_NODE_ALLOCATED;
+	link_add_after(&node->node_list, &hole->node_list);
+	rm_hole(hole);
+	if (node->start > start)
+		add_hole(hole);
+	if (node->start + node->size < end)
+		add_hole(node);
+}
+
+/* ---- the exported API ---- */
+
+int udrm_mm_init(struct udrm_mm *mm, uint64_t start, uint64_t size)
+{
+	if (!size || size > UINT64_MAX - start)
+		return -EINVAL;
+	*mm = (struct udrm_mm){0};
+	link_init(&mm->hole_stack);
+	link_init(&mm->head_node.node_list);
+	link_init(&mm->head_node.hole_stack);
+	mm->head_node.mm = mm;
+	/* The head sits at the end with a negative size: its hole is the
+	 * whole range, [start, start + size). */
+	mm->head_node.start = start + size;
+	mm->head_node.size = (uint64_t)0 - size;
+	add_hole(&mm->head_node);
+	return 0;
+}
+
+int udrm_mm_takedown(struct udrm_mm *mm)
+{
+	if (!udrm_mm_clean(mm))
+		return -EBUSY;
+	rm_hole(&mm->head_node);
+	mm->head_node.mm = NULL;
+	return 0;
+}
+
+bool udrm_mm_clean(const struct udrm_mm *mm)
+{
+	return mm->head_node.node_list.next == &mm->head_node.node_list;
+}
+
+bool udrm_mm_initialized(const struct udrm_mm *mm)
+{
+	return mm->head_node.mm == mm;
+}
+
+int udrm_mm_reserve_node(struct udrm_mm *mm, struct udrm_mm_node *node)
+{
+	struct udrm_mm_node *hole;
+	uint64_t end = node->start + node->size, adj_start, adj_end;
+
+	if (node->flags & MM_NODE_ALLOCATED || !node->size || end < node->start)
+		return -EINVAL;
+	if (mm->scan_active)
+		return -EBUSY;
+	hole = find_hole_at(mm, node->start);
+	if (!hole)
+		return -ENOSPC;
+	adj_start = hole_start(hole);
+	adj_end = adj_start + hole->hole_size;
+	if (mm->color_adjust)
+		mm->color_adjust(hole, node->color, &adj_start, &adj_end);
+	if (adj_start > node->start || adj_end < end)
+		return -ENOSPC;
+	link_node_after_hole(node, hole, mm);
+	return 0;
+}
+
+int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,
+				 uint64_t size, uint64_t alignment,
+				 unsigned long color, uint64_t range_start,
+				 uint64_t range_end,
+				 enum udrm_mm_insert_mode mode)
+{
+	struct udrm_mm_node *hole;
+	uint64_t remainder_mask, start;
+	unsigned int base;
+	bool once;
+
+	once = mode & UDRM_MM_INSERT_ONCE;
+	base = mode & ~(unsigned int)UDRM_MM_INSERT_ONCE;
+	if (node->flags & MM_NODE_ALLOCATED || !size ||
+	    range_start > range_end || base > UDRM_MM_INSERT_EVICT)
+		return -EINVAL;
+	if (mm->scan_active)
+		return -EBUSY;
+	if (range_end - range_start < size || t_max(mm->holes_addr.root) < size)
+		return -ENOSPC;
+	mode = (enum udrm_mm_insert_mode)base;
+	if (alignment <= 1)
+		alignment = 0;
+	remainder_mask = is_power_of_2(alignment) ? alignment - 1 : 0;
+
+	for (hole = first_hole(mm, range_start, range_end, size, mode); hole;
+	     hole = once ? NULL : next_hole(mm, hole, size, mode)) {
+		uint64_t col_start = hole_start(hole);
+		uint64_t col_end = col_start + hole->hole_size;
+
+		/* Address-ordered walks can stop once past the range. */
+		if (mode == UDRM_MM_INSERT_LOW && col_start >= range_end)
+			return -ENOSPC;
+		if (mode == UDRM_MM_INSERT_HIGH && col_end <= range_start)
+			return -ENOSPC;
+		if (mm->color_adjust)
+			mm->color_adjust(hole, color, &col_start, &col_end);
+		if (!fit_in_hole(col_start, col_end, range_start, range_end,
+				 size, alignment, remainder_mask, mode, &start))
+			continue;
+		node->start = start;
+		node->size = size;
+		node->color = color;
+		link_node_after_hole(node, hole, mm);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int udrm_mm_insert_node_generic(struct udrm_mm *mm, struct udrm_mm_node *node,
+				uint64_t size, uint64_t alignment,
+				unsigned long color,
+				enum udrm_mm_insert_mode mode)
+{
+	return udrm_mm_insert_node_in_range(mm, node, size, alignment, color, 0,
+					    UINT64_MAX, mode);
+}
+
+int udrm_mm_insert_node(struct udrm_mm *mm, struct udrm_mm_node *node,
+			uint64_t size)
+{
+	return udrm_mm_insert_node_generic(mm, node, size, 0, 0,
+					   UDRM_MM_INSERT_BEST);
+}
+
+void udrm_mm_remove_node(struct udrm_mm_node *node)
+{
+	struct udrm_mm_node *prev = list_node(node->node_list.prev);
+
+	if (node->hole_size)
+		rm_hole(node);
+	link_del(&node->node_list);
+	if (prev->hole_size)
+		rm_hole(prev);
+	add_hole(prev);
+	node->flags = 0;
+	node->mm = NULL;
+}
+
+void udrm_mm_replace_node(struct udrm_mm_node *old, struct udrm_mm_node *new)
+{
+	struct udrm_mm *mm = old->mm;
+	bool had_hole = old->hole_size != 0;
+
+	if (had_hole)
+		rm_hole(old);
+	new->start = old->start;
+	new->size = old->size;
+	new->color = old->color;
+	new->mm = mm;
+	new->hole_size = 0;
+	new->flags = MM_NODE_ALLOCATED;
+	link_add_after(&new->node_list, &old->node_list);
+	link_del(&old->node_list);
+	if (had_hole)
+		add_hole(new);
+	old->flags = 0;
+	old->mm = NULL;
+	old->hole_size = 0;
+}
+
+bool udrm_mm_node_allocated(const struct udrm_mm_node *node)
+{
+	return node->flags & MM_NODE_ALLOCATED;
+}
+
+bool udrm_mm_node_scanned(const struct udrm_mm_node *node)
+{
+	return node->flags & MM_NODE_SCANNED;
+}
+
+bool udrm_mm_hole_follows(const struct udrm_mm_node *node)
+{
+	return node->hole_size != 0;
+}
+
+uint64_t udrm_mm_hole_node_start(const struct udrm_mm_node *node)
+{
+	return hole_start(node);
+}
+
+uint64_t udrm_mm_hole_node_end(const struct udrm_mm_node *node)
+{
+	return hole_end(node);
+}
+
+const struct udrm_mm_node *udrm_mm_next_node(const struct udrm_mm_node *node)
+{
+	return next_node(node);
+}
+
+struct udrm_mm_node *udrm_mm_first_node(const struct udrm_mm *mm)
+{
+	return udrm_mm_next_allocated(&mm->head_node);
+}
+
+struct udrm_mm_node *udrm_mm_next_allocated(const struct udrm_mm_node *node)
+{
+	struct udrm_mm_node *next = next_node(node);
+
+	return next == &next->mm->head_node ? NULL : next;
+}
+
+struct udrm_mm_node *udrm_mm_first_hole(const struct udrm_mm *mm)
+{
+	return addr_to_node(t_first(mm->holes_addr.root));
+}
+
+struct udrm_mm_node *udrm_mm_next_hole(const struct udrm_mm_node *node)
+{
+	return addr_to_node(t_next(&node->hole_addr));
+}
+
+int udrm_mm_scan_init_with_range(struct udrm_mm_scan *scan, struct udrm_mm *mm,
+				 uint64_t size, uint64_t alignment,
+				 unsigned long color, uint64_t range_start,
+				 uint64_t range_end,
+				 enum udrm_mm_insert_mode mode)
+{
+	if (!size || range_start >= range_end ||
+	    size > range_end - range_start || mm->scan_active)
+		return -EINVAL;
+	if (alignment <= 1)
+		alignment = 0;
+	*scan = (struct udrm_mm_scan){
+		.mm = mm,
+		.size = size,
+		.alignment = alignment,
+		.remainder_mask = is_power_of_2(alignment) ? alignment - 1 : 0,
+		.range_start = range_start,
+		.range_end = range_end,
+		.hit_start = UINT64_MAX,
+		.hit_end = 0,
+		.color = color,
+		.mode = (enum udrm_mm_insert_mode)(
+			mode & ~(unsigned int)UDRM_MM_INSERT_ONCE),
+	};
+	return 0;
+}
+
+int udrm_mm_scan_init(struct udrm_mm_scan *scan, struct udrm_mm *mm,
+		      uint64_t size, uint64_t alignment, unsigned long color,
+		      enum udrm_mm_insert_mode mode)
+{
+	return udrm_mm_scan_init_with_range(scan, mm, size, alignment, color, 0,
+					    UINT64_MAX, mode);
+}
+
+bool udrm_mm_scan_add_block(struct udrm_mm_scan *scan,
+			    struct udrm_mm_node *node)
+{
+	struct udrm_mm *mm = scan->mm;
+	struct udrm_mm_node *hole;
+	uint64_t col_start, col_end, start;
+
+	node->flags |= MM_NODE_SCANNED;
+	mm->scan_active++;
+
+	/*
+	 * Unlink the node so that the space before it joins the space after
+	 * it; its own links stay, so remove_block can put it back.
+	 */
+	hole = list_node(node->node_list.prev);
+	link_del_keep(&node->node_list);
+
+	col_start = hole_start(hole);
+	col_end = hole_end(hole);
+	if (mm->color_adjust)
+		mm->color_adjust(hole, scan->color, &col_start, &col_end);
+	if (!fit_in_hole(col_start, col_end, scan->range_start, scan->range_end,
+			 scan->size, scan->alignment, scan->remainder_mask,
+			 scan->mode, &start))
+		return false;
+	scan->hit_start = start;
+	scan->hit_end = start + scan->size;
+	return true;
+}
+
+bool udrm_mm_scan_remove_block(struct udrm_mm_scan *scan,
+			       struct udrm_mm_node *node)
+{
+	struct udrm_mm_node *prev = list_node(node->node_list.prev);
+
+	node->flags &= ~MM_NODE_SCANNED;
+	scan->mm->scan_active--;
+	/* Walking back in reverse order, prev still links to our next. */
+	link_add_after(&node->node_list, &prev->node_list);
+	return node->start + node->size > scan->hit_start &&
+	       node->start < scan->hit_end;
+}
+
+struct udrm_mm_node *udrm_mm_scan_color_evict(struct udrm_mm_scan *scan)
+{
+	struct udrm_mm *mm = scan->mm;
+	struct udrm_mm_node *hole;
+	uint64_t start, end;
+
+	if (!mm->color_adjust || scan->hit_end <= scan->hit_start)
+		return NULL;
+	hole = find_hole_at(mm, scan->hit_start);
+	if (!hole)
+		return NULL;
+	start = hole_start(hole);
+	end = start + hole->hole_size;
+	if (end - scan->hit_start < scan->hit_end - scan->hit_start)
+		return NULL;
+	mm->color_adjust(hole, scan->color, &start, &end);
+	if (start > scan->hit_start)
+		return hole;
+	if (end < scan->hit_end)
+		return next_node(hole);
+	return NULL;
+}
+
+void udrm_mm_print(const struct udrm_mm *mm, FILE *out)
+{
+	const struct udrm_mm_node *node = &mm->head_node;
+	uint64_t used = 0, free_space = 0;
+
+	do {
+		if (node != &mm->head_node) {
+			fprintf(out, "%#018llx-%#018llx: %llu: used\n",
+				(unsigned long long)node->start,
+				(unsigned long long)(node->start + node->size),
+				(unsigned long long)node->size);
+			used += node->size;
+		}
+		if (node->hole_size) {
+			fprintf(out, "%#018llx-%#018llx: %llu: free\n",
+				(unsigned long long)hole_start(node),
+				(unsigned long long)(hole_start(node) +
+						     node->hole_size),
+				(unsigned long long)node->hole_size);
+			free_space += node->hole_size;
+		}
+		node = next_node(node);
+	} while (node != &mm->head_node);
+	fprintf(out, "total: %llu, used %llu free %llu\n",
+		(unsigned long long)(used + free_space),
+		(unsigned long long)used, (unsigned long long)free_space);
+}
+
+uint64_t udrm_mm_debug_tree_steps(const struct udrm_mm *mm)
+{
+	return mm->debug_tree_steps;
+}
