@@ -98,7 +98,8 @@ tsan_build()
 			--timeout-multiplier 4 \
 			sync/dma_fence sync/dma_fence_chain sync/dma_fence_array \
 			sync/dma_resv sync/syncobj_threads sync/sync_file \
-			core/vgem_fence core/fork_threads interpose/fdtable
+			core/vgem_fence core/fork_threads interpose/fdtable \
+			sched/basic sched/lifetime
 }
 
 if [ "${UDRM_SKIP_SETUP:-0}" != 1 ]; then

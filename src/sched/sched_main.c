@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The scheduler proper, as the kernel's sched_main.c: the worker thread
+ * that selects entities, resolves dependencies, runs and frees jobs, the
+ * timeout handling and the stop/start recovery protocol.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sched/sched_internal.h"
+
+static unsigned int sched_rq_count(const struct udrm_sched_list *head)
+{
+	unsigned int n = 0;
+
+	for (const struct udrm_sched_list *node = head->next; node != head;
+	     node = node->next)
+		n++;
+	return n;
+}
+
+/* Restarts the timeout for the oldest running job. sched->lock held. */
+static void sched_rearm_timeout_locked(struct udrm_gpu_scheduler *sched)
+{
+	if (!sched->timeout_ns || !sched->hw_running)
+		sched->tdr_deadline = 0;
+	else
+		sched->tdr_deadline = udrm_fence_now_ns() + sched->timeout_ns;
+}
+
+/*
+ * The job's hardware is done with @result: signal the finished fence and
+ * let the worker free the job. May run under the hardware fence's lock;
+ * the job may be freed as soon as sched->lock is dropped.
+ */
+static void sched_job_done(struct udrm_sched_job *job, int result)
+{
+	struct udrm_gpu_scheduler *sched = job->sched;
+
+	sched_fence_finished(job->s_fence, result);
+	pthread_mutex_lock(&sched->lock);
+	job->done = true;
+	sched->credit_count -= job->credits;
+	sched->hw_running--;
+	sched_rearm_timeout_locked(sched);
+	pthread_cond_signal(&sched->wake);
+	pthread_mutex_unlock(&sched->lock);
+}
+
+static void sched_job_done_cb(struct udrm_fence *fence,
+			      struct udrm_fence_cb *cb)
+{
+	struct udrm_sched_job *job =
+		sched_container_of(cb, struct udrm_sched_job, cb);
+
+	/* We hold the fence's lock: read the error directly. */
+	sched_job_done(job, fence->error);
+}
+
+static void sched_entity_dep_cb(struct udrm_fence *fence,
+				struct udrm_fence_cb *cb)
+{
+	struct udrm_sched_entity *entity =
+		sched_container_of(cb, struct udrm_sched_entity, dep_cb);
+	struct udrm_gpu_scheduler *sched = entity->dep_sched;
+
+	(void)fence;
+	pthread_mutex_lock(&sched->lock);
+	entity->blocked = false;
+	pthread_cond_signal(&sched->wake);
+	pthread_mutex_unlock(&sched->lock);
+}
+
+/* The job's credits, clamped to what the scheduler can ever give. */
+static uint32_t sched_job_credits(struct udrm_gpu_scheduler *sched,
+				  struct udrm_sched_job *job)
+{
+	if (job->credits > sched->credit_limit) {
+		fprintf(stderr,
+			"udrm_sched %s: job needs %u credits, limit is %u\n",
+			sched->name, job->credits, sched->credit_limit);
+		job->credits = sched->credit_limit;
+	}
+	return job->credits;
+}
+
+/*
+ * The entity whose head job runs next, or NULL: highest priority first;
+ * within it the oldest head job (FIFO) or the next entity after the last
+ * one served (RR). Entities with empty queues leave the run queue here.
+ * When the chosen job's credits do not fit, nothing runs (no overtaking).
+ * sched->lock held.
+ */
+static struct udrm_sched_entity *
+sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
+{
+	for (int prio = 0; prio < UDRM_SCHED_PRIORITY_COUNT; prio++) {
+		struct udrm_sched_list *head = &sched->rq[prio], *node, *next;
+		struct udrm_sched_entity *best = NULL;
+		struct udrm_sched_job *best_job = NULL;
+		struct udrm_sched_list *start;
+
+		for (node = head->next; node != head; node = next) {
+			struct udrm_sched_entity *e = sched_container_of(
+				node, struct udrm_sched_entity, rq_link);
+
+			next = node->next;
+			pthread_mutex_lock(&e->lock);
+			if (sched_list_empty(&e->queue)) {
+				if (sched->rr_cursor[prio] == node)
+					sched->rr_cursor[prio] = NULL;
+				sched_list_del(node);
+				e->on_rq = false;
+				e->rq_sched = NULL;
+			}
+			pthread_mutex_unlock(&e->lock);
+		}
+		if (sched_list_empty(head))
+			continue;
+
+		start = sched->rr_cursor[prio] ? sched->rr_cursor[prio] : head;
+		node = start;
+		for (unsigned int i = 0, n = sched_rq_count(head); i < n; i++) {
+			struct udrm_sched_entity *e;
+			struct udrm_sched_job *job;
+
+			node = node->next;
+			if (node == head)
+				node = node->next;
+			e = sched_container_of(node, struct udrm_sched_entity,
+					       rq_link);
+			if (e->blocked)
+				continue;
+			pthread_mutex_lock(&e->lock);
+			job = sched_job_of(e->queue.next);
+			pthread_mutex_unlock(&e->lock);
+			if (sched->policy == UDRM_SCHED_POLICY_RR) {
+				best = e;
+				best_job = job;
+				break;
+			}
+			if (!best_job || job->submit_ts < best_job->submit_ts) {
+				best = e;
+				best_job = job;
+			}
+		}
+		if (!best)
+			continue;
+		if (sched->credit_count + sched_job_credits(sched, best_job) >
+		    sched->credit_limit)
+			return NULL;
+		if (sched->policy == UDRM_SCHED_POLICY_RR)
+			sched->rr_cursor[prio] = &best->rq_link;
+		return best;
+	}
+	return NULL;
+}
+
+/*
+ * Waits for @fence (a reference, consumed) on behalf of @entity. Returns
+ * true when the entity is now blocked until the fence signals.
+ */
+static bool sched_entity_block_on(struct udrm_gpu_scheduler *sched,
+				  struct udrm_sched_entity *entity,
+				  struct udrm_fence *fence)
+{
+	if (udrm_fence_is_signaled(fence)) {
+		udrm_fence_put(fence);
+		return false;
+	}
+	pthread_mutex_lock(&sched->lock);
+	entity->blocked = true;
+	entity->dep_sched = sched;
+	pthread_mutex_unlock(&sched->lock);
+	entity->dep_fence = fence;
+	if (!udrm_fence_add_callback(fence, &entity->dep_cb,
+				     sched_entity_dep_cb))
+		return true;
+	entity->dep_fence = NULL;
+	udrm_fence_put(fence);
+	pthread_mutex_lock(&sched->lock);
+	entity->blocked = false;
+	pthread_mutex_unlock(&sched->lock);
+	return false;
+}
+
+/*
+ * The entity's head job if all its dependencies (and the driver's
+ * prepare_job fences) have signalled, popped from the queue; NULL if the
+ * entity now waits for one. Worker only, with sched->busy_entity set.
+ */
+static struct udrm_sched_job *
+sched_entity_pop_job(struct udrm_gpu_scheduler *sched,
+		     struct udrm_sched_entity *entity)
+{
+	struct udrm_sched_job *job;
+
+	if (entity->dep_fence) {
+		udrm_fence_put(entity->dep_fence);
+		entity->dep_fence = NULL;
+	}
+	pthread_mutex_lock(&entity->lock);
+	job = sched_list_empty(&entity->queue)
+		      ? NULL
+		      : sched_job_of(entity->queue.next);
+	pthread_mutex_unlock(&entity->lock);
+	if (!job)
+		return NULL;
+
+	while (job->next_dep < job->num_deps) {
+		struct udrm_fence *dep = job->deps[job->next_dep];
+
+		/* Earlier jobs of the same entity run first anyway. */
+		if (dep->context == entity->fence_context ||
+		    dep->context == entity->fence_context + 1) {
+			job->next_dep++;
+			continue;
+		}
+		if (sched_entity_block_on(sched, entity, udrm_fence_get(dep)))
+			return NULL;
+		job->next_dep++;
+	}
+	while (sched->ops.prepare_job) {
+		struct udrm_fence *fence = sched->ops.prepare_job(job, entity);
+
+		if (!fence)
+			break;
+		if (sched_entity_block_on(sched, entity, fence))
+			return NULL;
+	}
+
+	pthread_mutex_lock(&entity->lock);
+	sched_list_del(&job->link);
+	if (sched_list_empty(&entity->queue))
+		pthread_cond_broadcast(&entity->idle);
+	pthread_mutex_unlock(&entity->lock);
+	job->entity = NULL;
+	return job;
+}
+
+/* Hands @job to the hardware and watches its fence. Worker only. */
+static void sched_run_job(struct udrm_gpu_scheduler *sched,
+			  struct udrm_sched_job *job)
+{
+	struct udrm_fence *fence;
+
+	pthread_mutex_lock(&sched->lock);
+	sched->credit_count += job->credits;
+	sched->hw_running++;
+	sched_list_add_tail(&job->link, &sched->pending);
+	if (sched->timeout_ns && !sched->tdr_deadline)
+		sched_rearm_timeout_locked(sched);
+	pthread_mutex_unlock(&sched->lock);
+
+	fence = sched->ops.run_job(job);
+	job->hw_fence = fence;
+	sched_fence_scheduled(job->s_fence, fence);
+	if (!fence) {
+		sched_job_done(job, 0);
+		return;
+	}
+	if (udrm_fence_add_callback(fence, &job->cb, sched_job_done_cb)) {
+		int status = udrm_fence_get_status(fence);
+
+		sched_job_done(job, status < 0 ? status : 0);
+	}
+}
+
+/* Calls ops->timedout_job for the oldest running job. sched->lock held;
+ * dropped and retaken around the call. */
+static void sched_handle_timeout_locked(struct udrm_gpu_scheduler *sched)
+{
+	struct udrm_sched_job *job = NULL;
+	enum udrm_gpu_sched_stat stat = UDRM_GPU_SCHED_STAT_NO_HANG;
+
+	for (struct udrm_sched_list *n = sched->pending.next;
+	     n != &sched->pending; n = n->next) {
+		if (!sched_job_of(n)->done && !sched_job_of(n)->detached) {
+			job = sched_job_of(n);
+			break;
+		}
+	}
+	sched->tdr_deadline = 0;
+	if (!job)
+		return;
+	sched->busy = true;
+	pthread_mutex_unlock(&sched->lock);
+	if (sched->ops.timedout_job)
+		stat = sched->ops.timedout_job(job);
+	pthread_mutex_lock(&sched->lock);
+	sched->busy = false;
+	pthread_cond_broadcast(&sched->idle);
+	if (stat == UDRM_GPU_SCHED_STAT_NO_HANG || !sched->tdr_deadline)
+		if (!sched->paused)
+			sched_rearm_timeout_locked(sched);
+}
+
+static void *sched_worker(void *arg)
+{
+	struct udrm_gpu_scheduler *sched = arg;
+
+	pthread_mutex_lock(&sched->lock);
+	while (!sched->exiting) {
+		struct udrm_sched_entity *entity;
+		struct udrm_sched_job *job = NULL;
+
+		if (sched->paused) {
+			pthread_cond_wait(&sched->wake, &sched->lock);
+			continue;
+		}
+		for (struct udrm_sched_list *n = sched->pending.next;
+		     n != &sched->pending; n = n->next) {
+			if (sched_job_of(n)->done) {
+				job = sched_job_of(n);
+				break;
+			}
+		}
+		if (job) {
+			sched_list_del(&job->link);
+			pthread_mutex_unlock(&sched->lock);
+			atomic_fetch_sub(&sched->score, 1);
+			sched->ops.free_job(job);
+			pthread_mutex_lock(&sched->lock);
+			continue;
+		}
+		if (sched->tdr_deadline &&
+		    udrm_fence_now_ns() >= sched->tdr_deadline) {
+			sched_handle_timeout_locked(sched);
+			continue;
+		}
+
+		entity = sched_select_entity_locked(sched);
+		if (!entity) {
+			uint64_t until = sched->tdr_deadline;
+
+			if (!until) {
+				pthread_cond_wait(&sched->wake, &sched->lock);
+			} else {
+				struct timespec ts = {
+					.tv_sec = (time_t)(until / 1000000000u),
+					.tv_nsec = (long)(until % 1000000000u),
+				};
+
+				pthread_cond_timedwait(&sched->wake,
+						       &sched->lock, &ts);
+			}
+			continue;
+		}
+
+		sched->busy_entity = entity;
+		sched->busy = true;
+		pthread_mutex_unlock(&sched->lock);
+		job = sched_entity_pop_job(sched, entity);
+		pthread_mutex_lock(&sched->lock);
+		sched->busy_entity = NULL;
+		pthread_mutex_unlock(&sched->lock);
+		if (job && atomic_load(&job->guilt->guilty)) {
+			atomic_fetch_sub(&sched->score, 1);
+			sched_job_kill(job, -ECANCELED);
+		} else if (job) {
+			sched_run_job(sched, job);
+		}
+		pthread_mutex_lock(&sched->lock);
+		sched->busy = false;
+		pthread_cond_broadcast(&sched->idle);
+	}
+	pthread_mutex_unlock(&sched->lock);
+	return NULL;
+}
+
+/** udrm_sched_init - see gpu_scheduler.h. */
+int udrm_sched_init(struct udrm_gpu_scheduler *sched,
+		    const struct udrm_sched_init_args *args)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	if (!sched || !args || !args->ops || !args->ops->run_job ||
+	    !args->ops->free_job || !args->credit_limit ||
+	    (args->policy != UDRM_SCHED_POLICY_FIFO &&
+	     args->policy != UDRM_SCHED_POLICY_RR))
+		return -EINVAL;
+	memset(sched, 0, sizeof(*sched));
+	sched->ops = *args->ops;
+	snprintf(sched->name, sizeof(sched->name), "%s",
+		 args->name ? args->name : "udrm_sched");
+	sched->names = udrm_fence_names_create("udrm_sched", sched->name);
+	if (!sched->names)
+		return -ENOMEM;
+	sched->credit_limit = args->credit_limit;
+	sched->hang_limit = args->hang_limit;
+	sched->timeout_ns = args->timeout_ms * 1000000ull;
+	sched->policy = args->policy;
+	atomic_init(&sched->score, 0);
+	pthread_mutex_init(&sched->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sched->wake, &attr);
+	pthread_cond_init(&sched->idle, &attr);
+	pthread_condattr_destroy(&attr);
+	for (int i = 0; i < UDRM_SCHED_PRIORITY_COUNT; i++)
+		sched_list_init(&sched->rq[i]);
+	sched_list_init(&sched->pending);
+	ret = pthread_create(&sched->worker, NULL, sched_worker, sched);
+	if (ret) {
+		pthread_cond_destroy(&sched->idle);
+		pthread_cond_destroy(&sched->wake);
+		pthread_mutex_destroy(&sched->lock);
+		udrm_fence_names_put(sched->names);
+		return -ret;
+	}
+	sched->ready = true;
+	return 0;
+}
+
+/** udrm_sched_fini - see gpu_scheduler.h. No scheduler lock held. */
+void udrm_sched_fini(struct udrm_gpu_scheduler *sched)
+{
+	struct udrm_sched_list *n;
+
+	if (!sched->ready)
+		return;
+	pthread_mutex_lock(&sched->lock);
+	sched->exiting = true;
+	pthread_cond_signal(&sched->wake);
+	pthread_mutex_unlock(&sched->lock);
+	pthread_join(sched->worker, NULL);
+
+	/* Only fence callbacks still touch the pending jobs now. */
+	for (n = sched->pending.next; n != &sched->pending; n = n->next) {
+		struct udrm_sched_job *job = sched_job_of(n);
+		bool done, detached;
+
+		pthread_mutex_lock(&sched->lock);
+		done = job->done;
+		detached = job->detached;
+		pthread_mutex_unlock(&sched->lock);
+		if (!done && !detached && sched->ops.cancel_job)
+			sched->ops.cancel_job(job);
+		pthread_mutex_lock(&sched->lock);
+		done = job->done;
+		pthread_mutex_unlock(&sched->lock);
+		if (done)
+			continue;
+		if (job->hw_fence && !detached &&
+		    !udrm_fence_remove_callback(job->hw_fence, &job->cb))
+			continue; /* completed meanwhile */
+		if (!detached) {
+			pthread_mutex_lock(&sched->lock);
+			sched->credit_count -= job->credits;
+			sched->hw_running--;
+			pthread_mutex_unlock(&sched->lock);
+		}
+		sched_fence_finished(job->s_fence, -ECANCELED);
+	}
+	while (!sched_list_empty(&sched->pending)) {
+		struct udrm_sched_job *job = sched_job_of(sched->pending.next);
+
+		sched_list_del(&job->link);
+		atomic_fetch_sub(&sched->score, 1);
+		sched->ops.free_job(job);
+	}
+	sched->ready = false;
+	pthread_cond_destroy(&sched->idle);
+	pthread_cond_destroy(&sched->wake);
+	pthread_mutex_destroy(&sched->lock);
+	udrm_fence_names_put(sched->names);
+	sched->names = NULL;
+}
+
+/** udrm_sched_stop - see gpu_scheduler.h. No scheduler lock held. */
+void udrm_sched_stop(struct udrm_gpu_scheduler *sched,
+		     struct udrm_sched_job *bad)
+{
+	bool self = pthread_equal(pthread_self(), sched->worker);
+
+	if (bad && atomic_fetch_add(&bad->karma, 1) + 1 > sched->hang_limit)
+		atomic_store(&bad->guilt->guilty, true);
+
+	pthread_mutex_lock(&sched->lock);
+	sched->paused = true;
+	while (sched->busy && !self)
+		pthread_cond_wait(&sched->idle, &sched->lock);
+	sched->tdr_deadline = 0;
+	pthread_mutex_unlock(&sched->lock);
+
+	/* The worker is parked: only it links or unlinks pending jobs. */
+	for (struct udrm_sched_list *n = sched->pending.next;
+	     n != &sched->pending; n = n->next) {
+		struct udrm_sched_job *job = sched_job_of(n);
+		bool skip;
+
+		pthread_mutex_lock(&sched->lock);
+		skip = job->done || job->detached || !job->hw_fence;
+		pthread_mutex_unlock(&sched->lock);
+		if (skip ||
+		    !udrm_fence_remove_callback(job->hw_fence, &job->cb))
+			continue;
+		pthread_mutex_lock(&sched->lock);
+		job->detached = true;
+		sched->credit_count -= job->credits;
+		sched->hw_running--;
+		pthread_mutex_unlock(&sched->lock);
+	}
+}
+
+/** udrm_sched_resubmit_jobs - see gpu_scheduler.h. Scheduler stopped. */
+void udrm_sched_resubmit_jobs(struct udrm_gpu_scheduler *sched)
+{
+	for (struct udrm_sched_list *n = sched->pending.next;
+	     n != &sched->pending; n = n->next) {
+		struct udrm_sched_job *job = sched_job_of(n);
+		bool detached;
+
+		pthread_mutex_lock(&sched->lock);
+		detached = job->detached;
+		pthread_mutex_unlock(&sched->lock);
+		if (!detached)
+			continue;
+		if (atomic_load(&job->guilt->guilty))
+			udrm_fence_set_error(&job->s_fence->finished,
+					     -ECANCELED);
+		udrm_fence_put(job->hw_fence);
+		job->hw_fence = sched->ops.run_job(job);
+		sched_fence_scheduled(job->s_fence, job->hw_fence);
+	}
+}
+
+/** udrm_sched_start - see gpu_scheduler.h. Scheduler stopped. */
+void udrm_sched_start(struct udrm_gpu_scheduler *sched, int errno_)
+{
+	for (struct udrm_sched_list *n = sched->pending.next;
+	     n != &sched->pending; n = n->next) {
+		struct udrm_sched_job *job = sched_job_of(n);
+		bool detached;
+
+		pthread_mutex_lock(&sched->lock);
+		detached = job->detached;
+		if (detached) {
+			job->detached = false;
+			sched->credit_count += job->credits;
+			sched->hw_running++;
+		}
+		pthread_mutex_unlock(&sched->lock);
+		if (!detached)
+			continue;
+		if (!job->hw_fence) {
+			sched_job_done(job, errno_ ? errno_ : -ECANCELED);
+		} else if (udrm_fence_add_callback(job->hw_fence, &job->cb,
+						   sched_job_done_cb)) {
+			int status = udrm_fence_get_status(job->hw_fence);
+
+			sched_job_done(job, status < 0 ? status : 0);
+		}
+	}
+	pthread_mutex_lock(&sched->lock);
+	sched->paused = false;
+	sched_rearm_timeout_locked(sched);
+	pthread_cond_signal(&sched->wake);
+	pthread_mutex_unlock(&sched->lock);
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scheduler submission, after the kernel's scheduler KUnit tests
+ * (drivers/gpu/drm/scheduler/tests/tests_basic.c): fences and their order,
+ * dependencies, credits, priorities, FIFO and round-robin selection, and
+ * entities spread over several schedulers.
+ */
+#include "mock_scheduler.h"
+
+static int check_no_leaks(void **state)
+{
+	(void)state;
+	ms_check(mock_wait_jobs_freed(2000), "%ld mock jobs still alive",
+		 mock_jobs_alive());
+	return 0;
+}
+
+static void job_runs_and_its_fences_signal_in_turn(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("basic", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *scheduled, *finished;
+
+	(void)state;
+	ms_expect(udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL,
+					 list, 1),
+		  0, "entity init");
+	finished = mock_job_submit2(mock_job_new(&entity, 1, 1, 0), &scheduled);
+	ms_check(mock_fence_wait_ms(scheduled, 2000),
+		 "scheduled fence not signalled once the job was pushed");
+	ms_check(!udrm_fence_is_signaled(finished),
+		 "finished fence signalled before the hardware completed");
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "jobs on the hardware");
+	ms_check(mock_fence_wait_ms(finished, 2000),
+		 "finished fence not signalled after the hardware fence");
+	ms_expect(udrm_fence_get_status(finished), 1, "finished status");
+	ms_check(strcmp(udrm_fence_timeline_name(finished), "basic") == 0,
+		 "timeline name is '%s', expected the scheduler's name",
+		 udrm_fence_timeline_name(finished));
+	ms_check(finished->context == scheduled->context + 1,
+		 "finished context is not the scheduled context + 1");
+	udrm_fence_put(scheduled);
+	udrm_fence_put(finished);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void finished_fences_signal_in_order_per_entity(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("order", UDRM_SCHED_POLICY_FIFO, 4, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *f[16];
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 16; i++)
+		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 1));
+	ms_check(mock_fence_wait_ms(f[15], 5000), "last job never finished");
+	for (unsigned int i = 0; i < 16; i++) {
+		ms_expect(udrm_fence_get_status(f[i]), 1, "status of job %u",
+			  i);
+		ms_expect(f[i]->seqno, i + 1, "finished seqno of job %u", i);
+		ms_expect(mock_sched_run_id(ms, i), i, "job run at position %u",
+			  i);
+		if (i)
+			ms_check(udrm_fence_timestamp(f[i]) >=
+					 udrm_fence_timestamp(f[i - 1]),
+				 "job %u finished before job %u", i, i - 1);
+	}
+	for (unsigned int i = 0; i < 16; i++)
+		udrm_fence_put(f[i]);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void hardware_error_is_the_finished_fence_error(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("err", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *finished;
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	finished = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job never ran");
+	mock_sched_advance(ms, 1, -EIO);
+	ms_check(mock_fence_wait_ms(finished, 2000), "job never finished");
+	ms_expect(udrm_fence_get_status(finished), -EIO,
+		  "finished status after a hardware error");
+	udrm_fence_put(finished);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void job_waits_for_its_dependency(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("dep", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *dep = mock_fence_new(udrm_fence_context_alloc(1), 1);
+	struct udrm_fence *scheduled, *finished;
+	struct mock_job *job;
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	job = mock_job_new(&entity, 1, 1, 1);
+	ms_expect(
+		udrm_sched_job_add_dependency(&job->base, udrm_fence_get(dep)),
+		0, "add_dependency");
+	finished = mock_job_submit2(job, &scheduled);
+	mock_msleep(30);
+	ms_check(!udrm_fence_is_signaled(scheduled),
+		 "job scheduled before its dependency signalled");
+	ms_expect(mock_sched_run_count(ms), 0, "jobs run");
+	udrm_fence_signal(dep);
+	ms_check(mock_fence_wait_ms(finished, 2000),
+		 "job did not finish once its dependency signalled");
+	udrm_fence_put(dep);
+	udrm_fence_put(scheduled);
+	udrm_fence_put(finished);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void dependencies_keep_the_latest_fence_per_context(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("dedup", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	uint64_t ctx = udrm_fence_context_alloc(2);
+	struct udrm_fence *a1 = mock_fence_new(ctx, 1),
+			  *a3 = mock_fence_new(ctx, 3),
+			  *a2 = mock_fence_new(ctx, 2),
+			  *b1 = mock_fence_new(ctx + 1, 1);
+	struct mock_job *job;
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	job = mock_job_new(&entity, 1, 1, 0);
+	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(a1));
+	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(a3));
+	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(a2));
+	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(b1));
+	ms_expect(job->base.num_deps, 2, "dependencies kept for 2 contexts");
+	ms_check(job->base.deps[0] == a3,
+		 "kept seqno %llu of the first context, expected 3",
+		 (unsigned long long)job->base.deps[0]->seqno);
+	ms_expect(atomic_load(&a1->refcount), 1, "references left on a1");
+	ms_expect(atomic_load(&a2->refcount), 1, "references left on a2");
+	ms_expect(atomic_load(&a3->refcount), 2, "references left on a3");
+	mock_job_abandon(job);
+	ms_expect(atomic_load(&a3->refcount), 1, "a3 after cleanup");
+	udrm_fence_put(a1);
+	udrm_fence_put(a2);
+	udrm_fence_put(a3);
+	udrm_fence_put(b1);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void resv_dependencies_follow_the_usage(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("resv", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *w = mock_fence_new(udrm_fence_context_alloc(1), 1);
+	struct udrm_fence *r = mock_fence_new(udrm_fence_context_alloc(1), 1);
+	struct udrm_resv *resv;
+	struct mock_job *reader, *writer;
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	ms_expect(udrm_resv_create(&resv), 0, "resv create");
+	udrm_resv_add_fence(resv, w, UDRM_RESV_USAGE_WRITE);
+	udrm_resv_add_fence(resv, r, UDRM_RESV_USAGE_READ);
+	reader = mock_job_new(&entity, 1, 1, 0);
+	writer = mock_job_new(&entity, 2, 1, 0);
+	ms_expect(udrm_sched_job_add_implicit_dependencies(&reader->base, resv,
+							   false),
+		  0, "reader implicit deps");
+	ms_expect(udrm_sched_job_add_implicit_dependencies(&writer->base, resv,
+							   true),
+		  0, "writer implicit deps");
+	ms_expect(reader->base.num_deps, 1, "a reader waits for the writer");
+	ms_expect(writer->base.num_deps, 2, "a writer waits for everything");
+	mock_job_abandon(reader);
+	mock_job_abandon(writer);
+	udrm_resv_put(resv);
+	udrm_fence_put(w);
+	udrm_fence_put(r);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void credits_limit_how_many_jobs_run_at_once(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("credits", UDRM_SCHED_POLICY_FIFO, 2, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *f[4];
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 4; i++)
+		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms, 2, 2000), "two jobs never ran");
+	mock_msleep(20);
+	ms_expect(mock_sched_run_count(ms), 2,
+		  "jobs running with a credit limit of 2");
+	mock_sched_advance(ms, 1, 0);
+	ms_check(mock_sched_wait_run_count(ms, 3, 2000),
+		 "third job did not run after one finished");
+	mock_msleep(20);
+	ms_expect(mock_sched_run_count(ms), 3, "jobs run after one finished");
+	while (!mock_fence_wait_ms(f[3], 1))
+		mock_sched_advance(ms, 1, 0);
+	for (unsigned int i = 0; i < 4; i++)
+		udrm_fence_put(f[i]);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+static void big_job_waits_until_its_credits_fit(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("bigjob", UDRM_SCHED_POLICY_FIFO, 4, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *small, *big;
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	small = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
+	big = mock_job_submit(mock_job_new(&entity, 2, 4, 0));
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "small job never ran");
+	mock_msleep(20);
+	ms_expect(mock_sched_run_count(ms), 1,
+		  "jobs run while the big job's credits do not fit");
+	mock_sched_advance(ms, 1, 0);
+	ms_check(mock_sched_wait_run_count(ms, 2, 2000),
+		 "big job did not run once the credits were free");
+	mock_sched_advance(ms, 1, 0);
+	ms_check(mock_fence_wait_ms(big, 2000), "big job never finished");
+	udrm_fence_put(small);
+	udrm_fence_put(big);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+/*
+ * Occupies the hardware with a job at kernel priority so that the jobs
+ * pushed after it queue up, then releases it: the run log shows the
+ * selection order. Returns the blocker's finished fence.
+ */
+static struct udrm_fence *block_hardware(struct mock_sched *ms,
+					 struct udrm_sched_entity *blocker)
+{
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_fence *f;
+
+	udrm_sched_entity_init(blocker, UDRM_SCHED_PRIORITY_KERNEL, list, 1);
+	f = mock_job_submit(mock_job_new(blocker, 100, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000),
+		 "blocker job never ran");
+	return f;
+}
+
+static void higher_priority_entity_runs_first(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("prio", UDRM_SCHED_POLICY_FIFO, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity blocker, low, normal, high;
+	struct udrm_fence *b, *f[6];
+
+	(void)state;
+	b = block_hardware(ms, &blocker);
+	udrm_sched_entity_init(&low, UDRM_SCHED_PRIORITY_LOW, list, 1);
+	udrm_sched_entity_init(&normal, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	udrm_sched_entity_init(&high, UDRM_SCHED_PRIORITY_HIGH, list, 1);
+	f[0] = mock_job_submit(mock_job_new(&low, 1, 1, 1));
+	f[1] = mock_job_submit(mock_job_new(&low, 2, 1, 1));
+	f[2] = mock_job_submit(mock_job_new(&normal, 3, 1, 1));
+	f[3] = mock_job_submit(mock_job_new(&normal, 4, 1, 1));
+	f[4] = mock_job_submit(mock_job_new(&high, 5, 1, 1));
+	f[5] = mock_job_submit(mock_job_new(&high, 6, 1, 1));
+	mock_sched_advance(ms, 1, 0);
+	for (unsigned int i = 0; i < 6; i++)
+		ms_check(mock_fence_wait_ms(f[i], 5000), "job %u never ran",
+			 i + 1);
+	static const unsigned int want[] = {100, 5, 6, 3, 4, 1, 2};
+	for (unsigned int i = 0; i < 7; i++)
+		ms_expect(mock_sched_run_id(ms, i), want[i],
+			  "job run at position %u (high, normal, low)", i);
+	for (unsigned int i = 0; i < 6; i++)
+		udrm_fence_put(f[i]);
+	udrm_fence_put(b);
+	udrm_sched_entity_destroy(&low);
+	udrm_sched_entity_destroy(&normal);
+	udrm_sched_entity_destroy(&high);
+	udrm_sched_entity_destroy(&blocker);
+	mock_sched_destroy(ms);
+}
+
+static void run_policy_order(enum udrm_sched_policy policy,
+			     const unsigned int *want)
+{
+	struct mock_sched *ms = mock_sched_new("policy", policy, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity blocker, a, b;
+	struct udrm_fence *blk, *f[6];
+
+	blk = block_hardware(ms, &blocker);
+	udrm_sched_entity_init(&a, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	udrm_sched_entity_init(&b, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 3; i++)
+		f[i] = mock_job_submit(mock_job_new(&a, 1 + i, 1, 1));
+	for (unsigned int i = 0; i < 3; i++)
+		f[3 + i] = mock_job_submit(mock_job_new(&b, 11 + i, 1, 1));
+	mock_sched_advance(ms, 1, 0);
+	for (unsigned int i = 0; i < 6; i++)
+		ms_check(mock_fence_wait_ms(f[i], 5000), "job %u never ran", i);
+	for (unsigned int i = 0; i < 6; i++)
+		ms_expect(mock_sched_run_id(ms, i + 1), want[i],
+			  "%s: job run at position %u",
+			  policy == UDRM_SCHED_POLICY_RR ? "round-robin"
+							 : "FIFO",
+			  i);
+	for (unsigned int i = 0; i < 6; i++)
+		udrm_fence_put(f[i]);
+	udrm_fence_put(blk);
+	udrm_sched_entity_destroy(&a);
+	udrm_sched_entity_destroy(&b);
+	udrm_sched_entity_destroy(&blocker);
+	mock_sched_destroy(ms);
+}
+
+static void fifo_runs_the_oldest_job_across_entities(void **state)
+{
+	static const unsigned int want[] = {1, 2, 3, 11, 12, 13};
+
+	(void)state;
+	run_policy_order(UDRM_SCHED_POLICY_FIFO, want);
+}
+
+static void round_robin_alternates_between_entities(void **state)
+{
+	static const unsigned int want[] = {1, 11, 2, 12, 3, 13};
+
+	(void)state;
+	run_policy_order(UDRM_SCHED_POLICY_RR, want);
+}
+
+static void idle_entity_goes_to_the_least_loaded_scheduler(void **state)
+{
+	struct mock_sched *ms0 =
+		mock_sched_new("lb0", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct mock_sched *ms1 =
+		mock_sched_new("lb1", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *only0[] = {&ms0->base};
+	struct udrm_gpu_scheduler *both[] = {&ms0->base, &ms1->base};
+	struct udrm_sched_entity busy, spread;
+	struct udrm_fence *b, *s;
+
+	(void)state;
+	udrm_sched_entity_init(&busy, UDRM_SCHED_PRIORITY_NORMAL, only0, 1);
+	udrm_sched_entity_init(&spread, UDRM_SCHED_PRIORITY_NORMAL, both, 2);
+	b = mock_job_submit(mock_job_new(&busy, 1, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms0, 1, 2000), "job 1 never ran");
+	s = mock_job_submit(mock_job_new(&spread, 2, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms1, 1, 2000),
+		 "the idle entity's job did not go to the idle scheduler");
+	ms_check(strcmp(udrm_fence_timeline_name(s), "lb1") == 0,
+		 "job's timeline is %s, expected lb1",
+		 udrm_fence_timeline_name(s));
+	mock_sched_advance(ms0, 1, 0);
+	mock_sched_advance(ms1, 1, 0);
+	ms_check(mock_fence_wait_ms(b, 2000) && mock_fence_wait_ms(s, 2000),
+		 "jobs never finished");
+	udrm_fence_put(b);
+	udrm_fence_put(s);
+	udrm_sched_entity_destroy(&busy);
+	udrm_sched_entity_destroy(&spread);
+	mock_sched_destroy(ms0);
+	mock_sched_destroy(ms1);
+}
+
+static void invalid_arguments_are_refused(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("inval", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_sched_job job;
+	struct udrm_gpu_scheduler other;
+	struct udrm_sched_init_args args = {.name = "x", .credit_limit = 1};
+
+	(void)state;
+	ms_expect(udrm_sched_init(&other, &args), -EINVAL,
+		  "scheduler without ops");
+	ms_expect(udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_COUNT,
+					 list, 1),
+		  -EINVAL, "entity with a bad priority");
+	ms_expect(udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_LOW, list,
+					 0),
+		  -EINVAL, "entity without schedulers");
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_LOW, list, 1);
+	ms_expect(udrm_sched_job_init(&job, &entity, 0), -EINVAL,
+		  "job needing no credits");
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_teardown(fn, check_no_leaks)
+		T(job_runs_and_its_fences_signal_in_turn),
+		T(finished_fences_signal_in_order_per_entity),
+		T(hardware_error_is_the_finished_fence_error),
+		T(job_waits_for_its_dependency),
+		T(dependencies_keep_the_latest_fence_per_context),
+		T(resv_dependencies_follow_the_usage),
+		T(credits_limit_how_many_jobs_run_at_once),
+		T(big_job_waits_until_its_credits_fit),
+		T(higher_priority_entity_runs_first),
+		T(fifo_runs_the_oldest_job_across_entities),
+		T(round_robin_alternates_between_entities),
+		T(idle_entity_goes_to_the_least_loaded_scheduler),
+		T(invalid_arguments_are_refused),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
