@@ -577,8 +577,11 @@ int udrm_mm_reserve_node(struct udrm_mm *mm, struct udrm_mm_node *node)
 	struct udrm_mm_node *hole;
 	uint64_t end = node->start + node->size, adj_start, adj_end;
 
-	if (node->flags & MM_NODE_ALLOCATED || !node->size || end < node->start)
+	if (node->flags & MM_NODE_ALLOCATED)
 		return -EINVAL;
+	/* As the kernel: an empty or wrapping range cannot be reserved. */
+	if (end <= node->start)
+		return -ENOSPC;
 	if (mm->scan_active)
 		return -EBUSY;
 	hole = find_hole_at(mm, node->start);
@@ -607,9 +610,12 @@ int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,
 
 	once = mode & UDRM_MM_INSERT_ONCE;
 	base = mode & ~(unsigned int)UDRM_MM_INSERT_ONCE;
-	if (node->flags & MM_NODE_ALLOCATED || !size ||
-	    range_start > range_end || base > UDRM_MM_INSERT_EVICT)
+	if (node->flags & MM_NODE_ALLOCATED || range_start > range_end ||
+	    base > UDRM_MM_INSERT_EVICT)
 		return -EINVAL;
+	/* As the kernel: nothing fits a zero size. */
+	if (!size)
+		return -ENOSPC;
 	if (mm->scan_active)
 		return -EBUSY;
 	if (range_end - range_start < size || t_max(mm->holes_addr.root) < size)

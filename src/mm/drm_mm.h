@@ -36,10 +36,10 @@
  * way); the colour_adjust callback runs inside the call that triggered it
  * and must not call back into the manager.
  *
- * Errors: -ENOSPC when nothing fits or a reserved range is occupied,
- * -EINVAL for a zero size, an empty or inverted range, an unknown mode or a
- * node that is already allocated, -EBUSY for changes during a scan. (The
- * kernel answers -ENOSPC for a zero size; udrm treats it as a bad argument.)
+ * Errors, as the kernel: -ENOSPC when nothing fits (a zero size included)
+ * or a reserved range is occupied, empty or wrapping; -EINVAL for an
+ * inverted range, an unknown mode or a node that is already allocated;
+ * -EBUSY for changes during a scan.
  */
 #ifndef UDRM_MM_DRM_MM_H
 #define UDRM_MM_DRM_MM_H
@@ -154,8 +154,8 @@ bool udrm_mm_initialized(const struct udrm_mm *mm);
  * udrm_mm_reserve_node - puts @node at the caller-chosen range
  * [node->start, node->start + node->size) with colour node->color.
  * Returns 0, -ENOSPC if any part of that range (after colour adjustment) is
- * not free or outside the manager, -EINVAL for a zero size, a range that
- * wraps, or a node already allocated, -EBUSY during a scan.
+ * not free or outside the manager or the range is empty or wraps, -EINVAL
+ * for a node already allocated, -EBUSY during a scan.
  */
 int udrm_mm_reserve_node(struct udrm_mm *mm, struct udrm_mm_node *node);
 
@@ -163,8 +163,8 @@ int udrm_mm_reserve_node(struct udrm_mm *mm, struct udrm_mm_node *node);
  * udrm_mm_insert_node_in_range - finds room for @size bytes aligned to
  * @alignment (0 or 1: none; any other value, powers of two or not) with
  * @color, within [@range_start, @range_end), searching as @mode says, and
- * puts @node there. Returns 0, -ENOSPC if nothing fits, -EINVAL for a zero
- * size, @range_start > @range_end, an unknown mode or a node already
+ * puts @node there. Returns 0, -ENOSPC if nothing fits (or @size is 0),
+ * -EINVAL for @range_start > @range_end, an unknown mode or a node already
  * allocated, -EBUSY during a scan.
  */
 int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,

@@ -259,10 +259,10 @@ static void reserve_every_size_and_position_refusing_overlaps(void **state)
 		mm_expect(udrm_mm_reserve_node(&mm, &tmp), -ENOSPC,
 			  "reserve past the end");
 		tmp = (struct udrm_mm_node){.start = 0, .size = 0};
-		mm_expect(udrm_mm_reserve_node(&mm, &tmp), -EINVAL,
+		mm_expect(udrm_mm_reserve_node(&mm, &tmp), -ENOSPC,
 			  "reserve of size 0");
 		tmp = (struct udrm_mm_node){.start = UINT64_MAX, .size = 2};
-		mm_expect(udrm_mm_reserve_node(&mm, &tmp), -EINVAL,
+		mm_expect(udrm_mm_reserve_node(&mm, &tmp), -ENOSPC,
 			  "reserve wrapping past 2^64");
 
 		/* Free them in another order and reserve them again. */
@@ -325,7 +325,7 @@ static void insert_every_size_fills_the_mm_exactly(void **state)
 			  "holes when full");
 		mm_expect(udrm_mm_insert_node(&mm, &extra, size), -ENOSPC,
 			  "insert into a full mm");
-		mm_expect(udrm_mm_insert_node(&mm, &extra, 0), -EINVAL,
+		mm_expect(udrm_mm_insert_node(&mm, &extra, 0), -ENOSPC,
 			  "insert of size 0");
 
 		/* A freed slot is found again, whichever it is. */
