@@ -380,6 +380,7 @@ struct submitter {
 	struct udrm_gpu_scheduler **list;
 	unsigned int id;
 	struct udrm_fence *last;
+	atomic_int *finished_threads;
 };
 
 static void *submitter_thread(void *arg)
@@ -402,6 +403,7 @@ static void *submitter_thread(void *arg)
 	}
 	s->last = prev;
 	udrm_sched_entity_destroy(&entity);
+	atomic_fetch_add(s->finished_threads, 1);
 	return NULL;
 }
 
@@ -414,19 +416,23 @@ static void many_threads_submit_to_shared_schedulers(void **state)
 	struct udrm_gpu_scheduler *list[] = {&ms[0]->base, &ms[1]->base};
 	struct submitter subs[4];
 	pthread_t threads[4];
-	bool done = false;
+	atomic_int finished_threads = 0;
 
 	(void)state;
 	for (unsigned int i = 0; i < 4; i++) {
-		subs[i] = (struct submitter){.list = list, .id = i};
+		subs[i] = (struct submitter){
+			.list = list,
+			.id = i,
+			.finished_threads = &finished_threads,
+		};
 		pthread_create(&threads[i], NULL, submitter_thread, &subs[i]);
 	}
-	/* Completes manual jobs while the threads submit. */
-	for (unsigned int spin = 0; spin < 20000 && !done; spin++) {
+	/* Completes manual jobs until every submitter has flushed its
+	 * entity (a flush waits for the worker to take the queued jobs). */
+	while (atomic_load(&finished_threads) < 4) {
 		mock_sched_advance(ms[0], 1, 0);
 		mock_sched_advance(ms[1], 1, 0);
 		mock_msleep(0);
-		done = mock_jobs_alive() == 0;
 	}
 	for (unsigned int i = 0; i < 4; i++) {
 		pthread_join(threads[i], NULL);
