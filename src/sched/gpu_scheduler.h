@@ -66,6 +66,10 @@ enum udrm_sched_priority {
 enum udrm_sched_policy {
 	UDRM_SCHED_POLICY_FIFO = 0, /* oldest job first (the default) */
 	UDRM_SCHED_POLICY_RR,	    /* entities take turns */
+	/* Kernel priority first; the other entities share the GPU by
+	 * virtual GPU time (the time their jobs ran, times 1, 2 and 4 for
+	 * high, normal and low), the lowest first. */
+	UDRM_SCHED_POLICY_FAIR,
 };
 
 /* What ops->timedout_job found. */
@@ -118,24 +122,31 @@ struct udrm_sched_init_args {
 	enum udrm_sched_policy policy;
 };
 
-/* Guilt shared by an entity and its jobs, so it survives either. */
-struct udrm_sched_guilt {
+/*
+ * What an entity's jobs report back to it, shared by the entity and its
+ * jobs so that it survives either: guilt, and for the fair policy the
+ * entity's virtual GPU time (GPU time scaled by priority).
+ */
+struct udrm_sched_entity_stats {
 	atomic_int refcount;
 	atomic_bool guilty;
+	_Atomic uint64_t vruntime_ns;
 };
 
 struct udrm_sched_job {
 	struct udrm_sched_list link; /* entity queue, then pending (locks) */
-	struct udrm_gpu_scheduler *sched; /* set at arm */
-	struct udrm_sched_entity *entity; /* until popped */
-	struct udrm_sched_fence *s_fence; /* finished holds a reference */
-	struct udrm_sched_guilt *guilt;	  /* a reference */
-	struct udrm_fence *hw_fence;	  /* from run_job, a reference */
-	struct udrm_fence_cb cb;	  /* on the hardware fence */
-	struct udrm_fence **deps;	  /* references, one per context */
+	struct udrm_gpu_scheduler *sched;      /* set at arm */
+	struct udrm_sched_entity *entity;      /* until popped */
+	struct udrm_sched_fence *s_fence;      /* finished holds a reference */
+	struct udrm_sched_entity_stats *stats; /* a reference */
+	struct udrm_fence *hw_fence;	       /* from run_job, a reference */
+	struct udrm_fence_cb cb;	       /* on the hardware fence */
+	struct udrm_fence **deps;	       /* references, one per context */
 	unsigned int num_deps, deps_cap, next_dep;
 	uint32_t credits;
 	uint64_t submit_ts; /* push time, for FIFO */
+	uint64_t start_ns;  /* handed to run_job, for FAIR */
+	enum udrm_sched_priority priority;
 	atomic_uint karma;
 	bool armed, pushed;
 	bool done;     /* (sched->lock) hardware finished */
@@ -158,10 +169,10 @@ struct udrm_sched_entity {
 	bool blocked;			       /* (rq_sched->lock) */
 	struct udrm_fence *dep_fence;	       /* worker; a reference */
 	struct udrm_fence_cb dep_cb;
-	struct udrm_gpu_scheduler *dep_sched; /* for the callback */
-	struct udrm_sched_guilt *guilt;	      /* a reference */
-	uint64_t fence_context;		      /* scheduled; finished is +1 */
-	uint64_t fence_seq;		      /* (lock) */
+	struct udrm_gpu_scheduler *dep_sched;  /* for the callback */
+	struct udrm_sched_entity_stats *stats; /* a reference */
+	uint64_t fence_context;		       /* scheduled; finished is +1 */
+	uint64_t fence_seq;		       /* (lock) */
 };
 
 struct udrm_gpu_scheduler {
@@ -181,7 +192,8 @@ struct udrm_gpu_scheduler {
 	struct udrm_sched_list pending; /* (lock) handed to run_job */
 	uint32_t credit_count;		/* (lock) credits of running jobs */
 	uint32_t hw_running;		/* (lock) pending jobs not done */
-	uint64_t tdr_deadline;		/* (lock) 0: timer not armed */
+	uint64_t min_vruntime_ns; /* (lock) FAIR: where idle entities rejoin */
+	uint64_t tdr_deadline;	  /* (lock) 0: timer not armed */
 	struct udrm_sched_entity *busy_entity; /* (lock) worker uses it */
 	bool busy;    /* (lock) worker outside the lock */
 	bool paused;  /* (lock) udrm_sched_stop() */

@@ -11,16 +11,17 @@
 
 #include "sched/sched_internal.h"
 
-struct udrm_sched_guilt *sched_guilt_get(struct udrm_sched_guilt *guilt)
+struct udrm_sched_entity_stats *
+sched_stats_get(struct udrm_sched_entity_stats *stats)
 {
-	atomic_fetch_add(&guilt->refcount, 1);
-	return guilt;
+	atomic_fetch_add(&stats->refcount, 1);
+	return stats;
 }
 
-void sched_guilt_put(struct udrm_sched_guilt *guilt)
+void sched_stats_put(struct udrm_sched_entity_stats *stats)
 {
-	if (guilt && atomic_fetch_sub(&guilt->refcount, 1) == 1)
-		free(guilt);
+	if (stats && atomic_fetch_sub(&stats->refcount, 1) == 1)
+		free(stats);
 }
 
 /**
@@ -41,17 +42,18 @@ int udrm_sched_entity_init(struct udrm_sched_entity *entity,
 
 	memset(entity, 0, sizeof(*entity));
 	entity->sched_list = calloc(num_scheds, sizeof(*entity->sched_list));
-	entity->guilt = calloc(1, sizeof(*entity->guilt));
-	if (!entity->sched_list || !entity->guilt) {
+	entity->stats = calloc(1, sizeof(*entity->stats));
+	if (!entity->sched_list || !entity->stats) {
 		free(entity->sched_list);
-		free(entity->guilt);
+		free(entity->stats);
 		return -ENOMEM;
 	}
 	memcpy(entity->sched_list, sched_list,
 	       num_scheds * sizeof(*sched_list));
 	entity->num_scheds = num_scheds;
-	atomic_init(&entity->guilt->refcount, 1);
-	atomic_init(&entity->guilt->guilty, false);
+	atomic_init(&entity->stats->refcount, 1);
+	atomic_init(&entity->stats->guilty, false);
+	atomic_init(&entity->stats->vruntime_ns, 0);
 	entity->priority = priority;
 	pthread_mutex_init(&entity->lock, NULL);
 	pthread_condattr_t attr;
@@ -166,8 +168,8 @@ void udrm_sched_entity_fini(struct udrm_sched_entity *entity)
 
 	udrm_fence_put(entity->last_finished);
 	entity->last_finished = NULL;
-	sched_guilt_put(entity->guilt);
-	entity->guilt = NULL;
+	sched_stats_put(entity->stats);
+	entity->stats = NULL;
 	free(entity->sched_list);
 	entity->sched_list = NULL;
 	entity->num_scheds = 0;
@@ -188,13 +190,13 @@ void udrm_sched_entity_destroy(struct udrm_sched_entity *entity)
 /** udrm_sched_entity_set_guilty - later jobs complete with -ECANCELED. */
 void udrm_sched_entity_set_guilty(struct udrm_sched_entity *entity)
 {
-	atomic_store(&entity->guilt->guilty, true);
+	atomic_store(&entity->stats->guilty, true);
 }
 
 /** udrm_sched_entity_is_guilty - true once a hang was blamed on it. */
 bool udrm_sched_entity_is_guilty(struct udrm_sched_entity *entity)
 {
-	return atomic_load(&entity->guilt->guilty);
+	return atomic_load(&entity->stats->guilty);
 }
 
 /**
@@ -204,7 +206,7 @@ bool udrm_sched_entity_is_guilty(struct udrm_sched_entity *entity)
 int udrm_sched_job_init(struct udrm_sched_job *job,
 			struct udrm_sched_entity *entity, uint32_t credits)
 {
-	if (!job || !entity || !credits || !entity->guilt)
+	if (!job || !entity || !credits || !entity->stats)
 		return -EINVAL;
 	memset(job, 0, sizeof(*job));
 	job->s_fence = sched_fence_alloc();
@@ -213,7 +215,8 @@ int udrm_sched_job_init(struct udrm_sched_job *job,
 	sched_list_init(&job->link);
 	job->entity = entity;
 	job->credits = credits;
-	job->guilt = sched_guilt_get(entity->guilt);
+	job->stats = sched_stats_get(entity->stats);
+	job->priority = entity->priority;
 	atomic_init(&job->karma, 0);
 	return 0;
 }
@@ -324,6 +327,21 @@ sched_entity_select(struct udrm_sched_entity *entity)
 	return best;
 }
 
+/*
+ * An entity coming back from idle starts at the least virtual time of the
+ * run queue, so that time spent idle is not credit to spend later.
+ * sched->lock held.
+ */
+static void sched_entity_rejoin_locked(struct udrm_gpu_scheduler *sched,
+				       struct udrm_sched_entity *entity)
+{
+	if (sched->policy != UDRM_SCHED_POLICY_FAIR)
+		return;
+	if (atomic_load(&entity->stats->vruntime_ns) < sched->min_vruntime_ns)
+		atomic_store(&entity->stats->vruntime_ns,
+			     sched->min_vruntime_ns);
+}
+
 /**
  * udrm_sched_job_arm - see gpu_scheduler.h. The caller serialises arm and
  * push on one entity (the kernel's rule), so seqnos follow push order.
@@ -374,6 +392,7 @@ void udrm_sched_entity_push_job(struct udrm_sched_job *job)
 		sched_list_add_tail(&entity->rq_link,
 				    &sched->rq[entity->priority]);
 		entity->on_rq = true;
+		sched_entity_rejoin_locked(sched, entity);
 	}
 	pthread_mutex_unlock(&entity->lock);
 	pthread_cond_signal(&sched->wake);
@@ -407,8 +426,8 @@ void udrm_sched_job_cleanup(struct udrm_sched_job *job)
 		udrm_fence_put(&s_fence->finished);
 	}
 	job->s_fence = NULL;
-	sched_guilt_put(job->guilt);
-	job->guilt = NULL;
+	sched_stats_put(job->stats);
+	job->stats = NULL;
 }
 
 /** udrm_sched_job_finished - the job's finished fence, no reference. */

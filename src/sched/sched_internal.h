@@ -53,8 +53,9 @@ void sched_fence_scheduled(struct udrm_sched_fence *fence,
 void sched_fence_finished(struct udrm_sched_fence *fence, int result);
 
 /* sched_entity.c */
-struct udrm_sched_guilt *sched_guilt_get(struct udrm_sched_guilt *guilt);
-void sched_guilt_put(struct udrm_sched_guilt *guilt);
+struct udrm_sched_entity_stats *
+sched_stats_get(struct udrm_sched_entity_stats *stats);
+void sched_stats_put(struct udrm_sched_entity_stats *stats);
 /* Completes a job that will never run with @error and frees it. */
 void sched_job_kill(struct udrm_sched_job *job, int error);
 

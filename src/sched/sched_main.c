@@ -32,6 +32,23 @@ static void sched_rearm_timeout_locked(struct udrm_gpu_scheduler *sched)
 		sched->tdr_deadline = udrm_fence_now_ns() + sched->timeout_ns;
 }
 
+/* Fair policy: GPU time scaled by priority (high 1, normal 2, low 4). */
+static void sched_job_charge(struct udrm_gpu_scheduler *sched,
+			     struct udrm_sched_job *job)
+{
+	uint64_t end, ran;
+
+	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
+	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
+		return;
+	end = job->hw_fence ? udrm_fence_timestamp(job->hw_fence) : 0;
+	if (!end)
+		end = udrm_fence_now_ns();
+	ran = end > job->start_ns ? end - job->start_ns : 0;
+	atomic_fetch_add(&job->stats->vruntime_ns,
+			 ran << (job->priority - UDRM_SCHED_PRIORITY_HIGH));
+}
+
 /*
  * The job's hardware is done with @result: signal the finished fence and
  * let the worker free the job. May run under the hardware fence's lock;
@@ -42,6 +59,7 @@ static void sched_job_done(struct udrm_sched_job *job, int result)
 	struct udrm_gpu_scheduler *sched = job->sched;
 
 	sched_fence_finished(job->s_fence, result);
+	sched_job_charge(sched, job);
 	pthread_mutex_lock(&sched->lock);
 	job->done = true;
 	sched->credit_count -= job->credits;
@@ -89,19 +107,41 @@ static uint32_t sched_job_credits(struct udrm_gpu_scheduler *sched,
 }
 
 /*
+ * FIFO: the older head job goes first. FAIR: the entity with less virtual
+ * GPU time, then the older job.
+ */
+static bool sched_entity_before(struct udrm_gpu_scheduler *sched,
+				struct udrm_sched_entity *a,
+				struct udrm_sched_job *a_job,
+				struct udrm_sched_entity *b,
+				struct udrm_sched_job *b_job)
+{
+	if (sched->policy == UDRM_SCHED_POLICY_FAIR) {
+		uint64_t va = atomic_load(&a->stats->vruntime_ns);
+		uint64_t vb = atomic_load(&b->stats->vruntime_ns);
+
+		if (va != vb)
+			return va < vb;
+	}
+	return a_job->submit_ts < b_job->submit_ts;
+}
+
+/*
  * The entity whose head job runs next, or NULL: highest priority first;
  * within it the oldest head job (FIFO) or the next entity after the last
- * one served (RR). Entities with empty queues leave the run queue here.
+ * one served (RR); FAIR pools the priorities below kernel and takes the
+ * least virtual GPU time. Entities with empty queues leave the run queue here.
  * When the chosen job's credits do not fit, nothing runs (no overtaking).
  * sched->lock held.
  */
 static struct udrm_sched_entity *
 sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
 {
+	struct udrm_sched_entity *best = NULL;
+	struct udrm_sched_job *best_job = NULL;
+
 	for (int prio = 0; prio < UDRM_SCHED_PRIORITY_COUNT; prio++) {
 		struct udrm_sched_list *head = &sched->rq[prio], *node, *next;
-		struct udrm_sched_entity *best = NULL;
-		struct udrm_sched_job *best_job = NULL;
 		struct udrm_sched_list *start;
 
 		for (node = head->next; node != head; node = next) {
@@ -143,21 +183,31 @@ sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
 				best_job = job;
 				break;
 			}
-			if (!best_job || job->submit_ts < best_job->submit_ts) {
+			if (!best_job || sched_entity_before(sched, e, job,
+							     best, best_job)) {
 				best = e;
 				best_job = job;
 			}
 		}
-		if (!best)
-			continue;
-		if (sched->credit_count + sched_job_credits(sched, best_job) >
-		    sched->credit_limit)
-			return NULL;
-		if (sched->policy == UDRM_SCHED_POLICY_RR)
-			sched->rr_cursor[prio] = &best->rq_link;
-		return best;
+		/* The fair policy pools every priority below kernel. */
+		if (best && (sched->policy != UDRM_SCHED_POLICY_FAIR ||
+			     prio == UDRM_SCHED_PRIORITY_KERNEL))
+			break;
 	}
-	return NULL;
+	if (!best)
+		return NULL;
+	if (sched->credit_count + sched_job_credits(sched, best_job) >
+	    sched->credit_limit)
+		return NULL;
+	if (sched->policy == UDRM_SCHED_POLICY_RR)
+		sched->rr_cursor[best->priority] = &best->rq_link;
+	if (sched->policy == UDRM_SCHED_POLICY_FAIR) {
+		uint64_t v = atomic_load(&best->stats->vruntime_ns);
+
+		if (v > sched->min_vruntime_ns)
+			sched->min_vruntime_ns = v;
+	}
+	return best;
 }
 
 /*
@@ -256,6 +306,7 @@ static void sched_run_job(struct udrm_gpu_scheduler *sched,
 		sched_rearm_timeout_locked(sched);
 	pthread_mutex_unlock(&sched->lock);
 
+	job->start_ns = udrm_fence_now_ns();
 	fence = sched->ops.run_job(job);
 	job->hw_fence = fence;
 	sched_fence_scheduled(job->s_fence, fence);
@@ -358,7 +409,7 @@ static void *sched_worker(void *arg)
 		pthread_mutex_lock(&sched->lock);
 		sched->busy_entity = NULL;
 		pthread_mutex_unlock(&sched->lock);
-		if (job && atomic_load(&job->guilt->guilty)) {
+		if (job && atomic_load(&job->stats->guilty)) {
 			atomic_fetch_sub(&sched->score, 1);
 			sched_job_kill(job, -ECANCELED);
 		} else if (job) {
@@ -382,7 +433,8 @@ int udrm_sched_init(struct udrm_gpu_scheduler *sched,
 	if (!sched || !args || !args->ops || !args->ops->run_job ||
 	    !args->ops->free_job || !args->credit_limit ||
 	    (args->policy != UDRM_SCHED_POLICY_FIFO &&
-	     args->policy != UDRM_SCHED_POLICY_RR))
+	     args->policy != UDRM_SCHED_POLICY_RR &&
+	     args->policy != UDRM_SCHED_POLICY_FAIR))
 		return -EINVAL;
 	memset(sched, 0, sizeof(*sched));
 	sched->ops = *args->ops;
@@ -479,7 +531,7 @@ void udrm_sched_stop(struct udrm_gpu_scheduler *sched,
 	bool self = pthread_equal(pthread_self(), sched->worker);
 
 	if (bad && atomic_fetch_add(&bad->karma, 1) + 1 > sched->hang_limit)
-		atomic_store(&bad->guilt->guilty, true);
+		atomic_store(&bad->stats->guilty, true);
 
 	pthread_mutex_lock(&sched->lock);
 	sched->paused = true;
@@ -521,7 +573,7 @@ void udrm_sched_resubmit_jobs(struct udrm_gpu_scheduler *sched)
 		pthread_mutex_unlock(&sched->lock);
 		if (!detached)
 			continue;
-		if (atomic_load(&job->guilt->guilty))
+		if (atomic_load(&job->stats->guilty))
 			udrm_fence_set_error(&job->s_fence->finished,
 					     -ECANCELED);
 		udrm_fence_put(job->hw_fence);

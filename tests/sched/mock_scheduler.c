@@ -50,11 +50,15 @@ static struct udrm_fence *mock_hw_take_locked(struct mock_job *job)
 	return udrm_fence_get(job->hw);
 }
 
-static void mock_hw_complete(struct udrm_fence *hw, int error)
+static void mock_hw_complete(struct udrm_fence *hw, int error,
+			     uint64_t timestamp_ns)
 {
 	if (error)
 		udrm_fence_set_error(hw, error);
-	udrm_fence_signal(hw);
+	if (timestamp_ns)
+		udrm_fence_signal_timestamp(hw, timestamp_ns);
+	else
+		udrm_fence_signal(hw);
 	udrm_fence_put(hw);
 }
 
@@ -105,7 +109,7 @@ static void mock_cancel_job(struct udrm_sched_job *sched_job)
 	hw = mock_hw_take_locked(job);
 	pthread_mutex_unlock(&job->sched->lock);
 	if (hw)
-		mock_hw_complete(hw, -ECANCELED);
+		mock_hw_complete(hw, -ECANCELED, 0);
 }
 
 /* A reset kills everything on the hardware queue with -ETIMEDOUT. */
@@ -148,7 +152,7 @@ static void *mock_timer(void *arg)
 			struct udrm_fence *hw = mock_hw_take_locked(head);
 
 			pthread_mutex_unlock(&ms->lock);
-			mock_hw_complete(hw, 0);
+			mock_hw_complete(hw, 0, 0);
 			pthread_mutex_lock(&ms->lock);
 			continue;
 		}
@@ -264,17 +268,23 @@ unsigned int mock_sched_advance(struct mock_sched *ms, unsigned int n,
 
 	while (done < n) {
 		struct udrm_fence *hw = NULL;
+		uint64_t ts = 0;
 
 		pthread_mutex_lock(&ms->lock);
-		if (ms->hw_queue.next != &ms->hw_queue)
-			hw = mock_hw_take_locked(
+		if (ms->hw_queue.next != &ms->hw_queue) {
+			struct mock_job *job =
 				(struct mock_job *)((char *)ms->hw_queue.next -
 						    offsetof(struct mock_job,
-							     hw_link)));
+							     hw_link));
+
+			if (job->gpu_time_ns)
+				ts = job->base.start_ns + job->gpu_time_ns;
+			hw = mock_hw_take_locked(job);
+		}
 		pthread_mutex_unlock(&ms->lock);
 		if (!hw)
 			break;
-		mock_hw_complete(hw, error);
+		mock_hw_complete(hw, error, ts);
 		done++;
 	}
 	return done;

@@ -68,6 +68,9 @@ struct mock_job {
 	struct udrm_fence *hw;		/* a reference */
 	unsigned int id;
 	unsigned int duration_ms; /* 0: only mock_sched_advance() */
+	/* When set, mock_sched_advance() dates the hardware fence this long
+	 * after the job started, whatever the real time. */
+	uint64_t gpu_time_ns;
 	uint64_t due_ns;
 };
 

@@ -361,6 +361,103 @@ static void round_robin_alternates_between_entities(void **state)
 	run_policy_order(UDRM_SCHED_POLICY_RR, want);
 }
 
+/* Submits a job using @gpu_ms of (virtual) GPU time. */
+static struct udrm_fence *submit_timed(struct udrm_sched_entity *entity,
+				       unsigned int id, unsigned int gpu_ms)
+{
+	struct mock_job *job = mock_job_new(entity, id, 1, 0);
+
+	job->gpu_time_ns = (uint64_t)gpu_ms * 1000000u;
+	return mock_job_submit(job);
+}
+
+/* Completes jobs one at a time until @count have run in total. */
+static void run_one_by_one(struct mock_sched *ms, unsigned int count)
+{
+	for (unsigned int k = mock_sched_run_count(ms); k < count; k++) {
+		mock_sched_advance(ms, 1, 0);
+		ms_check(mock_sched_wait_run_count(ms, k + 1, 2000),
+			 "job %u never ran", k + 1);
+	}
+}
+
+static void fair_policy_shares_gpu_time_not_job_count(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("fair", UDRM_SCHED_POLICY_FAIR, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity blocker, a, b;
+	struct udrm_fence *blk, *f[18];
+	static const unsigned int want[] = {1, 11, 12, 13, 14,
+					    2, 15, 16, 17, 18};
+
+	(void)state;
+	blk = block_hardware(ms, &blocker);
+	udrm_sched_entity_init(&a, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	udrm_sched_entity_init(&b, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 6; i++)
+		f[i] = submit_timed(&a, 1 + i, 4);
+	for (unsigned int i = 0; i < 12; i++)
+		f[6 + i] = submit_timed(&b, 11 + i, 1);
+	run_one_by_one(ms, 19);
+	for (unsigned int i = 0; i < 10; i++)
+		ms_expect(mock_sched_run_id(ms, 1 + i), want[i],
+			  "job at position %u (4 ms jobs vs 1 ms jobs)", i);
+	mock_sched_advance(ms, ~0u, 0);
+	for (unsigned int i = 0; i < 18; i++) {
+		ms_check(mock_fence_wait_ms(f[i], 2000), "job %u never ran", i);
+		udrm_fence_put(f[i]);
+	}
+	udrm_fence_put(blk);
+	udrm_sched_entity_destroy(&a);
+	udrm_sched_entity_destroy(&b);
+	udrm_sched_entity_destroy(&blocker);
+	mock_sched_destroy(ms);
+}
+
+static void fair_policy_gives_idle_time_no_credit(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("rejoin", UDRM_SCHED_POLICY_FAIR, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity blocker, a, b;
+	struct udrm_fence *blk, *f[16];
+	unsigned int a_runs = 0;
+
+	(void)state;
+	udrm_sched_entity_init(&a, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	udrm_sched_entity_init(&b, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 5; i++)
+		f[i] = submit_timed(&a, 1 + i, 2);
+	run_one_by_one(ms, 5);
+	mock_sched_advance(ms, 1, 0);
+	ms_check(mock_fence_wait_ms(f[4], 2000), "a's first jobs never ran");
+	/* b was idle all along; both now queue work behind a blocker. */
+	blk = block_hardware(ms, &blocker);
+	for (unsigned int i = 0; i < 5; i++)
+		f[5 + i] = submit_timed(&a, 6 + i, 2);
+	for (unsigned int i = 0; i < 5; i++)
+		f[10 + i] = submit_timed(&b, 11 + i, 2);
+	run_one_by_one(ms, 6 + 4);
+	for (unsigned int i = 0; i < 4; i++)
+		a_runs += mock_sched_run_id(ms, 6 + i) < 11;
+	ms_check(a_runs >= 1,
+		 "a ran %u of the 4 jobs after b woke up, expected b not to "
+		 "spend its idle time as credit",
+		 a_runs);
+	mock_sched_advance(ms, ~0u, 0);
+	for (unsigned int i = 0; i < 15; i++) {
+		while (!mock_fence_wait_ms(f[i], 1))
+			mock_sched_advance(ms, ~0u, 0);
+		udrm_fence_put(f[i]);
+	}
+	udrm_fence_put(blk);
+	udrm_sched_entity_destroy(&a);
+	udrm_sched_entity_destroy(&b);
+	udrm_sched_entity_destroy(&blocker);
+	mock_sched_destroy(ms);
+}
+
 static void idle_entity_goes_to_the_least_loaded_scheduler(void **state)
 {
 	struct mock_sched *ms0 =
@@ -436,6 +533,8 @@ int main(void)
 		T(higher_priority_entity_runs_first),
 		T(fifo_runs_the_oldest_job_across_entities),
 		T(round_robin_alternates_between_entities),
+		T(fair_policy_shares_gpu_time_not_job_count),
+		T(fair_policy_gives_idle_time_no_credit),
 		T(idle_entity_goes_to_the_least_loaded_scheduler),
 		T(invalid_arguments_are_refused),
 #undef T
