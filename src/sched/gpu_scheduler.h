@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "sync/dma_fence.h"
+#include "sync/fence_work.h"
 #include "sync/dma_resv.h"
 
 struct udrm_gpu_scheduler;
@@ -141,7 +142,9 @@ struct udrm_sched_job {
 	struct udrm_sched_entity_stats *stats; /* a reference */
 	struct udrm_fence *hw_fence;	       /* from run_job, a reference */
 	struct udrm_fence_cb cb;	       /* on the hardware fence */
-	struct udrm_fence **deps;	       /* references, one per context */
+	struct udrm_fence_cb kill_cb;	  /* entity fini: on the previous job */
+	struct udrm_fence_work kill_work; /* entity fini: completes the job */
+	struct udrm_fence **deps;	  /* references, one per context */
 	unsigned int num_deps, deps_cap, next_dep;
 	uint32_t credits;
 	uint64_t submit_ts; /* push time, for FIFO */
@@ -162,12 +165,13 @@ struct udrm_sched_entity {
 	struct udrm_sched_list queue;	       /* (lock) jobs, FIFO */
 	struct udrm_gpu_scheduler *rq_sched;   /* (lock) current scheduler */
 	struct udrm_gpu_scheduler *last_sched; /* (lock) last one used */
-	struct udrm_fence *last_finished;      /* (lock) a reference */
-	bool stopped;			       /* (lock) */
-	struct udrm_sched_list rq_link;	       /* (rq_sched->lock) */
-	bool on_rq;			       /* (rq_sched->lock) */
-	bool blocked;			       /* (rq_sched->lock) */
-	struct udrm_fence *dep_fence;	       /* worker; a reference */
+	struct udrm_fence *last_popped;	  /* (lock) last job taken, a ref */
+	struct udrm_fence *last_finished; /* (lock) a reference */
+	bool stopped;			  /* (lock) */
+	struct udrm_sched_list rq_link;	  /* (rq_sched->lock) */
+	bool on_rq;			  /* (rq_sched->lock) */
+	bool blocked;			  /* (rq_sched->lock) */
+	struct udrm_fence *dep_fence;	  /* worker; a reference */
 	struct udrm_fence_cb dep_cb;
 	struct udrm_gpu_scheduler *dep_sched;  /* for the callback */
 	struct udrm_sched_entity_stats *stats; /* a reference */
@@ -254,7 +258,9 @@ uint64_t udrm_sched_entity_flush(struct udrm_sched_entity *entity,
 /*
  * Stops @entity: jobs still queued complete in order, their finished
  * fences signalled with -ESRCH, and are freed. Running jobs are not
- * affected. Later pushes are refused the same way.
+ * affected; the killed jobs complete after them (from the fence worker),
+ * so the entity's finished fences keep their order. Later pushes are
+ * refused the same way.
  */
 void udrm_sched_entity_fini(struct udrm_sched_entity *entity);
 /* udrm_sched_entity_flush() for up to a second, then _fini(). */

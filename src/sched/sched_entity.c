@@ -108,6 +108,25 @@ void sched_job_kill(struct udrm_sched_job *job, int error)
 	sched->ops.free_job(job);
 }
 
+/* Fence worker: the job before this killed one has finished. */
+static void sched_job_kill_work(struct udrm_fence_work *work)
+{
+	sched_job_kill(
+		sched_container_of(work, struct udrm_sched_job, kill_work),
+		-ESRCH);
+}
+
+/* Runs under the previous job's fence lock: defer to the fence worker. */
+static void sched_job_kill_cb(struct udrm_fence *fence,
+			      struct udrm_fence_cb *cb)
+{
+	struct udrm_sched_job *job =
+		sched_container_of(cb, struct udrm_sched_job, kill_cb);
+
+	(void)fence;
+	udrm_fence_work_queue(&job->kill_work);
+}
+
 /**
  * udrm_sched_entity_fini - see gpu_scheduler.h. Takes each scheduler's
  * lock and the entity's; the caller holds neither. Waits until the worker
@@ -116,6 +135,7 @@ void sched_job_kill(struct udrm_sched_job *job, int error)
 void udrm_sched_entity_fini(struct udrm_sched_entity *entity)
 {
 	struct udrm_sched_list killed;
+	struct udrm_fence *prev;
 
 	pthread_mutex_lock(&entity->lock);
 	entity->stopped = true;
@@ -158,16 +178,29 @@ void udrm_sched_entity_fini(struct udrm_sched_entity *entity)
 		sched_list_add_tail(node, &killed);
 	}
 	pthread_mutex_unlock(&entity->lock);
+	/* Each killed job completes after the job before it, starting
+	 * with the last one the worker took, so that finished fences keep
+	 * their order. */
+	prev = udrm_fence_get(entity->last_popped);
 	while (!sched_list_empty(&killed)) {
 		struct udrm_sched_job *job = sched_job_of(killed.next);
+		struct udrm_fence *wait_on = prev;
 
 		sched_list_del(&job->link);
 		atomic_fetch_sub(&job->sched->score, 1);
-		sched_job_kill(job, -ESRCH);
+		udrm_fence_work_init(&job->kill_work, sched_job_kill_work);
+		prev = udrm_fence_get(&job->s_fence->finished);
+		if (!wait_on || udrm_fence_add_callback(wait_on, &job->kill_cb,
+							sched_job_kill_cb))
+			sched_job_kill(job, -ESRCH);
+		udrm_fence_put(wait_on);
 	}
+	udrm_fence_put(prev);
 
 	udrm_fence_put(entity->last_finished);
 	entity->last_finished = NULL;
+	udrm_fence_put(entity->last_popped);
+	entity->last_popped = NULL;
 	sched_stats_put(entity->stats);
 	entity->stats = NULL;
 	free(entity->sched_list);

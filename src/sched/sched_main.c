@@ -285,6 +285,8 @@ sched_entity_pop_job(struct udrm_gpu_scheduler *sched,
 
 	pthread_mutex_lock(&entity->lock);
 	sched_list_del(&job->link);
+	udrm_fence_put(entity->last_popped);
+	entity->last_popped = udrm_fence_get(&job->s_fence->finished);
 	if (sched_list_empty(&entity->queue))
 		pthread_cond_broadcast(&entity->idle);
 	pthread_mutex_unlock(&entity->lock);
@@ -516,6 +518,9 @@ void udrm_sched_fini(struct udrm_gpu_scheduler *sched)
 		atomic_fetch_sub(&sched->score, 1);
 		sched->ops.free_job(job);
 	}
+	/* Jobs of destroyed entities waiting for the jobs cancelled above
+	 * are completed by the fence worker: let it finish with them. */
+	udrm_fence_work_flush();
 	sched->ready = false;
 	pthread_cond_destroy(&sched->idle);
 	pthread_cond_destroy(&sched->wake);

@@ -76,6 +76,63 @@ static void entity_fini_completes_queued_jobs_with_esrch_in_order(void **state)
 	mock_sched_destroy(ms);
 }
 
+static void killed_jobs_finish_after_the_running_job_before_them(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("killorder", UDRM_SCHED_POLICY_FIFO, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *f[3];
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 3; i++)
+		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 0 never ran");
+	udrm_sched_entity_fini(&entity);
+	ms_check(!udrm_fence_is_signaled(f[1]) && !udrm_fence_is_signaled(f[2]),
+		 "killed jobs finished before the job running ahead of them");
+	mock_sched_advance(ms, 1, 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		ms_check(mock_fence_wait_ms(f[i], 2000),
+			 "job %u never finished", i);
+		ms_expect(udrm_fence_get_status(f[i]), i ? -ESRCH : 1,
+			  "status of job %u", i);
+		if (i)
+			ms_check(udrm_fence_timestamp(f[i]) >=
+					 udrm_fence_timestamp(f[i - 1]),
+				 "job %u finished before job %u", i, i - 1);
+	}
+	ms_expect(mock_sched_run_count(ms), 1, "jobs run");
+	for (unsigned int i = 0; i < 3; i++)
+		udrm_fence_put(f[i]);
+	mock_sched_destroy(ms);
+}
+
+/* Jobs killed behind a running job are still completed by a teardown. */
+static void sched_fini_completes_jobs_killed_behind_running_ones(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("killfini", UDRM_SCHED_POLICY_FIFO, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity entity;
+	struct udrm_fence *f[3];
+
+	(void)state;
+	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	for (unsigned int i = 0; i < 3; i++)
+		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 0 never ran");
+	udrm_sched_entity_fini(&entity);
+	mock_sched_destroy(ms);
+	ms_expect(mock_jobs_alive(), 0, "jobs alive after teardown");
+	for (unsigned int i = 0; i < 3; i++) {
+		ms_expect(udrm_fence_get_status(f[i]), i ? -ESRCH : -ECANCELED,
+			  "status of job %u", i);
+		udrm_fence_put(f[i]);
+	}
+}
+
 static void push_to_a_stopped_entity_completes_with_esrch(void **state)
 {
 	struct mock_sched *ms =
@@ -360,6 +417,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_teardown(fn, check_no_leaks)
 		T(entity_fini_completes_queued_jobs_with_esrch_in_order),
+		T(killed_jobs_finish_after_the_running_job_before_them),
+		T(sched_fini_completes_jobs_killed_behind_running_ones),
 		T(push_to_a_stopped_entity_completes_with_esrch),
 		T(sched_fini_cancels_jobs_on_the_hardware),
 		T(sched_fini_without_cancel_job_still_completes_jobs),
