@@ -159,6 +159,7 @@ struct udrm_sched_job {
 struct udrm_sched_entity {
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* queue became empty */
+	/* (lock, and rq_sched->lock while on a run queue) */
 	enum udrm_sched_priority priority;
 	struct udrm_gpu_scheduler **sched_list;
 	unsigned int num_scheds;
@@ -265,6 +266,17 @@ uint64_t udrm_sched_entity_flush(struct udrm_sched_entity *entity,
 void udrm_sched_entity_fini(struct udrm_sched_entity *entity);
 /* udrm_sched_entity_flush() for up to a second, then _fini(). */
 void udrm_sched_entity_destroy(struct udrm_sched_entity *entity);
+/*
+ * Moves @entity to @priority, as the kernel's drm_sched_entity_set_priority():
+ * queued jobs are picked at the new priority from the next job selection
+ * on; jobs initialised from here on carry it (FAIR scales their GPU time by
+ * it), jobs already initialised keep the old one. Takes the entity's
+ * scheduler lock then entity->lock (the caller holds neither); must not race
+ * with udrm_sched_job_init() on the same entity, which reads the priority
+ * unlocked. 0, or -EINVAL for a bad priority.
+ */
+int udrm_sched_entity_set_priority(struct udrm_sched_entity *entity,
+				   enum udrm_sched_priority priority);
 /* Marks the entity guilty by hand (later jobs complete -ECANCELED). */
 void udrm_sched_entity_set_guilty(struct udrm_sched_entity *entity);
 bool udrm_sched_entity_is_guilty(struct udrm_sched_entity *entity);

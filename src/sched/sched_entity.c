@@ -396,6 +396,49 @@ void udrm_sched_job_arm(struct udrm_sched_job *job)
 }
 
 /**
+ * udrm_sched_entity_set_priority - see gpu_scheduler.h. An entity on a run
+ * queue moves to the new one under its scheduler's lock, so the worker sees
+ * it at one priority or the other; the run queue may change between the
+ * unlocked look and the locked one, hence the retry.
+ */
+int udrm_sched_entity_set_priority(struct udrm_sched_entity *entity,
+				   enum udrm_sched_priority priority)
+{
+	struct udrm_gpu_scheduler *sched;
+
+	if (!entity || (unsigned int)priority >= UDRM_SCHED_PRIORITY_COUNT)
+		return -EINVAL;
+	for (;;) {
+		pthread_mutex_lock(&entity->lock);
+		sched = entity->rq_sched;
+		if (!sched) {
+			entity->priority = priority;
+			pthread_mutex_unlock(&entity->lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&entity->lock);
+
+		pthread_mutex_lock(&sched->lock);
+		pthread_mutex_lock(&entity->lock);
+		if (entity->rq_sched == sched)
+			break;
+		pthread_mutex_unlock(&entity->lock);
+		pthread_mutex_unlock(&sched->lock);
+	}
+	if (entity->on_rq && entity->priority != priority) {
+		if (sched->rr_cursor[entity->priority] == &entity->rq_link)
+			sched->rr_cursor[entity->priority] = NULL;
+		sched_list_del(&entity->rq_link);
+		sched_list_add_tail(&entity->rq_link, &sched->rq[priority]);
+	}
+	entity->priority = priority;
+	pthread_mutex_unlock(&entity->lock);
+	pthread_cond_signal(&sched->wake);
+	pthread_mutex_unlock(&sched->lock);
+	return 0;
+}
+
+/**
  * udrm_sched_entity_push_job - see gpu_scheduler.h. Takes entity->lock,
  * then the scheduler's lock and entity->lock nested.
  */

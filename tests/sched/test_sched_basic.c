@@ -312,6 +312,45 @@ static void higher_priority_entity_runs_first(void **state)
 	mock_sched_destroy(ms);
 }
 
+static void raised_entity_overtakes_with_its_queued_jobs(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("set-prio", UDRM_SCHED_POLICY_FIFO, 1, 0);
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	struct udrm_sched_entity blocker, low, normal;
+	struct udrm_fence *b, *f[4];
+
+	(void)state;
+	b = block_hardware(ms, &blocker);
+	udrm_sched_entity_init(&low, UDRM_SCHED_PRIORITY_LOW, list, 1);
+	udrm_sched_entity_init(&normal, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	f[0] = mock_job_submit(mock_job_new(&low, 1, 1, 1));
+	f[1] = mock_job_submit(mock_job_new(&low, 2, 1, 1));
+	f[2] = mock_job_submit(mock_job_new(&normal, 3, 1, 1));
+	f[3] = mock_job_submit(mock_job_new(&normal, 4, 1, 1));
+	ms_expect(
+		udrm_sched_entity_set_priority(&low, UDRM_SCHED_PRIORITY_COUNT),
+		-EINVAL, "set_priority with a bad priority");
+	ms_expect(
+		udrm_sched_entity_set_priority(&low, UDRM_SCHED_PRIORITY_HIGH),
+		0, "raising the queued low entity to high");
+	mock_sched_advance(ms, 1, 0);
+	for (unsigned int i = 0; i < 4; i++)
+		ms_check(mock_fence_wait_ms(f[i], 5000), "job %u never ran",
+			 i + 1);
+	static const unsigned int want[] = {100, 1, 2, 3, 4};
+	for (unsigned int i = 0; i < 5; i++)
+		ms_expect(mock_sched_run_id(ms, i), want[i],
+			  "job run at position %u (raised low first)", i);
+	for (unsigned int i = 0; i < 4; i++)
+		udrm_fence_put(f[i]);
+	udrm_fence_put(b);
+	udrm_sched_entity_destroy(&low);
+	udrm_sched_entity_destroy(&normal);
+	udrm_sched_entity_destroy(&blocker);
+	mock_sched_destroy(ms);
+}
+
 static void run_policy_order(enum udrm_sched_policy policy,
 			     const unsigned int *want)
 {
@@ -531,6 +570,7 @@ int main(void)
 		T(credits_limit_how_many_jobs_run_at_once),
 		T(big_job_waits_until_its_credits_fit),
 		T(higher_priority_entity_runs_first),
+		T(raised_entity_overtakes_with_its_queued_jobs),
 		T(fifo_runs_the_oldest_job_across_entities),
 		T(round_robin_alternates_between_entities),
 		T(fair_policy_shares_gpu_time_not_job_count),
