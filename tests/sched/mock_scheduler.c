@@ -346,3 +346,14 @@ bool mock_wait_jobs_freed(unsigned int timeout_ms)
 	}
 	return false;
 }
+
+void mock_entity_init(struct udrm_sched_entity *entity, struct mock_sched *ms,
+		      enum udrm_sched_priority priority)
+{
+	struct udrm_gpu_scheduler *list[] = {&ms->base};
+	int ret = udrm_sched_entity_init(entity, priority, list, 1);
+
+	if (ret)
+		fail_msg("udrm_sched_entity_init on %s: expected 0, got %d",
+			 ms->base.name, ret);
+}

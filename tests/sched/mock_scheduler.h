@@ -80,6 +80,10 @@ struct mock_sched *mock_sched_new(const char *name,
 				  uint32_t credit_limit, uint64_t timeout_ms);
 /* udrm_sched_fini() then frees the mock. */
 void mock_sched_destroy(struct mock_sched *ms);
+/* Initialises @entity on @ms alone at @priority; fails the test if that
+ * fails. */
+void mock_entity_init(struct udrm_sched_entity *entity, struct mock_sched *ms,
+		      enum udrm_sched_priority priority);
 
 /* A new job on @entity; init'ed but not armed. */
 struct mock_job *mock_job_new(struct udrm_sched_entity *entity, unsigned int id,

@@ -51,12 +51,11 @@ static void finished_fences_signal_in_order_per_entity(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("order", UDRM_SCHED_POLICY_FIFO, 4, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f[16];
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 16; i++)
 		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 1));
 	ms_check(mock_fence_wait_ms(f[15], 5000), "last job never finished");
@@ -81,12 +80,11 @@ static void hardware_error_is_the_finished_fence_error(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("err", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *finished;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	finished = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job never ran");
 	mock_sched_advance(ms, 1, -EIO);
@@ -102,14 +100,13 @@ static void job_waits_for_its_dependency(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("dep", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *dep = mock_fence_new(udrm_fence_context_alloc(1), 1);
 	struct udrm_fence *scheduled, *finished;
 	struct mock_job *job;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	job = mock_job_new(&entity, 1, 1, 1);
 	ms_expect(
 		udrm_sched_job_add_dependency(&job->base, udrm_fence_get(dep)),
@@ -133,7 +130,6 @@ static void dependencies_keep_the_latest_fence_per_context(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("dedup", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	uint64_t ctx = udrm_fence_context_alloc(2);
 	struct udrm_fence *a1 = mock_fence_new(ctx, 1),
@@ -143,7 +139,7 @@ static void dependencies_keep_the_latest_fence_per_context(void **state)
 	struct mock_job *job;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	job = mock_job_new(&entity, 1, 1, 0);
 	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(a1));
 	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(a3));
@@ -170,7 +166,6 @@ static void resv_dependencies_follow_the_usage(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("resv", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *w = mock_fence_new(udrm_fence_context_alloc(1), 1);
 	struct udrm_fence *r = mock_fence_new(udrm_fence_context_alloc(1), 1);
@@ -178,7 +173,7 @@ static void resv_dependencies_follow_the_usage(void **state)
 	struct mock_job *reader, *writer;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	ms_expect(udrm_resv_create(&resv), 0, "resv create");
 	udrm_resv_add_fence(resv, w, UDRM_RESV_USAGE_WRITE);
 	udrm_resv_add_fence(resv, r, UDRM_RESV_USAGE_READ);
@@ -205,12 +200,11 @@ static void credits_limit_how_many_jobs_run_at_once(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("credits", UDRM_SCHED_POLICY_FIFO, 2, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f[4];
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 4; i++)
 		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 2, 2000), "two jobs never ran");
@@ -234,12 +228,11 @@ static void big_job_waits_until_its_credits_fit(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("bigjob", UDRM_SCHED_POLICY_FIFO, 4, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *small, *big;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	small = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
 	big = mock_job_submit(mock_job_new(&entity, 2, 4, 0));
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "small job never ran");
@@ -279,15 +272,14 @@ static void higher_priority_entity_runs_first(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("prio", UDRM_SCHED_POLICY_FIFO, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity blocker, low, normal, high;
 	struct udrm_fence *b, *f[6];
 
 	(void)state;
 	b = block_hardware(ms, &blocker);
-	udrm_sched_entity_init(&low, UDRM_SCHED_PRIORITY_LOW, list, 1);
-	udrm_sched_entity_init(&normal, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
-	udrm_sched_entity_init(&high, UDRM_SCHED_PRIORITY_HIGH, list, 1);
+	mock_entity_init(&low, ms, UDRM_SCHED_PRIORITY_LOW);
+	mock_entity_init(&normal, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&high, ms, UDRM_SCHED_PRIORITY_HIGH);
 	f[0] = mock_job_submit(mock_job_new(&low, 1, 1, 1));
 	f[1] = mock_job_submit(mock_job_new(&low, 2, 1, 1));
 	f[2] = mock_job_submit(mock_job_new(&normal, 3, 1, 1));
@@ -316,14 +308,13 @@ static void raised_entity_overtakes_with_its_queued_jobs(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("set-prio", UDRM_SCHED_POLICY_FIFO, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity blocker, low, normal;
 	struct udrm_fence *b, *f[4];
 
 	(void)state;
 	b = block_hardware(ms, &blocker);
-	udrm_sched_entity_init(&low, UDRM_SCHED_PRIORITY_LOW, list, 1);
-	udrm_sched_entity_init(&normal, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&low, ms, UDRM_SCHED_PRIORITY_LOW);
+	mock_entity_init(&normal, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	f[0] = mock_job_submit(mock_job_new(&low, 1, 1, 1));
 	f[1] = mock_job_submit(mock_job_new(&low, 2, 1, 1));
 	f[2] = mock_job_submit(mock_job_new(&normal, 3, 1, 1));
@@ -355,13 +346,12 @@ static void run_policy_order(enum udrm_sched_policy policy,
 			     const unsigned int *want)
 {
 	struct mock_sched *ms = mock_sched_new("policy", policy, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity blocker, a, b;
 	struct udrm_fence *blk, *f[6];
 
 	blk = block_hardware(ms, &blocker);
-	udrm_sched_entity_init(&a, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
-	udrm_sched_entity_init(&b, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&a, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&b, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 3; i++)
 		f[i] = mock_job_submit(mock_job_new(&a, 1 + i, 1, 1));
 	for (unsigned int i = 0; i < 3; i++)
@@ -424,7 +414,6 @@ static void fair_policy_shares_gpu_time_not_job_count(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("fair", UDRM_SCHED_POLICY_FAIR, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity blocker, a, b;
 	struct udrm_fence *blk, *f[18];
 	static const unsigned int want[] = {1, 11, 12, 13, 14,
@@ -432,8 +421,8 @@ static void fair_policy_shares_gpu_time_not_job_count(void **state)
 
 	(void)state;
 	blk = block_hardware(ms, &blocker);
-	udrm_sched_entity_init(&a, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
-	udrm_sched_entity_init(&b, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&a, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&b, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 6; i++)
 		f[i] = submit_timed(&a, 1 + i, 4);
 	for (unsigned int i = 0; i < 12; i++)
@@ -458,14 +447,13 @@ static void fair_policy_gives_idle_time_no_credit(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("rejoin", UDRM_SCHED_POLICY_FAIR, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity blocker, a, b;
 	struct udrm_fence *blk, *f[16];
 	unsigned int a_runs = 0;
 
 	(void)state;
-	udrm_sched_entity_init(&a, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
-	udrm_sched_entity_init(&b, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&a, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&b, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 5; i++)
 		f[i] = submit_timed(&a, 1 + i, 2);
 	run_one_by_one(ms, 5);

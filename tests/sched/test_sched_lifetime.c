@@ -35,7 +35,6 @@ static void entity_fini_completes_queued_jobs_with_esrch_in_order(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("esrch", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *never =
 		mock_fence_new(udrm_fence_context_alloc(1), 1);
@@ -45,7 +44,7 @@ static void entity_fini_completes_queued_jobs_with_esrch_in_order(void **state)
 	struct mock_job *job;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	job = mock_job_new(&entity, 0, 1, 0);
 	udrm_sched_job_add_dependency(&job->base, udrm_fence_get(never));
 	f[0] = mock_job_submit(job);
@@ -80,12 +79,11 @@ static void killed_jobs_finish_after_the_running_job_before_them(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("killorder", UDRM_SCHED_POLICY_FIFO, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f[3];
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 3; i++)
 		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 0 never ran");
@@ -114,12 +112,11 @@ static void sched_fini_completes_jobs_killed_behind_running_ones(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("killfini", UDRM_SCHED_POLICY_FIFO, 1, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f[3];
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 3; i++)
 		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 0 never ran");
@@ -137,13 +134,12 @@ static void push_to_a_stopped_entity_completes_with_esrch(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("stopped", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct mock_job *job;
 	struct udrm_fence *f;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	job = mock_job_new(&entity, 1, 1, 0);
 	udrm_sched_job_arm(&job->base);
 	f = udrm_fence_get(udrm_sched_job_finished(&job->base));
@@ -162,12 +158,11 @@ static void sched_fini_cancels_jobs_on_the_hardware(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("teardown", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f[3];
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 3; i++)
 		f[i] = mock_job_submit(mock_job_new(&entity, i, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 3, 2000), "jobs never ran");
@@ -188,13 +183,12 @@ static void sched_fini_without_cancel_job_still_completes_jobs(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("nocancel", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f;
 
 	(void)state;
 	ms->base.ops.cancel_job = NULL;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	f = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job never ran");
 	udrm_sched_entity_destroy(&entity);
@@ -208,13 +202,12 @@ static void fences_stay_valid_after_the_scheduler_is_gone(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("gone", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *scheduled, *finished, *pending;
 	struct udrm_sched_fence *sf;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	finished = mock_job_submit2(mock_job_new(&entity, 1, 1, 1), &scheduled);
 	ms_check(mock_fence_wait_ms(finished, 2000), "job never finished");
 	pending = mock_job_submit(mock_job_new(&entity, 2, 1, 0));
@@ -248,13 +241,12 @@ static void timeout_with_no_hang_keeps_the_job_running(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("nohang", UDRM_SCHED_POLICY_FIFO, 8, 10);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f;
 
 	(void)state;
 	atomic_store(&ms->timeout_answer, UDRM_GPU_SCHED_STAT_NO_HANG);
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	f = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job never ran");
 	for (unsigned int i = 0; i < 2000 && atomic_load(&ms->timeouts) < 3;
@@ -280,14 +272,13 @@ static void timeout_with_reset_fails_the_job_and_blames_its_entity(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("reset", UDRM_SCHED_POLICY_FIFO, 8, 10);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity bad, good;
 	struct udrm_fence *hung, *later, *other;
 	unsigned int runs;
 
 	(void)state;
-	udrm_sched_entity_init(&bad, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
-	udrm_sched_entity_init(&good, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&bad, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&good, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	hung = mock_job_submit(mock_job_new(&bad, 1, 1, 0));
 	ms_check(mock_fence_wait_ms(hung, 2000),
 		 "hung job not completed by the reset");
@@ -323,12 +314,11 @@ static void stop_resubmit_start_reruns_pending_jobs(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("resubmit", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f[2];
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	f[0] = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
 	f[1] = mock_job_submit(mock_job_new(&entity, 2, 1, 0));
 	ms_check(mock_sched_wait_run_count(ms, 2, 2000), "jobs never ran");
@@ -356,13 +346,12 @@ static void start_fails_pending_jobs_without_hardware_fence(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("startfail", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct udrm_fence *f;
 	struct mock_job *job;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	job = mock_job_new(&entity, 1, 1, 0);
 	f = mock_job_submit(job);
 	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job never ran");
@@ -383,14 +372,13 @@ static void job_given_up_at_any_stage_leaks_nothing(void **state)
 {
 	struct mock_sched *ms =
 		mock_sched_new("cleanup", UDRM_SCHED_POLICY_FIFO, 8, 0);
-	struct udrm_gpu_scheduler *list[] = {&ms->base};
 	struct udrm_sched_entity entity;
 	struct mock_job *unarmed, *armed;
 	struct udrm_fence *dep = mock_fence_new(udrm_fence_context_alloc(1), 1);
 	struct udrm_fence *f;
 
 	(void)state;
-	udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list, 1);
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
 	unarmed = mock_job_new(&entity, 1, 1, 0);
 	udrm_sched_job_add_dependency(&unarmed->base, udrm_fence_get(dep));
 	mock_job_abandon(unarmed);
