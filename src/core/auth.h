@@ -18,12 +18,15 @@
 
 struct udrm_device;
 struct udrm_file;
+struct udrm_lease;
 
 struct udrm_master {
 	int refcount; /* dev->lock */
 	struct udrm_device *dev;
 	struct udrm_idr magic_map; /* magic -> file awaiting AUTH_MAGIC */
 	char *unique;		   /* bus id once SET_VERSION >= 1.1 */
+	/* Leases (kms/lease.c, under kms->lock): NULL for a plain master. */
+	struct udrm_lease *lease;
 };
 
 /* On open of a primary node: become master if there is none. */

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "file.h"
 #include "gem.h"
+#include "kms/kms.h"
 #include "shmem.h"
 #include "sync/sync_file.h"
 #include "uaccess.h"
@@ -103,6 +104,8 @@ static bool minor_in_use_locked(enum udrm_node_type type, int minor)
 /* Frees what udrm_device_create() set up, the driver's part excepted. */
 static void device_free(struct udrm_device *dev)
 {
+	if (dev->kms)
+		udrm_kms_fini(dev->kms);
 	udrm_shmem_put(dev->arena);
 	udrm_u64map_destroy(&dev->dmabufs);
 	udrm_u64map_destroy(&dev->mmap_offsets);
@@ -198,7 +201,6 @@ void udrm_device_destroy(struct udrm_device *dev)
 		udrm_file_close(dev->files);
 	if (dev->driver->unload)
 		dev->driver->unload(dev);
-
 	pthread_mutex_lock(&udrm_devices_lock);
 	for (link = &udrm_devices; *link; link = &(*link)->next_device) {
 		if (*link == dev) {

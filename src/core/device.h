@@ -24,6 +24,7 @@
 struct udrm_master;
 struct udrm_file;
 struct udrm_shmem;
+struct udrm_kms;
 
 /* The mode_config facts GET_CAP reports; kms/ fills the rest later. */
 struct udrm_mode_config {
@@ -43,6 +44,9 @@ struct udrm_device {
 	int minor[3];	      /* by enum udrm_node_type; -1 if absent */
 	unsigned int flags;   /* UDRM_DEVICE_* */
 	struct udrm_mode_config mode_config;
+	/* KMS objects and state (kms/kms.h); NULL unless the driver called
+	 * udrm_kms_init() from load(). Freed by the core after unload(). */
+	struct udrm_kms *kms;
 
 	pthread_mutex_t lock;
 	struct udrm_master *master; /* current master (a reference) or NULL */

@@ -12,6 +12,7 @@
 #include "device.h"
 #include "event.h"
 #include "gem.h"
+#include "kms/kms.h"
 #include "sync/syncobj.h"
 #include "uaccess.h"
 
@@ -50,6 +51,8 @@ int udrm_file_open(struct udrm_device *dev, enum udrm_node_type type,
 		if (ret)
 			goto err_driver;
 	}
+	if (dev->kms)
+		udrm_kms_file_open(file);
 	pthread_mutex_lock(&dev->lock);
 	file->next = dev->files;
 	dev->files = file;
@@ -84,7 +87,10 @@ void udrm_file_close(struct udrm_file *file)
 	}
 	pthread_mutex_unlock(&dev->lock);
 
-	/* Sync objects go before GEM, as in the kernel's drm_file_free(). */
+	/* As the kernel's drm_file_free(): framebuffers and blobs first (a
+	 * displayed fb is taken off the screen), then sync objects, GEM. */
+	if (dev->kms)
+		udrm_kms_file_close(file);
 	udrm_syncobj_release(file);
 	if (udrm_core_check_feature(dev, UDRM_FEAT_GEM))
 		udrm_gem_release(file);

@@ -20,6 +20,8 @@
 struct udrm_device;
 struct udrm_master;
 struct udrm_uaccess_ops;
+struct udrm_framebuffer;
+struct udrm_property_blob;
 
 struct udrm_file {
 	struct udrm_device *dev;
@@ -53,6 +55,11 @@ struct udrm_file {
 	int event_fd; /* the core's end */
 	pthread_mutex_t event_lock; /* serialises readers and event_space */
 	int event_space;
+
+	/* KMS (kms->lock, see kms/kms.h): framebuffers and property blobs
+	 * this file created; they go when the file closes. */
+	struct udrm_framebuffer *fbs;
+	struct udrm_property_blob *blobs;
 
 	void *driver_private;
 	struct udrm_file *next; /* dev->files (lock) */
