@@ -208,6 +208,87 @@ int udrm_dmabuf_poll_fd(int fd, bool write, int *sync_fd);
  */
 int udrm_sync_file_ioctl(int fd, unsigned long cmd, void *arg);
 
+/* ---- virtual files (sysfs and debugfs entries published by drivers) ---- */
+
+/* Where a virtual file lives. Paths are relative to:
+ * - UDRM_VFILE_SYSFS: the card's sysfs directory
+ *   (/sys/class/drm/card<N>/, e.g. "card0-Virtual-1/status");
+ * - UDRM_VFILE_DEBUGFS: the card's debugfs directory
+ *   (/sys/kernel/debug/dri/<N>/, e.g. "crtc-0/crc/control"). */
+enum udrm_vfile_root {
+	UDRM_VFILE_SYSFS,
+	UDRM_VFILE_DEBUGFS,
+};
+
+struct udrm_vfile; /* one published file */
+struct udrm_vfile_open; /* one open of it */
+
+/* Calls @fn for every virtual file of @dev (at tree creation: the
+ * interposer makes a placeholder for each). @mode is 0444, 0644 or 0200
+ * style permission bits. Stops and returns @fn's value if non-zero. */
+int udrm_device_for_each_vfile(struct udrm_device *dev,
+			       int (*fn)(void *ctx, enum udrm_vfile_root root,
+					 const char *path, unsigned int mode,
+					 struct udrm_vfile *vfile),
+			       void *ctx);
+
+/*
+ * Opens @vfile with open(2) @flags (O_ACCMODE and O_NONBLOCK matter).
+ * -EACCES for an access mode the file does not allow, or the file's own
+ * error (the CRC data file: -EBUSY... see the driver). Thread-safe.
+ */
+int udrm_vfile_open(struct udrm_vfile *vfile, int flags,
+		    struct udrm_vfile_open **out);
+/* read(2)/write(2) at the open's position (pread/pwrite with @pos >= 0).
+ * User buffers are accessed with fault-safe copies (-EFAULT). Returns bytes
+ * or -errno (-EAGAIN when non-blocking and nothing is ready; may block
+ * otherwise). */
+ssize_t udrm_vfile_read(struct udrm_vfile_open *of, void *buf, size_t len,
+			off_t pos);
+ssize_t udrm_vfile_write(struct udrm_vfile_open *of, const void *buf,
+			 size_t len, off_t pos);
+off_t udrm_vfile_lseek(struct udrm_vfile_open *of, off_t off, int whence);
+/* Sets or clears O_NONBLOCK (fcntl F_SETFL). */
+void udrm_vfile_set_nonblock(struct udrm_vfile_open *of, bool nonblock);
+/* An fd that polls POLLIN while a read would not block, or -1 when the
+ * file is always ready (regular sysfs/debugfs files). Owned by @of. */
+int udrm_vfile_poll_fd(struct udrm_vfile_open *of);
+void udrm_vfile_close(struct udrm_vfile_open *of);
+
+/* ---- frames (what a display shows) ---- */
+
+/* One composed frame of a CRTC: 16 bits per channel, each pixel four
+ * uint16_t in the order A, R, G, B (the composer's own line format),
+ * @stride bytes apart. */
+struct udrm_frame {
+	unsigned int crtc; /* CRTC index */
+	uint64_t sequence; /* vblank count it was composed for */
+	uint32_t width, height;
+	size_t stride;
+	const uint16_t *pixels;
+};
+
+/*
+ * Asks the driver of @dev to keep the last composed frame of every CRTC
+ * (udrm_device_last_frame) and, if @fn is not NULL, to call @fn for each
+ * composed frame (on the driver's composer thread; @fn must not call back
+ * into the device). Returns -EOPNOTSUPP for drivers without a display.
+ */
+int udrm_device_capture(struct udrm_device *dev,
+			void (*fn)(void *ctx, struct udrm_device *dev,
+				   const struct udrm_frame *frame),
+			void *ctx);
+/*
+ * A copy of the last frame CRTC @crtc showed with a program's
+ * framebuffers on it: frames composed after a framebuffer was removed from
+ * the screen (RMFB, closing the file) do not replace it, so a program that
+ * cleans up before exit still leaves its picture. The caller frees
+ * frame->pixels with free(). -ENOENT when none was composed, -EINVAL for a
+ * bad index, -EOPNOTSUPP for drivers without a display.
+ */
+int udrm_device_last_frame(struct udrm_device *dev, unsigned int crtc,
+			   struct udrm_frame *frame);
+
 /* Names for messages: "card0", "renderD128". Writes at most @len bytes. */
 void udrm_node_name(enum udrm_node_type type, int minor, char *buf, size_t len);
 

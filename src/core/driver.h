@@ -12,6 +12,7 @@
 struct udrm_device;
 struct udrm_file;
 struct drm_mode_create_dumb;
+struct udrm_frame;
 
 /* Driver features, the kernel's DRIVER_* bits. */
 enum udrm_driver_feature {
@@ -74,6 +75,15 @@ struct udrm_driver {
 	/* Per-file hooks; both optional. open may fail with -errno. */
 	int (*open)(struct udrm_device *dev, struct udrm_file *file);
 	void (*postclose)(struct udrm_device *dev, struct udrm_file *file);
+
+	/* Display capture (see udrm_device_capture/udrm_device_last_frame
+	 * in udrm.h); NULL for drivers without a display (-EOPNOTSUPP). */
+	int (*capture)(struct udrm_device *dev,
+		       void (*fn)(void *ctx, struct udrm_device *dev,
+				  const struct udrm_frame *frame),
+		       void *ctx);
+	int (*last_frame)(struct udrm_device *dev, unsigned int crtc,
+			  struct udrm_frame *frame);
 
 	/* Dumb buffers; NULL means the driver has none (-ENOSYS). */
 	int (*dumb_create)(struct udrm_file *file, struct udrm_device *dev,
