@@ -314,6 +314,9 @@ struct udrm_atomic_state {
 	struct udrm_file *file; /* the committing file (leases) or NULL */
 	bool allow_modeset;
 	bool legacy_cursor_update;
+	/* Made by udrm_atomic_remove_fb(): takes a removed framebuffer off
+	 * the screen (drivers keep the previous picture for capture). */
+	bool fb_removal;
 	struct {
 		struct udrm_plane *ptr; /* NULL: not in the state */
 		struct udrm_plane_state *old_state, *new_state;
