@@ -44,13 +44,14 @@
 struct udrm_device;
 struct udrm_file;
 struct udrm_gem_object;
-struct udrm_dma_fence;
+struct udrm_fence;
 struct udrm_kms;
 struct udrm_crtc;
 struct udrm_plane;
 struct udrm_connector;
 struct udrm_atomic_state;
 struct udrm_commit; /* kms/atomic_helper.c */
+struct udrm_commit_worker;
 struct udrm_encoder;
 
 #define UDRM_KMS_MAX_CRTCS	32
@@ -244,7 +245,7 @@ struct udrm_plane_state {
 	struct udrm_plane *plane;
 	struct udrm_crtc *crtc;	    /* NULL when disabled */
 	struct udrm_framebuffer *fb; /* a reference, or NULL */
-	struct udrm_dma_fence *fence; /* IN_FENCE_FD (a reference) or NULL */
+	struct udrm_fence *fence; /* IN_FENCE_FD (a reference) or NULL */
 	int32_t crtc_x, crtc_y;
 	uint32_t crtc_w, crtc_h;
 	uint32_t src_x, src_y, src_w, src_h; /* 16.16 */
@@ -289,13 +290,13 @@ struct udrm_crtc_state {
 	/* Flip-complete event to send when this state reaches the screen,
 	 * and the OUT_FENCE_PTR fence to signal then (a reference). */
 	struct udrm_pending_event *event;
-	struct udrm_dma_fence *out_fence;
+	struct udrm_fence *out_fence;
 	bool async_flip;
 };
 
 struct udrm_writeback_job {
 	struct udrm_framebuffer *fb;	/* a reference */
-	struct udrm_dma_fence *out_fence; /* a reference, or NULL */
+	struct udrm_fence *out_fence; /* a reference, or NULL */
 };
 
 struct udrm_connector_state {
@@ -508,6 +509,10 @@ struct udrm_kms {
 			*writeback_pixel_formats, *writeback_out_fence_ptr;
 	} prop;
 
+	/* Nonblocking commit tails and cleanups (kms/atomic_helper.c),
+	 * made on first use, stopped by udrm_kms_fini. */
+	struct udrm_commit_worker *commit_worker;
+
 	/* Set by the driver before udrm_kms_register(). */
 	bool async_page_flip;
 	void *driver_private;
@@ -670,7 +675,7 @@ struct udrm_pending_event {
 	uint64_t sequence; /* vblank count to fire at */
 	/* After sending: a fence to signal (OUT_FENCE) and/or completion
 	 * of a commit (struct udrm_commit) to mark flip_done. */
-	struct udrm_dma_fence *fence;
+	struct udrm_fence *fence;
 	struct udrm_commit *commit;
 	bool is_sequence; /* struct drm_event_crtc_sequence */
 	union {
@@ -691,8 +696,20 @@ uint64_t udrm_crtc_vblank_count(struct udrm_crtc *crtc, struct timespec *time);
  * CRTC is off the event is sent at once. */
 void udrm_crtc_arm_vblank_event(struct udrm_crtc *crtc,
 				struct udrm_pending_event *e);
-/* Drops every pending event of @file (file close). */
+/* Drops every pending event of @file (file close): events stay queued
+ * but are not sent. Caller holds kms->lock. */
 void udrm_vblank_file_close(struct udrm_kms *kms, struct udrm_file *file);
+/* Sets up / tears down @crtc's vblank state (udrm_crtc_init and
+ * udrm_kms_fini; fini stops the timer). */
+void udrm_vblank_init(struct udrm_crtc *crtc);
+void udrm_vblank_fini(struct udrm_crtc *crtc);
+
+/* Fork safety (kms/vblank.c), from the core's atfork hooks: prepare takes
+ * kms->lock, the commit worker's lock and every vblank lock; the child
+ * restarts the vblank timers of active CRTCs and the commit worker. */
+void udrm_kms_atfork_prepare(struct udrm_kms *kms);
+void udrm_kms_atfork_parent(struct udrm_kms *kms);
+void udrm_kms_atfork_child(struct udrm_kms *kms);
 
 /* ------------------------------------------------------------------ */
 /* Leases (kms/lease.c)                                                */
