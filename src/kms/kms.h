@@ -660,6 +660,10 @@ int udrm_atomic_check_only(struct udrm_atomic_state *state);
 int udrm_atomic_commit(struct udrm_atomic_state *state);
 int udrm_atomic_nonblocking_commit(struct udrm_atomic_state *state);
 
+/* Waits for every commit in flight and stops the commit worker. Called
+ * first thing by udrm_kms_fini(), without kms->lock. */
+void udrm_atomic_helper_fini(struct udrm_kms *kms);
+
 /* drm_framebuffer_remove(): disables every plane (and, for the primary,
  * CRTC) showing @fb with a commit. Caller holds kms->lock. */
 int udrm_atomic_remove_fb(struct udrm_kms *kms, struct udrm_framebuffer *fb);
