@@ -54,6 +54,20 @@ struct udrm_commit; /* kms/atomic_helper.c */
 struct udrm_commit_worker;
 struct udrm_encoder;
 
+/* Kernel-internal enums the uapi headers do not carry: plane types
+ * (enum drm_plane_type, the "type" property's values) and pixel blend
+ * modes (the "pixel blend mode" property's values). */
+#ifndef DRM_PLANE_TYPE_OVERLAY
+#define DRM_PLANE_TYPE_OVERLAY 0
+#define DRM_PLANE_TYPE_PRIMARY 1
+#define DRM_PLANE_TYPE_CURSOR  2
+#endif
+#ifndef DRM_MODE_BLEND_PIXEL_NONE
+#define DRM_MODE_BLEND_PIXEL_NONE 0
+#define DRM_MODE_BLEND_PREMULTI	  1
+#define DRM_MODE_BLEND_COVERAGE	  2
+#endif
+
 #define UDRM_KMS_MAX_CRTCS	32
 #define UDRM_KMS_MAX_PLANES	64
 #define UDRM_KMS_MAX_ENCODERS	32
@@ -525,6 +539,9 @@ int udrm_kms_init(struct udrm_device *dev, const struct udrm_kms_funcs *funcs,
  * attaches IN_FORMATS etc., fills dev->mode_config (num_crtc, cursor
  * size). Call once from load() after every object is initialised. */
 int udrm_kms_register(struct udrm_kms *kms);
+/* Publishes the connectors' sysfs files (kms/kms_sysfs.c): call from
+ * load() after udrm_kms_register(), as drm_dev_register() would. */
+int udrm_kms_publish_files(struct udrm_kms *kms);
 /* Stops vblank timers, disables everything, frees all objects. */
 void udrm_kms_fini(struct udrm_kms *kms);
 
