@@ -15,6 +15,7 @@
 #include "shmem.h"
 #include "sync/sync_file.h"
 #include "uaccess.h"
+#include "vfile.h"
 
 static pthread_mutex_t udrm_devices_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct udrm_device *udrm_devices; /* udrm_devices_lock */
@@ -104,6 +105,7 @@ static bool minor_in_use_locked(enum udrm_node_type type, int minor)
 /* Frees what udrm_device_create() set up, the driver's part excepted. */
 static void device_free(struct udrm_device *dev)
 {
+	udrm_vfile_device_fini(dev);
 	if (dev->kms)
 		udrm_kms_fini(dev->kms);
 	udrm_shmem_put(dev->arena);

@@ -62,6 +62,8 @@ struct udrm_device {
 	 * gone still imports as a native object, as in the kernel where the
 	 * dma-buf keeps its object alive. */
 	char dmabuf_name[64];
+	/* Published sysfs/debugfs files (vfile.h), under @lock. */
+	struct udrm_vfile *vfiles;
 
 	struct udrm_device *next_device; /* udrm_devices list */
 };
