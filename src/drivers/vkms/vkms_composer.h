@@ -10,10 +10,26 @@
 #ifndef UDRM_VKMS_COMPOSER_H
 #define UDRM_VKMS_COMPOSER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <drm_fourcc.h>
+
 #include "kms/kms.h"
+
+/* Kernel-internal values the uapi headers do not carry. */
+#ifndef DRM_MODE_BLEND_PIXEL_NONE
+#define DRM_MODE_BLEND_PIXEL_NONE 0
+#define DRM_MODE_BLEND_PREMULTI	  1
+#define DRM_MODE_BLEND_COVERAGE	  2
+#endif
+#ifndef DRM_FORMAT_R1
+/* Grey levels packed MSB first: the leftmost pixel in the top bits. */
+#define DRM_FORMAT_R1 fourcc_code('R', '1', ' ', ' ')
+#define DRM_FORMAT_R2 fourcc_code('R', '2', ' ', ' ')
+#define DRM_FORMAT_R4 fourcc_code('R', '4', ' ', ' ')
+#endif
 
 /* One pixel of a composed line, the order of the kernel's pixel_argb_u16
  * and of struct udrm_frame. */
@@ -37,18 +53,18 @@ struct vkms_plane_input {
 	 * fb, destination on the CRTC, both already clipped to the CRTC (the
 	 * atomic check computed them; no scaling: sizes are equal). */
 	struct udrm_rect src, dst;
-	uint32_t rotation;	   /* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
-	uint16_t alpha;		   /* plane alpha, 0xffff opaque */
-	uint16_t blend_mode;	   /* DRM_MODE_BLEND_PIXEL_NONE/PREMULTI/COVERAGE */
-	uint32_t color_encoding;   /* UDRM_COLOR_YCBCR_BT601/709/2020 */
-	uint32_t color_range;	   /* UDRM_COLOR_YCBCR_LIMITED/FULL_RANGE */
+	uint32_t rotation;   /* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
+	uint16_t alpha;	     /* plane alpha, 0xffff opaque */
+	uint16_t blend_mode; /* DRM_MODE_BLEND_PIXEL_NONE/PREMULTI/COVERAGE */
+	uint32_t color_encoding; /* UDRM_COLOR_YCBCR_BT601/709/2020 */
+	uint32_t color_range;	 /* UDRM_COLOR_YCBCR_LIMITED/FULL_RANGE */
 };
 
 struct drm_color_lut;
 
 struct vkms_frame_input {
-	uint32_t width, height;	 /* the mode's active area */
-	uint64_t background;	 /* DRM_ARGB64: 16 bpc, alpha ignored */
+	uint32_t width, height; /* the mode's active area */
+	uint64_t background;	/* DRM_ARGB64: 16 bpc, alpha ignored */
 	/* Bottom to top (normalised zpos order). */
 	const struct vkms_plane_input *planes;
 	unsigned int num_planes;
@@ -73,10 +89,12 @@ struct vkms_frame_output {
 	uint32_t wb_pitch;
 };
 
-/* Scratch lines reused between frames (one composer per CRTC). */
+/* Scratch lines reused between frames (one composer per CRTC), and the
+ * gamma LUT expanded to one entry per 16-bit value for large frames. */
 struct vkms_composer {
 	struct vkms_pixel *line, *plane_line;
-	size_t capacity; /* pixels */
+	size_t capacity;       /* pixels */
+	uint16_t *gamma_table; /* 3 * 65536 entries (r, g, b) or NULL */
 };
 
 void vkms_composer_init(struct vkms_composer *c);

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vkms composer (the kernel's vkms_composer.c): for every line of the
+ * CRTC, the background colour, then each plane bottom to top read into 16
+ * bpc ARGB and blended with its plane alpha and pixel blend mode, then the
+ * gamma LUT, the CRC, the captured frame and the writeback buffer.
+ *
+ * Fast paths, all giving the same result as the general path:
+ * - an opaque plane (plane alpha 0xffff, no pixel alpha or blend mode
+ *   "None") is read straight into the line, no blending;
+ * - planes and background under the topmost opaque plane that covers the
+ *   whole line are not read at all;
+ * - a plane with plane alpha 0 is skipped;
+ * - blending is integer math on whole lines, one loop per blend mode;
+ * - no LUT, no gamma pass; a large frame expands the LUT once to a table.
+ */
+#include "vkms_composer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vkms_formats.h"
+
+/* Larger than any mode vkms offers; bounds the scratch allocations. */
+#define VKMS_MAX_DIM 16384
+/* Frames of at least this many pixels expand the gamma LUT to a table. */
+#define VKMS_GAMMA_TABLE_MIN_PIXELS (3u * 65536u)
+
+#define VKMS_ROTATE_MASK                                                       \
+	(DRM_MODE_ROTATE_0 | DRM_MODE_ROTATE_90 | DRM_MODE_ROTATE_180 |        \
+	 DRM_MODE_ROTATE_270)
+#define VKMS_REFLECT_MASK (DRM_MODE_REFLECT_X | DRM_MODE_REFLECT_Y)
+
+enum vkms_blend_kind {
+	VKMS_SKIP,	    /* plane alpha 0: the plane changes nothing */
+	VKMS_OPAQUE,	    /* fg replaces bg, alpha 0xffff from the reader */
+	VKMS_OPAQUE_FIXA,   /* fg replaces bg, pixel alpha to be dropped */
+	VKMS_LERP_CONST,    /* fg * pa + bg * (1 - pa) */
+	VKMS_LERP_COVERAGE, /* fg * pa * fa + bg * (1 - pa * fa) */
+	VKMS_PREMULTI,	    /* fg + bg * (1 - fa), plane alpha 0xffff */
+	VKMS_PREMULTI_PA,   /* fg * pa + bg * (1 - pa * fa) */
+};
+
+/* One plane of the frame being composed, checked and prepared. */
+struct vkms_plane_job {
+	struct vkms_plane_reader reader;
+	enum vkms_blend_kind kind;
+	uint32_t rotation;
+	uint16_t alpha;
+	int src_x, src_y, src_w, src_h; /* whole pixels, fb orientation */
+	int dst_x1, dst_y1, dst_x2, dst_y2;
+	bool full_width;
+};
+
+void vkms_composer_init(struct vkms_composer *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void vkms_composer_fini(struct vkms_composer *c)
+{
+	free(c->line);
+	free(c->plane_line);
+	free(c->gamma_table);
+	memset(c, 0, sizeof(*c));
+}
+
+static int vkms_composer_reserve(struct vkms_composer *c, size_t width)
+{
+	struct vkms_pixel *line, *plane_line;
+
+	if (width <= c->capacity)
+		return 0;
+	line = malloc(width * sizeof(*line));
+	plane_line = malloc(width * sizeof(*plane_line));
+	if (!line || !plane_line) {
+		free(line);
+		free(plane_line);
+		return -ENOMEM;
+	}
+	free(c->line);
+	free(c->plane_line);
+	c->line = line;
+	c->plane_line = plane_line;
+	c->capacity = width;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checking the input                                                  */
+
+static bool vkms_rotation_valid(uint32_t rotation)
+{
+	uint32_t rot = rotation & VKMS_ROTATE_MASK;
+
+	if (rotation & ~(VKMS_ROTATE_MASK | VKMS_REFLECT_MASK))
+		return false;
+	return rot && !(rot & (rot - 1)); /* exactly one angle */
+}
+
+static int vkms_plane_check(const struct vkms_plane_input *p,
+			    const struct vkms_frame_input *in,
+			    struct vkms_plane_job *job)
+{
+	const struct vkms_format_desc *desc;
+	int64_t sx, sy, sw, sh, dw, dh;
+	bool swapped;
+
+	if (!p->format || !(desc = vkms_format_desc(p->format->format)))
+		return -EINVAL;
+	if (!p->fb_width || !p->fb_height || p->fb_width > VKMS_MAX_DIM ||
+	    p->fb_height > VKMS_MAX_DIM)
+		return -EINVAL;
+	if (!vkms_rotation_valid(p->rotation) ||
+	    p->blend_mode > DRM_MODE_BLEND_COVERAGE)
+		return -EINVAL;
+
+	memset(job, 0, sizeof(*job));
+	job->reader.desc = desc;
+	for (unsigned int i = 0; i < desc->num_planes; i++) {
+		uint32_t sub = i ? desc->hsub : 1;
+		uint64_t w = (p->fb_width + sub - 1) / sub;
+
+		if (!p->map[i] || p->pitch[i] < (w * desc->bpp[i] + 7) / 8)
+			return -EINVAL;
+		job->reader.map[i] = p->map[i];
+		job->reader.pitch[i] = p->pitch[i];
+	}
+	if (desc->is_yuv &&
+	    vkms_yuv_matrix_init(&job->reader.yuv, p->color_encoding,
+				 p->color_range, desc->swap_uv))
+		return -EINVAL;
+
+	/* Source: whole pixels inside the fb, as drm_rect_fp_to_int(). */
+	if (p->src.x1 < 0 || p->src.y1 < 0 || p->src.x2 < p->src.x1 ||
+	    p->src.y2 < p->src.y1)
+		return -EINVAL;
+	sx = p->src.x1 >> 16;
+	sy = p->src.y1 >> 16;
+	sw = ((int64_t)p->src.x2 - p->src.x1) >> 16;
+	sh = ((int64_t)p->src.y2 - p->src.y1) >> 16;
+	if (sx + sw > p->fb_width || sy + sh > p->fb_height)
+		return -EINVAL;
+
+	/* Destination: inside the CRTC, the size of the (rotated) source. */
+	if (p->dst.x1 < 0 || p->dst.y1 < 0 || p->dst.x2 < p->dst.x1 ||
+	    p->dst.y2 < p->dst.y1 || (uint32_t)p->dst.x2 > in->width ||
+	    (uint32_t)p->dst.y2 > in->height)
+		return -EINVAL;
+	dw = p->dst.x2 - p->dst.x1;
+	dh = p->dst.y2 - p->dst.y1;
+	swapped = p->rotation & (DRM_MODE_ROTATE_90 | DRM_MODE_ROTATE_270);
+	if ((swapped ? sh : sw) != dw || (swapped ? sw : sh) != dh)
+		return -EINVAL;
+
+	job->rotation = p->rotation;
+	job->alpha = p->alpha;
+	job->src_x = (int)sx;
+	job->src_y = (int)sy;
+	job->src_w = (int)sw;
+	job->src_h = (int)sh;
+	job->dst_x1 = p->dst.x1;
+	job->dst_y1 = p->dst.y1;
+	job->dst_x2 = p->dst.x2;
+	job->dst_y2 = p->dst.y2;
+	job->full_width = p->dst.x1 == 0 && (uint32_t)p->dst.x2 == in->width;
+
+	/* Every blend mode gives fg.rgb for an opaque pixel with plane alpha
+	 * 1, and bg.rgb with plane alpha 0 (drm_blend.c formulas). */
+	if (!dw || !dh || p->alpha == 0)
+		job->kind = VKMS_SKIP;
+	else if (!desc->has_alpha || p->blend_mode == DRM_MODE_BLEND_PIXEL_NONE)
+		job->kind = p->alpha != 0xffff ? VKMS_LERP_CONST
+			    : desc->has_alpha  ? VKMS_OPAQUE_FIXA
+					       : VKMS_OPAQUE;
+	else if (p->blend_mode == DRM_MODE_BLEND_COVERAGE)
+		job->kind = VKMS_LERP_COVERAGE;
+	else
+		job->kind =
+			p->alpha == 0xffff ? VKMS_PREMULTI : VKMS_PREMULTI_PA;
+	return 0;
+}
+
+static int vkms_frame_check(const struct vkms_frame_input *in,
+			    const struct vkms_frame_output *out,
+			    vkms_write_line_fn *wb_write)
+{
+	unsigned int wb_cpp = 0;
+
+	if (!in->width || !in->height || in->width > VKMS_MAX_DIM ||
+	    in->height > VKMS_MAX_DIM)
+		return -EINVAL;
+	if (in->num_planes > UDRM_KMS_MAX_PLANES ||
+	    (in->num_planes && !in->planes))
+		return -EINVAL;
+	if (in->gamma_size && !in->gamma)
+		return -EINVAL;
+	if (out->frame &&
+	    (out->frame_stride < in->width * sizeof(*out->frame) ||
+	     out->frame_stride % _Alignof(struct vkms_pixel)))
+		return -EINVAL;
+	*wb_write = NULL;
+	if (out->wb_format) {
+		*wb_write = vkms_writeback_writer(out->wb_format, &wb_cpp);
+		if (!*wb_write || !out->wb_map ||
+		    out->wb_pitch < (uint64_t)in->width * wb_cpp)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading a plane's line                                              */
+
+/*
+ * Reads the part of CRTC line @y that @job covers into @out. The CRTC
+ * pixel at (dst_x1 + i, y) shows the fb pixel found by undoing the
+ * rotation (counter-clockwise, after the reflections) of the relative
+ * position, as the kernel's drm_rect_rotate_inv(): the line becomes one
+ * read along a row or a column of the source.
+ */
+static void vkms_plane_read_line(const struct vkms_plane_job *job, int y,
+				 struct vkms_pixel *out)
+{
+	int w = job->src_w, h = job->src_h, ry = y - job->dst_y1;
+	int x = 0, yy = ry, dx = 1, dy = 0;
+
+	switch (job->rotation & VKMS_ROTATE_MASK) {
+	case DRM_MODE_ROTATE_90:
+		x = w - 1 - ry;
+		yy = 0;
+		dx = 0;
+		dy = 1;
+		break;
+	case DRM_MODE_ROTATE_180:
+		x = w - 1;
+		yy = h - 1 - ry;
+		dx = -1;
+		break;
+	case DRM_MODE_ROTATE_270:
+		x = ry;
+		yy = h - 1;
+		dx = 0;
+		dy = -1;
+		break;
+	}
+	if (job->rotation & DRM_MODE_REFLECT_X) {
+		x = w - 1 - x;
+		dx = -dx;
+	}
+	if (job->rotation & DRM_MODE_REFLECT_Y) {
+		yy = h - 1 - yy;
+		dy = -dy;
+	}
+	job->reader.desc->read_line(
+		&job->reader, job->src_x + x, job->src_y + yy, dx, dy,
+		(unsigned int)(job->dst_x2 - job->dst_x1), out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Blending                                                            */
+
+/* round(x / 65535) for x <= 65535 * 65535, without a division. */
+static inline uint32_t div65535(uint32_t x)
+{
+	x += 32768;
+	return (x + (x >> 16)) >> 16;
+}
+
+static inline uint16_t sat16(uint32_t v)
+{
+	return v > 0xffff ? 0xffff : (uint16_t)v;
+}
+
+static void blend_lerp_const(struct vkms_pixel *restrict bg,
+			     const struct vkms_pixel *restrict fg,
+			     unsigned int n, uint32_t ea)
+{
+	uint32_t inv = 0xffff - ea;
+
+	for (unsigned int i = 0; i < n; i++) {
+		bg[i].a = 0xffff;
+		bg[i].r = (uint16_t)div65535(fg[i].r * ea + bg[i].r * inv);
+		bg[i].g = (uint16_t)div65535(fg[i].g * ea + bg[i].g * inv);
+		bg[i].b = (uint16_t)div65535(fg[i].b * ea + bg[i].b * inv);
+	}
+}
+
+static void blend_lerp_coverage(struct vkms_pixel *restrict bg,
+				const struct vkms_pixel *restrict fg,
+				unsigned int n, uint32_t pa)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t ea = div65535(pa * fg[i].a), inv = 0xffff - ea;
+
+		bg[i].a = 0xffff;
+		bg[i].r = (uint16_t)div65535(fg[i].r * ea + bg[i].r * inv);
+		bg[i].g = (uint16_t)div65535(fg[i].g * ea + bg[i].g * inv);
+		bg[i].b = (uint16_t)div65535(fg[i].b * ea + bg[i].b * inv);
+	}
+}
+
+/* The kernel's pre_mul_alpha_blend; saturates colours brighter than their
+ * alpha (not valid pre-multiplied data). */
+static void blend_premulti(struct vkms_pixel *restrict bg,
+			   const struct vkms_pixel *restrict fg, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t inv = 0xffffu - fg[i].a;
+
+		bg[i].a = 0xffff;
+		bg[i].r = sat16(fg[i].r + div65535(bg[i].r * inv));
+		bg[i].g = sat16(fg[i].g + div65535(bg[i].g * inv));
+		bg[i].b = sat16(fg[i].b + div65535(bg[i].b * inv));
+	}
+}
+
+static void blend_premulti_pa(struct vkms_pixel *restrict bg,
+			      const struct vkms_pixel *restrict fg,
+			      unsigned int n, uint32_t pa)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t inv = 0xffff - div65535(pa * fg[i].a);
+
+		bg[i].a = 0xffff;
+		bg[i].r =
+			sat16(div65535(pa * fg[i].r) + div65535(bg[i].r * inv));
+		bg[i].g =
+			sat16(div65535(pa * fg[i].g) + div65535(bg[i].g * inv));
+		bg[i].b =
+			sat16(div65535(pa * fg[i].b) + div65535(bg[i].b * inv));
+	}
+}
+
+static void vkms_opaque_alpha(struct vkms_pixel *p, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p[i].a = 0xffff;
+}
+
+static void vkms_fill(struct vkms_pixel *line, unsigned int n, uint64_t argb)
+{
+	/* DRM_ARGB64: a:r:g:b 16:16:16:16; the background is opaque. */
+	const struct vkms_pixel px = {
+		.a = 0xffff,
+		.r = (uint16_t)(argb >> 32),
+		.g = (uint16_t)(argb >> 16),
+		.b = (uint16_t)argb,
+	};
+
+	for (unsigned int i = 0; i < n; i++)
+		line[i] = px;
+}
+
+static void vkms_plane_compose_line(struct vkms_composer *c,
+				    const struct vkms_plane_job *job, int y,
+				    struct vkms_pixel *line)
+{
+	struct vkms_pixel *dst = line + job->dst_x1;
+	unsigned int n = (unsigned int)(job->dst_x2 - job->dst_x1);
+
+	switch (job->kind) {
+	case VKMS_SKIP:
+		return;
+	case VKMS_OPAQUE:
+		vkms_plane_read_line(job, y, dst);
+		return;
+	case VKMS_OPAQUE_FIXA:
+		vkms_plane_read_line(job, y, dst);
+		vkms_opaque_alpha(dst, n);
+		return;
+	default:
+		break;
+	}
+	vkms_plane_read_line(job, y, c->plane_line);
+	switch (job->kind) {
+	case VKMS_LERP_CONST:
+		blend_lerp_const(dst, c->plane_line, n, job->alpha);
+		break;
+	case VKMS_LERP_COVERAGE:
+		blend_lerp_coverage(dst, c->plane_line, n, job->alpha);
+		break;
+	case VKMS_PREMULTI:
+		blend_premulti(dst, c->plane_line, n);
+		break;
+	default:
+		blend_premulti_pa(dst, c->plane_line, n, job->alpha);
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Gamma                                                               */
+
+/*
+ * The kernel's apply_lut_to_channel_value(): the value's position in the
+ * LUT, v * (size - 1) / 0xffff, interpolated linearly between the two
+ * entries around it (the last entry alone at the end).
+ */
+static uint16_t vkms_lut_channel(const struct drm_color_lut *lut, uint32_t size,
+				 uint32_t v, int channel)
+{
+	uint64_t pos = (uint64_t)v * (size - 1);
+	uint32_t i = (uint32_t)(pos / 0xffff), frac = (uint32_t)(pos % 0xffff);
+	const struct drm_color_lut *e = &lut[i];
+	int64_t lo, hi, delta;
+
+	lo = channel == 0 ? e->red : channel == 1 ? e->green : e->blue;
+	if (!frac || i + 1 >= size)
+		return (uint16_t)lo;
+	e++;
+	hi = channel == 0 ? e->red : channel == 1 ? e->green : e->blue;
+	delta = (hi - lo) * frac;
+	/* Round half up, as drm_fixp2int_round(). */
+	delta = delta >= 0 ? (delta + 32767) / 65535
+			   : -((-delta - 32767 + 65534) / 65535);
+	return (uint16_t)(lo + delta);
+}
+
+static int vkms_gamma_table_build(struct vkms_composer *c,
+				  const struct vkms_frame_input *in)
+{
+	if (!c->gamma_table) {
+		c->gamma_table = malloc(3 * 65536 * sizeof(*c->gamma_table));
+		if (!c->gamma_table)
+			return -ENOMEM;
+	}
+	for (int ch = 0; ch < 3; ch++)
+		for (uint32_t v = 0; v < 65536; v++)
+			c->gamma_table[ch * 65536 + v] = vkms_lut_channel(
+				in->gamma, in->gamma_size, v, ch);
+	return 0;
+}
+
+static void vkms_gamma_apply(const struct vkms_composer *c,
+			     const struct vkms_frame_input *in, bool table,
+			     struct vkms_pixel *line)
+{
+	const uint16_t *t = c->gamma_table;
+
+	if (table) {
+		for (uint32_t i = 0; i < in->width; i++) {
+			line[i].r = t[line[i].r];
+			line[i].g = t[65536 + line[i].g];
+			line[i].b = t[2 * 65536 + line[i].b];
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < in->width; i++) {
+		line[i].r = vkms_lut_channel(in->gamma, in->gamma_size,
+					     line[i].r, 0);
+		line[i].g = vkms_lut_channel(in->gamma, in->gamma_size,
+					     line[i].g, 1);
+		line[i].b = vkms_lut_channel(in->gamma, in->gamma_size,
+					     line[i].b, 2);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The frame                                                           */
+
+int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
+		 struct vkms_frame_output *out)
+{
+	struct vkms_plane_job jobs[UDRM_KMS_MAX_PLANES];
+	vkms_write_line_fn wb_write;
+	bool gamma = false, gamma_table = false;
+	uint32_t crc = 0;
+	int ret;
+
+	if (!c || !in || !out)
+		return -EINVAL;
+	ret = vkms_frame_check(in, out, &wb_write);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < in->num_planes; i++) {
+		ret = vkms_plane_check(&in->planes[i], in, &jobs[i]);
+		if (ret)
+			return ret;
+	}
+	ret = vkms_composer_reserve(c, in->width);
+	if (ret)
+		return ret;
+	if (in->gamma && in->gamma_size) {
+		gamma = true;
+		if ((uint64_t)in->width * in->height >=
+		    VKMS_GAMMA_TABLE_MIN_PIXELS) {
+			ret = vkms_gamma_table_build(c, in);
+			if (ret)
+				return ret;
+			gamma_table = true;
+		}
+	}
+
+	for (int y = 0; y < (int)in->height; y++) {
+		struct vkms_pixel *line = c->line;
+		unsigned int first = 0;
+
+		/* Compose in place when the caller wants the frame. */
+		if (out->frame)
+			line = (struct vkms_pixel *)((uint8_t *)out->frame +
+						     (size_t)y *
+							     out->frame_stride);
+
+		/* Nothing under the topmost opaque full-width plane shows. */
+		for (unsigned int i = in->num_planes; i-- > 0;) {
+			const struct vkms_plane_job *job = &jobs[i];
+
+			if (job->full_width && y >= job->dst_y1 &&
+			    y < job->dst_y2 &&
+			    (job->kind == VKMS_OPAQUE ||
+			     job->kind == VKMS_OPAQUE_FIXA)) {
+				first = i + 1;
+				break;
+			}
+		}
+		if (first)
+			first--;
+		else
+			vkms_fill(line, in->width, in->background);
+
+		for (unsigned int i = first; i < in->num_planes; i++) {
+			const struct vkms_plane_job *job = &jobs[i];
+
+			if (y >= job->dst_y1 && y < job->dst_y2)
+				vkms_plane_compose_line(c, job, y, line);
+		}
+
+		if (gamma)
+			vkms_gamma_apply(c, in, gamma_table, line);
+		if (out->want_crc)
+			crc = vkms_crc32(crc, line, in->width * sizeof(*line));
+		if (wb_write)
+			wb_write(out->wb_map + (size_t)y * out->wb_pitch, line,
+				 in->width);
+	}
+	if (out->want_crc)
+		out->crc = crc;
+	return 0;
+}

@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vkms pixel formats: line readers into 16 bpc ARGB, writeback line
+ * writers, YCbCr matrices and the CRC (the kernel's vkms_formats.c).
+ *
+ * Readers of packed formats are written once per format and inlined twice:
+ * with a constant step for left-to-right reads (rotation 0, the common
+ * case, where the compiler vectorises the loop) and with a variable step
+ * for the other directions. Samples are little endian as drm_fourcc.h
+ * says; they are read byte by byte, which is also right on big-endian
+ * hosts.
+ */
+#include "vkms_formats.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <zlib.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define VKMS_HAVE_CLMUL 1
+#endif
+
+#define VKMS_ALWAYS_INLINE inline __attribute__((always_inline))
+
+static VKMS_ALWAYS_INLINE uint16_t le16(const uint8_t *s)
+{
+	return (uint16_t)(s[0] | s[1] << 8);
+}
+
+static VKMS_ALWAYS_INLINE uint32_t le32(const uint8_t *s)
+{
+	return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 |
+	       (uint32_t)s[3] << 24;
+}
+
+static VKMS_ALWAYS_INLINE void put_le16(uint8_t *d, uint16_t v)
+{
+	d[0] = (uint8_t)v;
+	d[1] = (uint8_t)(v >> 8);
+}
+
+static VKMS_ALWAYS_INLINE void put_le32(uint8_t *d, uint32_t v)
+{
+	d[0] = (uint8_t)v;
+	d[1] = (uint8_t)(v >> 8);
+	d[2] = (uint8_t)(v >> 16);
+	d[3] = (uint8_t)(v >> 24);
+}
+
+/* n-bit value to 16 bits, rounded to nearest: v * 65535 / (2^n - 1). The
+ * 8-bit case is the exact v * 257 of the kernel. */
+static VKMS_ALWAYS_INLINE uint16_t from8(uint32_t v)
+{
+	return (uint16_t)(v * 257);
+}
+
+static VKMS_ALWAYS_INLINE uint16_t from5(uint32_t v)
+{
+	return (uint16_t)((v * 65535 + 15) / 31);
+}
+
+static VKMS_ALWAYS_INLINE uint16_t from6(uint32_t v)
+{
+	return (uint16_t)((v * 65535 + 31) / 63);
+}
+
+static VKMS_ALWAYS_INLINE uint16_t from10(uint32_t v)
+{
+	return (uint16_t)((v * 65535 + 511) / 1023);
+}
+
+/* ------------------------------------------------------------------ */
+/* Packed RGB readers                                                  */
+
+static VKMS_ALWAYS_INLINE void set_px(struct vkms_pixel *o, uint16_t a,
+				      uint16_t r, uint16_t g, uint16_t b)
+{
+	o->a = a;
+	o->r = r;
+	o->g = g;
+	o->b = b;
+}
+
+/*
+ * Defines reader @name for a one-plane format of @cpp bytes per pixel;
+ * @convert(s, o) converts the pixel at s into *o.
+ */
+#define VKMS_PACKED_READER(name, cpp, convert)                                 \
+	static VKMS_ALWAYS_INLINE void name##_run(                             \
+		const uint8_t *p, ptrdiff_t step, unsigned int n,              \
+		struct vkms_pixel *out)                                        \
+	{                                                                      \
+		for (unsigned int i = 0; i < n; i++)                           \
+			convert(p + (ptrdiff_t)i * step, &out[i]);             \
+	}                                                                      \
+	static void name(const struct vkms_plane_reader *r, int x, int y,      \
+			 int dx, int dy, unsigned int n,                       \
+			 struct vkms_pixel *out)                               \
+	{                                                                      \
+		const uint8_t *p = r->map[0] + (size_t)y * r->pitch[0] +       \
+				   (size_t)x * (cpp);                          \
+		ptrdiff_t step = (ptrdiff_t)dx * (cpp) +                       \
+				 (ptrdiff_t)dy * (ptrdiff_t)r->pitch[0];       \
+                                                                               \
+		if (step == (cpp))                                             \
+			name##_run(p, (cpp), n, out);                          \
+		else                                                           \
+			name##_run(p, step, n, out);                           \
+	}
+
+/* 8 bits per channel; the arguments are byte indices in the pixel. */
+#define CVT_8888(name, ia, ir, ig, ib)                                         \
+	static VKMS_ALWAYS_INLINE void name(const uint8_t *s,                  \
+					    struct vkms_pixel *o)              \
+	{                                                                      \
+		set_px(o, from8(s[ia]), from8(s[ir]), from8(s[ig]),            \
+		       from8(s[ib]));                                          \
+	}
+#define CVT_X888(name, ir, ig, ib)                                             \
+	static VKMS_ALWAYS_INLINE void name(const uint8_t *s,                  \
+					    struct vkms_pixel *o)              \
+	{                                                                      \
+		set_px(o, 0xffff, from8(s[ir]), from8(s[ig]), from8(s[ib]));   \
+	}
+
+CVT_8888(cvt_ARGB8888, 3, 2, 1, 0)
+CVT_8888(cvt_ABGR8888, 3, 0, 1, 2)
+CVT_8888(cvt_RGBA8888, 0, 3, 2, 1)
+CVT_8888(cvt_BGRA8888, 0, 1, 2, 3)
+CVT_X888(cvt_XRGB8888, 2, 1, 0)
+CVT_X888(cvt_XBGR8888, 0, 1, 2)
+CVT_X888(cvt_RGBX8888, 3, 2, 1)
+CVT_X888(cvt_BGRX8888, 1, 2, 3)
+CVT_X888(cvt_RGB888, 2, 1, 0)
+CVT_X888(cvt_BGR888, 0, 1, 2)
+
+/* 16 bits per channel, little endian; arguments are channel indices. */
+#define CVT_16161616(name, ia, ir, ig, ib)                                     \
+	static VKMS_ALWAYS_INLINE void name(const uint8_t *s,                  \
+					    struct vkms_pixel *o)              \
+	{                                                                      \
+		set_px(o, (ia) < 0 ? 0xffff : le16(s + 2 * ((ia)&3)),          \
+		       le16(s + 2 * (ir)), le16(s + 2 * (ig)),                 \
+		       le16(s + 2 * (ib)));                                    \
+	}
+
+CVT_16161616(cvt_ARGB16161616, 3, 2, 1, 0)
+CVT_16161616(cvt_ABGR16161616, 3, 0, 1, 2)
+CVT_16161616(cvt_XRGB16161616, -1, 2, 1, 0)
+CVT_16161616(cvt_XBGR16161616, -1, 0, 1, 2)
+
+static VKMS_ALWAYS_INLINE void cvt_RGB565(const uint8_t *s,
+					  struct vkms_pixel *o)
+{
+	uint32_t v = le16(s);
+
+	set_px(o, 0xffff, from5(v >> 11), from6((v >> 5) & 0x3f),
+	       from5(v & 0x1f));
+}
+
+static VKMS_ALWAYS_INLINE void cvt_BGR565(const uint8_t *s,
+					  struct vkms_pixel *o)
+{
+	uint32_t v = le16(s);
+
+	set_px(o, 0xffff, from5(v & 0x1f), from6((v >> 5) & 0x3f),
+	       from5(v >> 11));
+}
+
+/* [31:0] A:R:G:B 2:10:10:10 (or A:B:G:R with @bgr). */
+static VKMS_ALWAYS_INLINE void
+cvt_2101010(const uint8_t *s, struct vkms_pixel *o, bool alpha, bool bgr)
+{
+	uint32_t v = le32(s);
+	uint16_t hi = from10((v >> 20) & 0x3ff), lo = from10(v & 0x3ff);
+
+	set_px(o, alpha ? (uint16_t)((v >> 30) * 0x5555) : 0xffff,
+	       bgr ? lo : hi, from10((v >> 10) & 0x3ff), bgr ? hi : lo);
+}
+
+static VKMS_ALWAYS_INLINE void cvt_ARGB2101010(const uint8_t *s,
+					       struct vkms_pixel *o)
+{
+	cvt_2101010(s, o, true, false);
+}
+
+static VKMS_ALWAYS_INLINE void cvt_XRGB2101010(const uint8_t *s,
+					       struct vkms_pixel *o)
+{
+	cvt_2101010(s, o, false, false);
+}
+
+static VKMS_ALWAYS_INLINE void cvt_ABGR2101010(const uint8_t *s,
+					       struct vkms_pixel *o)
+{
+	cvt_2101010(s, o, true, true);
+}
+
+static VKMS_ALWAYS_INLINE void cvt_XBGR2101010(const uint8_t *s,
+					       struct vkms_pixel *o)
+{
+	cvt_2101010(s, o, false, true);
+}
+
+static VKMS_ALWAYS_INLINE void cvt_R8(const uint8_t *s, struct vkms_pixel *o)
+{
+	uint16_t v = from8(s[0]);
+
+	set_px(o, 0xffff, v, v, v);
+}
+
+VKMS_PACKED_READER(read_ARGB8888, 4, cvt_ARGB8888)
+VKMS_PACKED_READER(read_ABGR8888, 4, cvt_ABGR8888)
+VKMS_PACKED_READER(read_RGBA8888, 4, cvt_RGBA8888)
+VKMS_PACKED_READER(read_BGRA8888, 4, cvt_BGRA8888)
+VKMS_PACKED_READER(read_XRGB8888, 4, cvt_XRGB8888)
+VKMS_PACKED_READER(read_XBGR8888, 4, cvt_XBGR8888)
+VKMS_PACKED_READER(read_RGBX8888, 4, cvt_RGBX8888)
+VKMS_PACKED_READER(read_BGRX8888, 4, cvt_BGRX8888)
+VKMS_PACKED_READER(read_RGB888, 3, cvt_RGB888)
+VKMS_PACKED_READER(read_BGR888, 3, cvt_BGR888)
+VKMS_PACKED_READER(read_ARGB16161616, 8, cvt_ARGB16161616)
+VKMS_PACKED_READER(read_ABGR16161616, 8, cvt_ABGR16161616)
+VKMS_PACKED_READER(read_XRGB16161616, 8, cvt_XRGB16161616)
+VKMS_PACKED_READER(read_XBGR16161616, 8, cvt_XBGR16161616)
+VKMS_PACKED_READER(read_RGB565, 2, cvt_RGB565)
+VKMS_PACKED_READER(read_BGR565, 2, cvt_BGR565)
+VKMS_PACKED_READER(read_ARGB2101010, 4, cvt_ARGB2101010)
+VKMS_PACKED_READER(read_XRGB2101010, 4, cvt_XRGB2101010)
+VKMS_PACKED_READER(read_ABGR2101010, 4, cvt_ABGR2101010)
+VKMS_PACKED_READER(read_XBGR2101010, 4, cvt_XBGR2101010)
+VKMS_PACKED_READER(read_R8, 1, cvt_R8)
+
+/* R1/R2/R4: several pixels per byte, the leftmost in the top bits (the
+ * kernel's Rx_read_line); a level is 0xffff / (2^bits - 1). */
+static void read_Rn(const struct vkms_plane_reader *r, int x, int y, int dx,
+		    int dy, unsigned int n, struct vkms_pixel *out)
+{
+	unsigned int bits = r->desc->bpp[0];
+	unsigned int per_byte_log2 = bits == 1 ? 3 : bits == 2 ? 2 : 1;
+	unsigned int mask = (1u << bits) - 1, level = 0xffff / mask;
+
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int px = (unsigned int)(x + (int)i * dx);
+		unsigned int py = (unsigned int)(y + (int)i * dy);
+		const uint8_t *b = r->map[0] + (size_t)py * r->pitch[0] +
+				   (px >> per_byte_log2);
+		unsigned int in_byte = px & ((1u << per_byte_log2) - 1);
+		unsigned int v = (*b >> (8 - bits - in_byte * bits)) & mask;
+		uint16_t grey = (uint16_t)(v * level);
+
+		set_px(&out[i], 0xffff, grey, grey, grey);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* YCbCr readers                                                       */
+
+static VKMS_ALWAYS_INLINE uint16_t clamp16(int64_t v)
+{
+	return v < 0 ? 0 : v > 0xffff ? 0xffff : (uint16_t)v;
+}
+
+/* The kernel's argb_u16_from_yuv161616 with one rounding at the end. */
+static VKMS_ALWAYS_INLINE void yuv_to_px(const struct vkms_yuv_matrix *m,
+					 int32_t y, int32_t c1, int32_t c2,
+					 struct vkms_pixel *o)
+{
+	int64_t fy = y - m->y_offset, f1 = c1 - 128 * 257, f2 = c2 - 128 * 257;
+	int64_t half = 1ll << 31;
+
+	set_px(o, 0xffff,
+	       clamp16((m->m[0][0] * fy + m->m[0][1] * f1 + m->m[0][2] * f2 +
+			half) >>
+		       32),
+	       clamp16((m->m[1][0] * fy + m->m[1][1] * f1 + m->m[1][2] * f2 +
+			half) >>
+		       32),
+	       clamp16((m->m[2][0] * fy + m->m[2][1] * f1 + m->m[2][2] * f2 +
+			half) >>
+		       32));
+}
+
+/*
+ * Chroma is sampled as vkms does: the pixel at (x, y) takes the chroma
+ * sample (x / hsub, y / vsub), nearest, no interpolation, whatever the
+ * direction of the read.
+ */
+#define VKMS_YUV_READER(name, body)                                            \
+	static void name(const struct vkms_plane_reader *r, int x, int y,      \
+			 int dx, int dy, unsigned int n,                       \
+			 struct vkms_pixel *out)                               \
+	{                                                                      \
+		unsigned int hs = r->desc->hsub >> 1, vs = r->desc->vsub >> 1; \
+                                                                               \
+		for (unsigned int i = 0; i < n; i++) {                         \
+			size_t px = (size_t)(x + (int)i * dx);                 \
+			size_t py = (size_t)(y + (int)i * dy);                 \
+			size_t cx = px >> hs, cy = py >> vs;                   \
+			body                                                   \
+		}                                                              \
+	}
+
+VKMS_YUV_READER(read_nv_8, {
+	const uint8_t *l = r->map[0] + py * r->pitch[0] + px;
+	const uint8_t *c = r->map[1] + cy * r->pitch[1] + cx * 2;
+
+	yuv_to_px(&r->yuv, l[0] * 257, c[0] * 257, c[1] * 257, &out[i]);
+})
+
+VKMS_YUV_READER(read_nv_16, {
+	const uint8_t *l = r->map[0] + py * r->pitch[0] + px * 2;
+	const uint8_t *c = r->map[1] + cy * r->pitch[1] + cx * 4;
+
+	yuv_to_px(&r->yuv, le16(l), le16(c), le16(c + 2), &out[i]);
+})
+
+VKMS_YUV_READER(read_planar_8, {
+	const uint8_t *l = r->map[0] + py * r->pitch[0] + px;
+	const uint8_t *c1 = r->map[1] + cy * r->pitch[1] + cx;
+	const uint8_t *c2 = r->map[2] + cy * r->pitch[2] + cx;
+
+	yuv_to_px(&r->yuv, l[0] * 257, c1[0] * 257, c2[0] * 257, &out[i]);
+})
+
+/* ------------------------------------------------------------------ */
+/* The table                                                           */
+
+#define RGB(f, b, alpha, fn)                                                   \
+	{                                                                      \
+		.fourcc = DRM_FORMAT_##f, .num_planes = 1, .bpp = {b},         \
+		.hsub = 1, .vsub = 1, .has_alpha = alpha, .read_line = fn      \
+	}
+#define YUV(f, planes, bl, bc, h, v, swap, fn)                                 \
+	{                                                                      \
+		.fourcc = DRM_FORMAT_##f, .num_planes = planes,                \
+		.bpp = {bl, bc, (planes) == 3 ? (bc) : 0}, .hsub = h,          \
+		.vsub = v, .is_yuv = true, .swap_uv = swap, .read_line = fn    \
+	}
+
+static const struct vkms_format_desc vkms_formats[] = {
+	RGB(ARGB8888, 32, true, read_ARGB8888),
+	RGB(ABGR8888, 32, true, read_ABGR8888),
+	RGB(BGRA8888, 32, true, read_BGRA8888),
+	RGB(RGBA8888, 32, true, read_RGBA8888),
+	RGB(XRGB8888, 32, false, read_XRGB8888),
+	RGB(XBGR8888, 32, false, read_XBGR8888),
+	RGB(RGBX8888, 32, false, read_RGBX8888),
+	RGB(BGRX8888, 32, false, read_BGRX8888),
+	RGB(RGB888, 24, false, read_RGB888),
+	RGB(BGR888, 24, false, read_BGR888),
+	RGB(XRGB16161616, 64, false, read_XRGB16161616),
+	RGB(XBGR16161616, 64, false, read_XBGR16161616),
+	RGB(ARGB16161616, 64, true, read_ARGB16161616),
+	RGB(ABGR16161616, 64, true, read_ABGR16161616),
+	RGB(RGB565, 16, false, read_RGB565),
+	RGB(BGR565, 16, false, read_BGR565),
+	RGB(XRGB2101010, 32, false, read_XRGB2101010),
+	RGB(ARGB2101010, 32, true, read_ARGB2101010),
+	RGB(XBGR2101010, 32, false, read_XBGR2101010),
+	RGB(ABGR2101010, 32, true, read_ABGR2101010),
+	/* Semi-planar: the chroma plane has 2 samples per pixel. */
+	YUV(NV12, 2, 8, 16, 2, 2, false, read_nv_8),
+	YUV(NV16, 2, 8, 16, 2, 1, false, read_nv_8),
+	YUV(NV24, 2, 8, 16, 1, 1, false, read_nv_8),
+	YUV(NV21, 2, 8, 16, 2, 2, true, read_nv_8),
+	YUV(NV61, 2, 8, 16, 2, 1, true, read_nv_8),
+	YUV(NV42, 2, 8, 16, 1, 1, true, read_nv_8),
+	/* Planar: one sample per chroma plane. */
+	YUV(YUV420, 3, 8, 8, 2, 2, false, read_planar_8),
+	YUV(YUV422, 3, 8, 8, 2, 1, false, read_planar_8),
+	YUV(YUV444, 3, 8, 8, 1, 1, false, read_planar_8),
+	YUV(YVU420, 3, 8, 8, 2, 2, true, read_planar_8),
+	YUV(YVU422, 3, 8, 8, 2, 1, true, read_planar_8),
+	YUV(YVU444, 3, 8, 8, 1, 1, true, read_planar_8),
+	YUV(P010, 2, 16, 32, 2, 2, false, read_nv_16),
+	YUV(P012, 2, 16, 32, 2, 2, false, read_nv_16),
+	YUV(P016, 2, 16, 32, 2, 2, false, read_nv_16),
+	RGB(R1, 1, false, read_Rn),
+	RGB(R2, 2, false, read_Rn),
+	RGB(R4, 4, false, read_Rn),
+	RGB(R8, 8, false, read_R8),
+};
+
+#define VKMS_NUM_FORMATS (sizeof(vkms_formats) / sizeof(vkms_formats[0]))
+
+const struct vkms_format_desc *vkms_format_desc(uint32_t fourcc)
+{
+	for (size_t i = 0; i < VKMS_NUM_FORMATS; i++) {
+		const struct vkms_format_desc *d = &vkms_formats[i];
+
+		if (d->fourcc == fourcc)
+			return d;
+	}
+	return NULL;
+}
+
+const uint32_t vkms_plane_formats[] = {
+	DRM_FORMAT_ARGB8888,	 DRM_FORMAT_ABGR8888,
+	DRM_FORMAT_BGRA8888,	 DRM_FORMAT_RGBA8888,
+	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_XBGR8888,
+	DRM_FORMAT_RGBX8888,	 DRM_FORMAT_BGRX8888,
+	DRM_FORMAT_RGB888,	 DRM_FORMAT_BGR888,
+	DRM_FORMAT_XRGB16161616, DRM_FORMAT_XBGR16161616,
+	DRM_FORMAT_ARGB16161616, DRM_FORMAT_ABGR16161616,
+	DRM_FORMAT_RGB565,	 DRM_FORMAT_BGR565,
+	DRM_FORMAT_XRGB2101010,	 DRM_FORMAT_ARGB2101010,
+	DRM_FORMAT_XBGR2101010,	 DRM_FORMAT_ABGR2101010,
+	DRM_FORMAT_NV12,	 DRM_FORMAT_NV16,
+	DRM_FORMAT_NV24,	 DRM_FORMAT_NV21,
+	DRM_FORMAT_NV61,	 DRM_FORMAT_NV42,
+	DRM_FORMAT_YUV420,	 DRM_FORMAT_YUV422,
+	DRM_FORMAT_YUV444,	 DRM_FORMAT_YVU420,
+	DRM_FORMAT_YVU422,	 DRM_FORMAT_YVU444,
+	DRM_FORMAT_P010,	 DRM_FORMAT_P012,
+	DRM_FORMAT_P016,	 DRM_FORMAT_R1,
+	DRM_FORMAT_R2,		 DRM_FORMAT_R4,
+	DRM_FORMAT_R8,
+};
+const unsigned int vkms_plane_format_count =
+	sizeof(vkms_plane_formats) / sizeof(vkms_plane_formats[0]);
+
+_Static_assert(sizeof(vkms_plane_formats) / sizeof(vkms_plane_formats[0]) ==
+		       VKMS_NUM_FORMATS,
+	       "every plane format has a reader");
+
+/* ------------------------------------------------------------------ */
+/* YCbCr matrices                                                      */
+
+/*
+ * The kernel's matrices (vkms_formats.c): colour.matrix_YCbCr(K, is_legal,
+ * bits = 8) * 2^32, columns (Y, Cb, Cr). Limited range scales Y by 256/219
+ * and chroma by 256/224 after taking 16 * 257 off Y.
+ */
+static const int64_t yuv_matrices[3][2][3][3] = {
+	[UDRM_COLOR_YCBCR_BT601] =
+		{
+			[UDRM_COLOR_YCBCR_LIMITED_RANGE] =
+				{
+					{5020601039, 0, 6881764740},
+					{5020601039, -1689204679, -3505362278},
+					{5020601039, 8697922339, 0},
+				},
+			[UDRM_COLOR_YCBCR_FULL_RANGE] =
+				{
+					{4294967296, 0, 6021544149},
+					{4294967296, -1478054095, -3067191994},
+					{4294967296, 7610682049, 0},
+				},
+		},
+	[UDRM_COLOR_YCBCR_BT709] =
+		{
+			[UDRM_COLOR_YCBCR_LIMITED_RANGE] =
+				{
+					{5020601039, 0, 7729959424},
+					{5020601039, -919487572, -2297803934},
+					{5020601039, 9108275786, 0},
+				},
+			[UDRM_COLOR_YCBCR_FULL_RANGE] =
+				{
+					{4294967296, 0, 6763714498},
+					{4294967296, -804551626, -2010578443},
+					{4294967296, 7969741314, 0},
+				},
+		},
+	[UDRM_COLOR_YCBCR_BT2020] =
+		{
+			[UDRM_COLOR_YCBCR_LIMITED_RANGE] =
+				{
+					{5020601039, 0, 7238124312},
+					{5020601039, -807714626, -2804506279},
+					{5020601039, 9234915964, 0},
+				},
+			[UDRM_COLOR_YCBCR_FULL_RANGE] =
+				{
+					{4294967296, 0, 6333358775},
+					{4294967296, -706750298, -2453942994},
+					{4294967296, 8080551471, 0},
+				},
+		},
+};
+
+int vkms_yuv_matrix_init(struct vkms_yuv_matrix *m, uint32_t encoding,
+			 uint32_t range, bool swap_uv)
+{
+	if (encoding > UDRM_COLOR_YCBCR_BT2020 ||
+	    range > UDRM_COLOR_YCBCR_FULL_RANGE)
+		return -EINVAL;
+	for (int row = 0; row < 3; row++) {
+		const int64_t *src = yuv_matrices[encoding][range][row];
+
+		m->m[row][0] = src[0];
+		m->m[row][1] = swap_uv ? src[2] : src[1];
+		m->m[row][2] = swap_uv ? src[1] : src[2];
+	}
+	m->y_offset = range == UDRM_COLOR_YCBCR_LIMITED_RANGE ? 16 * 257 : 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writeback writers                                                   */
+
+/* DIV_ROUND_CLOSEST(v, 257), as the kernel's argb_u16_to_*8888. */
+static VKMS_ALWAYS_INLINE uint8_t to8(uint32_t v)
+{
+	return (uint8_t)((v + 128) / 257);
+}
+
+static VKMS_ALWAYS_INLINE uint32_t to10(uint32_t v)
+{
+	return (v * 1023 + 32767) / 65535;
+}
+
+static void write_XRGB8888(uint8_t *d, const struct vkms_pixel *in,
+			   unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 4) {
+		d[0] = to8(in[i].b);
+		d[1] = to8(in[i].g);
+		d[2] = to8(in[i].r);
+		d[3] = 0xff;
+	}
+}
+
+static void write_ARGB8888(uint8_t *d, const struct vkms_pixel *in,
+			   unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 4) {
+		d[0] = to8(in[i].b);
+		d[1] = to8(in[i].g);
+		d[2] = to8(in[i].r);
+		d[3] = to8(in[i].a);
+	}
+}
+
+static void write_ABGR8888(uint8_t *d, const struct vkms_pixel *in,
+			   unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 4) {
+		d[0] = to8(in[i].r);
+		d[1] = to8(in[i].g);
+		d[2] = to8(in[i].b);
+		d[3] = to8(in[i].a);
+	}
+}
+
+static void write_XRGB16161616(uint8_t *d, const struct vkms_pixel *in,
+			       unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 8) {
+		put_le16(d, in[i].b);
+		put_le16(d + 2, in[i].g);
+		put_le16(d + 4, in[i].r);
+		put_le16(d + 6, 0xffff);
+	}
+}
+
+static void write_ARGB16161616(uint8_t *d, const struct vkms_pixel *in,
+			       unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 8) {
+		put_le16(d, in[i].b);
+		put_le16(d + 2, in[i].g);
+		put_le16(d + 4, in[i].r);
+		put_le16(d + 6, in[i].a);
+	}
+}
+
+/* Truncating, as the kernel's argb_u16_to_RGB565. */
+static void write_RGB565(uint8_t *d, const struct vkms_pixel *in,
+			 unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 2) {
+		uint32_t r = in[i].r * 31u / 65535, g = in[i].g * 63u / 65535;
+		uint32_t b = in[i].b * 31u / 65535;
+
+		put_le16(d, (uint16_t)(r << 11 | g << 5 | b));
+	}
+}
+
+static void write_XRGB2101010(uint8_t *d, const struct vkms_pixel *in,
+			      unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 4)
+		put_le32(d, 3u << 30 | to10(in[i].r) << 20 |
+				    to10(in[i].g) << 10 | to10(in[i].b));
+}
+
+static void write_ARGB2101010(uint8_t *d, const struct vkms_pixel *in,
+			      unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 4) {
+		uint32_t a = (in[i].a * 3u + 32767) / 65535;
+
+		put_le32(d, a << 30 | to10(in[i].r) << 20 |
+				    to10(in[i].g) << 10 | to10(in[i].b));
+	}
+}
+
+static const struct {
+	uint32_t fourcc;
+	unsigned int cpp;
+	vkms_write_line_fn write;
+} vkms_writers[] = {
+	{DRM_FORMAT_XRGB8888, 4, write_XRGB8888},
+	{DRM_FORMAT_ARGB8888, 4, write_ARGB8888},
+	{DRM_FORMAT_ABGR8888, 4, write_ABGR8888},
+	{DRM_FORMAT_XRGB16161616, 8, write_XRGB16161616},
+	{DRM_FORMAT_ARGB16161616, 8, write_ARGB16161616},
+	{DRM_FORMAT_RGB565, 2, write_RGB565},
+	{DRM_FORMAT_XRGB2101010, 4, write_XRGB2101010},
+	{DRM_FORMAT_ARGB2101010, 4, write_ARGB2101010},
+};
+
+#define VKMS_NUM_WRITERS (sizeof(vkms_writers) / sizeof(vkms_writers[0]))
+
+const uint32_t vkms_writeback_formats[] = {
+	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,	  DRM_FORMAT_ABGR8888,
+	DRM_FORMAT_XRGB16161616, DRM_FORMAT_ARGB16161616, DRM_FORMAT_RGB565,
+	DRM_FORMAT_XRGB2101010,	 DRM_FORMAT_ARGB2101010,
+};
+const unsigned int vkms_writeback_format_count =
+	sizeof(vkms_writeback_formats) / sizeof(vkms_writeback_formats[0]);
+
+_Static_assert(sizeof(vkms_writeback_formats) /
+			       sizeof(vkms_writeback_formats[0]) ==
+		       VKMS_NUM_WRITERS,
+	       "every writeback format has a writer");
+
+vkms_write_line_fn vkms_writeback_writer(uint32_t fourcc, unsigned int *cpp)
+{
+	for (size_t i = 0; i < VKMS_NUM_WRITERS; i++) {
+		if (vkms_writers[i].fourcc == fourcc) {
+			*cpp = vkms_writers[i].cpp;
+			return vkms_writers[i].write;
+		}
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC                                                                 */
+
+#ifdef VKMS_HAVE_CLMUL
+/*
+ * CRC-32 (reflected 0xedb88320) by folding with carry-less multiplication
+ * ("Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", Intel,
+ * 2009): four 128-bit lanes folded 64 bytes at a time, then into one lane,
+ * then reduced to 32 bits with Barrett's method. @crc is the raw register
+ * (not inverted); @len is a multiple of 16, at least 64.
+ */
+__attribute__((target("pclmul,sse4.1"))) static uint32_t
+crc32_fold_clmul(uint32_t crc, const uint8_t *p, size_t len)
+{
+	/* x^(4*128+32), x^(4*128-32) mod P; x^(128+32), x^(128-32) mod P */
+	const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);
+	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+	const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124);
+	/* Barrett: P' (low) and mu (high), bit-reflected */
+	const __m128i poly = _mm_set_epi64x(0x1f7011641, 0x1db710641);
+	const __m128i mask32 = _mm_set_epi32(0, 0, 0, -1);
+	__m128i x0, x1, x2, x3, t;
+
+	x0 = _mm_loadu_si128((const __m128i *)p);
+	x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	x2 = _mm_loadu_si128((const __m128i *)(p + 32));
+	x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+	x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)crc));
+	p += 64;
+	len -= 64;
+
+#define VKMS_FOLD(x, k, next)                                                  \
+	(_mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00),         \
+				     _mm_clmulepi64_si128(x, k, 0x11)),        \
+		       next))
+	while (len >= 64) {
+		x0 = VKMS_FOLD(x0, k1k2, _mm_loadu_si128((const __m128i *)p));
+		x1 = VKMS_FOLD(x1, k1k2,
+			       _mm_loadu_si128((const __m128i *)(p + 16)));
+		x2 = VKMS_FOLD(x2, k1k2,
+			       _mm_loadu_si128((const __m128i *)(p + 32)));
+		x3 = VKMS_FOLD(x3, k1k2,
+			       _mm_loadu_si128((const __m128i *)(p + 48)));
+		p += 64;
+		len -= 64;
+	}
+	x0 = VKMS_FOLD(x0, k3k4, x1);
+	x0 = VKMS_FOLD(x0, k3k4, x2);
+	x0 = VKMS_FOLD(x0, k3k4, x3);
+	while (len >= 16) {
+		x0 = VKMS_FOLD(x0, k3k4, _mm_loadu_si128((const __m128i *)p));
+		p += 16;
+		len -= 16;
+	}
+#undef VKMS_FOLD
+
+	/* 128 -> 64 bits, appending 32 zero bits. */
+	t = _mm_clmulepi64_si128(k3k4, x0, 0x01);
+	x0 = _mm_xor_si128(_mm_srli_si128(x0, 8), t);
+	/* 64 -> 32 bits. */
+	t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), k5, 0x00);
+	x0 = _mm_xor_si128(_mm_srli_si128(x0, 4), t);
+	/* Barrett reduction. */
+	t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), poly, 0x10);
+	t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
+	x0 = _mm_xor_si128(x0, t);
+	return (uint32_t)_mm_extract_epi32(x0, 1);
+}
+
+static bool crc32_have_clmul(void)
+{
+	/* -1: not probed yet; composers of several CRTCs may race here,
+	 * harmlessly (same answer). */
+	static atomic_int have = -1;
+	int v = atomic_load_explicit(&have, memory_order_relaxed);
+
+	if (v < 0) {
+		__builtin_cpu_init();
+		v = __builtin_cpu_supports("pclmul") &&
+		    __builtin_cpu_supports("sse4.1");
+		atomic_store_explicit(&have, v, memory_order_relaxed);
+	}
+	return v;
+}
+#endif
+
+uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+#ifdef VKMS_HAVE_CLMUL
+	if (len >= 64 && crc32_have_clmul()) {
+		size_t n = len & ~(size_t)15;
+
+		/* zlib's value is the raw register, inverted on entry and
+		 * exit. */
+		crc = ~crc32_fold_clmul(~crc, p, n);
+		p += n;
+		len -= n;
+	}
+#endif
+	while (len) {
+		uInt chunk = len > (1u << 30) ? 1u << 30 : (uInt)len;
+
+		crc = (uint32_t)crc32(crc, p, chunk);
+		p += chunk;
+		len -= chunk;
+	}
+	return crc;
+}

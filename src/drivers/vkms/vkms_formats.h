@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the vkms composer: per-format line readers (fb -> 16 bpc
+ * ARGB), writeback line writers (16 bpc ARGB -> fb), the YCbCr matrices and
+ * the CRC, as the kernel's vkms_formats.c. One function call per line,
+ * never per pixel.
+ */
+#ifndef UDRM_VKMS_FORMATS_H
+#define UDRM_VKMS_FORMATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vkms_composer.h"
+
+struct vkms_plane_reader;
+
+/*
+ * Reads @count pixels starting at fb pixel (@x, @y) and stepping by
+ * (@dx, @dy) (one of (1,0), (-1,0), (0,1), (0,-1)) into @out. The caller
+ * has checked that every pixel read lies inside the fb.
+ */
+typedef void (*vkms_read_line_fn)(const struct vkms_plane_reader *r, int x,
+				  int y, int dx, int dy, unsigned int count,
+				  struct vkms_pixel *out);
+
+struct vkms_format_desc {
+	uint32_t fourcc;
+	uint8_t num_planes;
+	/* Bits per pixel of each colour plane (R1: 1, NV12 chroma: 16). */
+	uint8_t bpp[3];
+	uint8_t hsub, vsub; /* chroma subsampling: 1 or 2 */
+	bool has_alpha, is_yuv;
+	bool swap_uv; /* first chroma sample is Cr (NV21, YVU420 ...) */
+	vkms_read_line_fn read_line;
+};
+
+/* YCbCr -> RGB in 32.32 fixed point for 16-bit samples, the kernel's
+ * struct conversion_matrix with columns (Y, first chroma, second chroma). */
+struct vkms_yuv_matrix {
+	int64_t m[3][3];
+	int32_t y_offset; /* 16 * 257 for limited range, 0 for full */
+};
+
+/* What a line reader needs about one plane of one frame. */
+struct vkms_plane_reader {
+	const struct vkms_format_desc *desc;
+	const uint8_t *map[3];
+	uint32_t pitch[3];
+	struct vkms_yuv_matrix yuv;
+};
+
+/* The description of @fourcc, NULL if vkms planes do not support it. */
+const struct vkms_format_desc *vkms_format_desc(uint32_t fourcc);
+
+/* The matrix for @encoding/@range (UDRM_COLOR_*), columns swapped for
+ * Cr-first formats. -EINVAL for unknown values. */
+int vkms_yuv_matrix_init(struct vkms_yuv_matrix *m, uint32_t encoding,
+			 uint32_t range, bool swap_uv);
+
+/* Converts @count composed pixels into writeback format pixels at @dst. */
+typedef void (*vkms_write_line_fn)(uint8_t *dst, const struct vkms_pixel *in,
+				   unsigned int count);
+
+/* The writer for writeback format @fourcc and its bytes per pixel, or NULL
+ * for a format vkms writeback does not support. */
+vkms_write_line_fn vkms_writeback_writer(uint32_t fourcc, unsigned int *cpp);
+
+/* zlib's crc32() of @len bytes, with a carry-less multiplication path on
+ * CPUs that have one (same result). */
+uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len);
+
+#endif
