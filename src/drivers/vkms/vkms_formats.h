@@ -17,6 +17,17 @@
 struct vkms_plane_reader;
 
 /*
+ * On the functions holding a line loop: an AVX2 copy chosen at load time
+ * on CPUs that have it (the baseline x86-64 lacks 32-bit multiplies and
+ * unsigned minimums in vectors), plain C for everyone else.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define VKMS_LINE_LOOP __attribute__((target_clones("avx2", "default")))
+#else
+#define VKMS_LINE_LOOP
+#endif
+
+/*
  * Reads @count pixels starting at fb pixel (@x, @y) and stepping by
  * (@dx, @dy) (one of (1,0), (-1,0), (0,1), (0,-1)) into @out. The caller
  * has checked that every pixel read lies inside the fb.
