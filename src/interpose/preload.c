@@ -28,12 +28,18 @@
 #define IP_FAKE_INO_BASE 0x1000
 
 static void ip_release(struct ipfd_table *table, struct ipfd_entry *entry);
+static void ip_vfile_release(struct ipfd_table *table,
+			     struct ipfd_entry *entry);
 
 struct ip_real ip_real;
 struct ip_state ip_state;
 struct ipfd_table ip_fds = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.release = ip_release,
+};
+struct ipfd_table ip_vfds = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.release = ip_vfile_release,
 };
 __thread int ip_bypass __attribute__((tls_model("initial-exec")));
 _Atomic bool ip_guard_on;
@@ -70,6 +76,7 @@ void ip_resolve(void)
 	IP_RESOLVE(open, "open");
 	IP_RESOLVE(openat, "openat");
 	IP_RESOLVE(fopen, "fopen");
+	IP_RESOLVE(fdopen, "fdopen");
 	IP_RESOLVE(close, "close");
 	IP_RESOLVE(dup, "dup");
 	IP_RESOLVE(dup2, "dup2");
@@ -84,6 +91,10 @@ void ip_resolve(void)
 	IP_RESOLVE(read, "read");
 	IP_RESOLVE(readv, "readv");
 	IP_RESOLVE(write, "write");
+	IP_RESOLVE(writev, "writev");
+	IP_RESOLVE(pread, "pread");
+	IP_RESOLVE(pwrite, "pwrite");
+	IP_RESOLVE(lseek, "lseek");
 	IP_RESOLVE(fstatat, "fstatat");
 	IP_RESOLVE(fstat, "fstat");
 	IP_RESOLVE(statx, "statx");
@@ -120,18 +131,28 @@ static void ip_release(struct ipfd_table *table, struct ipfd_entry *entry)
 	udrm_file_close(entry->file);
 }
 
+/* Closes the open of a virtual file when its last program fd goes. */
+static void ip_vfile_release(struct ipfd_table *table, struct ipfd_entry *entry)
+{
+	(void)table;
+	udrm_vfile_close(entry->file);
+}
+
 static void ip_atfork_prepare(void)
 {
 	ipfd_atfork_prepare(&ip_fds);
+	ipfd_atfork_prepare(&ip_vfds);
 }
 
 static void ip_atfork_parent(void)
 {
+	ipfd_atfork_parent(&ip_vfds);
 	ipfd_atfork_parent(&ip_fds);
 }
 
 static void ip_atfork_child(void)
 {
+	ipfd_atfork_child(&ip_vfds);
 	ipfd_atfork_child(&ip_fds);
 }
 
@@ -248,10 +269,15 @@ static void ip_note_debugfs(const char *rel)
 {
 	char path[PATH_MAX];
 	struct stat st;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s/%s", ip_state.root, rel);
-	if (ip_state.ndebugfs_ino < IP_MAX_DEBUGFS_INODES && !lstat(path, &st))
-		ip_state.debugfs_ino[ip_state.ndebugfs_ino++] = st.st_ino;
+	if (ip_state.ndebugfs_ino >= IP_MAX_DEBUGFS_INODES || lstat(path, &st))
+		return;
+	for (i = 0; i < ip_state.ndebugfs_ino; i++)
+		if (ip_state.debugfs_ino[i] == st.st_ino)
+			return;
+	ip_state.debugfs_ino[ip_state.ndebugfs_ino++] = st.st_ino;
 }
 
 /* Records the tree's inodes: the nodes' files and the debugfs part. */
@@ -280,6 +306,58 @@ static int ip_index_tree(void)
 		ip_note_debugfs(rel);
 		snprintf(rel, sizeof(rel), "sys/kernel/debug/dri/%d/name",
 			 ip_state.nodes[i].minor);
+		ip_note_debugfs(rel);
+	}
+	return 0;
+}
+
+/* Makes the placeholder of one virtual file of a device and records it. */
+static int ip_add_vnode(void *ctx, enum udrm_vfile_root root, const char *path,
+			unsigned int mode, struct udrm_vfile *vfile)
+{
+	const struct vtree_device *vdev = ctx;
+	bool debugfs = root == UDRM_VFILE_DEBUGFS;
+	char rel[PATH_MAX], full[PATH_MAX];
+	struct ip_vnode *grown, *vn;
+	struct stat st;
+	size_t base;
+	char *p;
+	int ret;
+
+	ret = vtree_add_vfile(ip_state.root, vdev, debugfs, path, mode, rel,
+			      sizeof(rel));
+	if (!ret && (size_t)snprintf(full, sizeof(full), "%s/%s", ip_state.root,
+				     rel) >= sizeof(full))
+		ret = -ENAMETOOLONG;
+	if (!ret && lstat(full, &st))
+		ret = -errno;
+	if (ret) {
+		/* One missing file is no reason to give up the devices. */
+		fprintf(stderr, "udrm: cannot show %s %s of %s: %s\n",
+			debugfs ? "debugfs" : "sysfs", path, vdev->name,
+			strerror(-ret));
+		return 0;
+	}
+	grown = realloc(ip_state.vnodes,
+			(ip_state.nvnodes + 1) * sizeof(*ip_state.vnodes));
+	if (!grown)
+		return -ENOMEM;
+	ip_state.vnodes = grown;
+	vn = &ip_state.vnodes[ip_state.nvnodes];
+	vn->vfile = vfile;
+	vn->tree_ino = st.st_ino;
+	vn->tree_path = strdup(full);
+	if (!vn->tree_path)
+		return -ENOMEM;
+	ip_state.nvnodes++;
+	if (debugfs) {
+		/* Its directories and itself belong to the debugfs mount. */
+		base = strlen("sys/kernel/debug/dri/");
+		for (p = strchr(rel + base, '/'); p; p = strchr(p + 1, '/')) {
+			*p = '\0';
+			ip_note_debugfs(rel);
+			*p = '/';
+		}
 		ip_note_debugfs(rel);
 	}
 	return 0;
@@ -337,6 +415,9 @@ static void ip_make_tree(void)
 	ret = vtree_create(root, devs, ip_state.ndevices);
 	if (!ret)
 		ret = ip_index_tree();
+	for (i = 0; !ret && i < ip_state.ndevices; i++)
+		ret = udrm_device_for_each_vfile(ip_state.devices[i],
+						 ip_add_vnode, &devs[i]);
 	if (ret) {
 		fprintf(stderr, "udrm: cannot write %s: %s\n", root,
 			strerror(-ret));
@@ -389,6 +470,18 @@ const struct ip_node *ip_node_by_tree_ino(dev_t dev, ino_t ino)
 	for (i = 0; i < ip_state.nnodes; i++)
 		if (ip_state.nodes[i].tree_ino == ino)
 			return &ip_state.nodes[i];
+	return NULL;
+}
+
+const struct ip_vnode *ip_vnode_by_tree_ino(dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	if (!ip_ready_now() || dev != ip_state.tree_dev)
+		return NULL;
+	for (i = 0; i < ip_state.nvnodes; i++)
+		if (ip_state.vnodes[i].tree_ino == ino)
+			return &ip_state.vnodes[i];
 	return NULL;
 }
 
@@ -516,6 +609,47 @@ int ip_open_node(const struct ip_node *node, int flags)
 	ret = ipfd_install(&ip_fds, fd, entry);
 	/* On failure this put is the last and closes the file. */
 	ipfd_put(&ip_fds, entry);
+	if (ret) {
+		ip_real.close(fd);
+		return ip_fail(ret);
+	}
+	return fd;
+}
+
+int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd)
+{
+	struct udrm_vfile_open *of;
+	struct ipfd_entry *entry;
+	int ret;
+
+	ret = udrm_vfile_open(vnode->vfile, flags, &of);
+	if (ret) {
+		if (fd >= 0)
+			ip_real.close(fd);
+		return ip_fail(ret);
+	}
+	if (fd < 0) {
+		/* The placeholder itself: the kernel's answers for fstat,
+		 * F_GETFL and /proc/self/fd come with it. */
+		fd = ip_real.openat(AT_FDCWD, vnode->tree_path,
+				    flags & ~(O_CREAT | O_EXCL | O_TRUNC), 0);
+		if (fd < 0) {
+			ret = -errno;
+			udrm_vfile_close(of);
+			return ip_fail(ret);
+		}
+	}
+	if (ipfd_present(&ip_fds, fd))
+		ipfd_remove(&ip_fds, fd); /* stale: closed out of our sight */
+	entry = ipfd_entry_new(&ip_vfds, of, vnode);
+	if (!entry) {
+		ip_real.close(fd);
+		udrm_vfile_close(of);
+		return ip_fail(-ENOMEM);
+	}
+	ret = ipfd_install(&ip_vfds, fd, entry);
+	/* On failure this put is the last and closes the open. */
+	ipfd_put(&ip_vfds, entry);
 	if (ret) {
 		ip_real.close(fd);
 		return ip_fail(ret);

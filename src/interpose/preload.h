@@ -37,15 +37,24 @@ struct ip_node {
 	ino_t fake_ino; /* st_ino the program sees */
 };
 
+/* A driver's virtual file (sysfs attribute, debugfs entry) and its
+ * placeholder in the tree. Immutable after init. */
+struct ip_vnode {
+	struct udrm_vfile *vfile;
+	ino_t tree_ino;	 /* inode of the placeholder */
+	char *tree_path; /* "<root>/sys/..." */
+};
+
 #define IP_MAX_NODES	      64
 #define IP_MAX_DEVICES	      32
-#define IP_MAX_DEBUGFS_INODES 256
+#define IP_MAX_DEBUGFS_INODES 1024
 
 /* The real libc functions, found with dlsym(RTLD_NEXT). */
 struct ip_real {
 	int (*open)(const char *, int, ...);
 	int (*openat)(int, const char *, int, ...);
 	FILE *(*fopen)(const char *, const char *);
+	FILE *(*fdopen)(int, const char *);
 	int (*close)(int);
 	int (*dup)(int);
 	int (*dup2)(int, int);
@@ -60,6 +69,10 @@ struct ip_real {
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*readv)(int, const struct iovec *, int);
 	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	off_t (*lseek)(int, off_t, int);
 	int (*fstatat)(int, const char *, struct stat *, int);
 	int (*fstat)(int, struct stat *);
 	int (*statx)(int, const char *, int, unsigned int, struct statx *);
@@ -101,11 +114,17 @@ struct ip_state {
 	size_t nnodes;
 	ino_t debugfs_ino[IP_MAX_DEBUGFS_INODES];
 	size_t ndebugfs_ino;
+	struct ip_vnode *vnodes; /* the devices' virtual files */
+	size_t nvnodes;
 };
 
 extern struct ip_real ip_real;
 extern struct ip_state ip_state;
 extern struct ipfd_table ip_fds;
+/* Program fds open on virtual files: entry->file is the
+ * struct udrm_vfile_open, entry->node the struct ip_vnode. A table of its
+ * own keeps the device fds' lookups as they are. */
+extern struct ipfd_table ip_vfds;
 /* >0 while this thread runs udrm's own setup: every interposed call goes
  * straight to libc. */
 extern __thread int ip_bypass __attribute__((tls_model("initial-exec")));
@@ -189,5 +208,20 @@ size_t ip_unmap_path(char *buf, size_t len, size_t cap);
 
 /* Opens a new file on @node and returns a program fd for it (-1/errno). */
 int ip_open_node(const struct ip_node *node, int flags);
+
+/* The virtual file whose placeholder has inode @ino on the tree's
+ * filesystem. */
+const struct ip_vnode *ip_vnode_by_tree_ino(dev_t dev, ino_t ino);
+/* Opens @vnode with open(2) @flags: the program's fd is the placeholder
+ * opened natively (so fstat, F_GETFL, CLOEXEC, /proc/self/fd and fork
+ * behave), registered in ip_vfds. With @fd >= 0, that already open
+ * placeholder fd is used (and closed on failure). Returns the fd or
+ * -1/errno. */
+int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd);
+/* Whether any program fd is open on a virtual file (cheap). */
+static inline bool ip_vfiles_open(void)
+{
+	return atomic_load_explicit(&ip_vfds.count, memory_order_relaxed) != 0;
+}
 
 #endif

@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -278,6 +279,76 @@ int vtree_create(const char *root, const struct vtree_device *devs,
 			return ret;
 	}
 	return 0;
+}
+
+/* Whether @path is relative, clean ("a/b", no "." or ".." or "//"). */
+static bool vtree_rel_ok(const char *path)
+{
+	const char *p = path, *end;
+	size_t n;
+
+	if (!path[0])
+		return false;
+	for (;;) {
+		end = strchr(p, '/');
+		n = end ? (size_t)(end - p) : strlen(p);
+		if (!n || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!end)
+			return true;
+		p = end + 1;
+	}
+}
+
+int vtree_add_vfile(const char *root, const struct vtree_device *d,
+		    bool debugfs, const char *path, unsigned int mode,
+		    char *rel, size_t len)
+{
+	struct vtree t = {.root = root};
+	char node[32], dir[PATH_MAX], target[PATH_MAX], link[PATH_MAX];
+	const char *slash;
+	enum udrm_node_type type = UDRM_NODE_PRIMARY;
+	int minor = d->primary_minor, n, ret;
+
+	if (minor < 0) {
+		type = UDRM_NODE_RENDER;
+		minor = d->render_minor;
+	}
+	if (minor < 0 || !vtree_name_ok(d->name) || !vtree_rel_ok(path))
+		return -EINVAL;
+	udrm_node_name(type, minor, node, sizeof(node));
+	if (debugfs)
+		n = snprintf(rel, len, "sys/kernel/debug/dri/%d/%s", minor,
+			     path);
+	else
+		n = snprintf(rel, len, "sys/devices/platform/%s/drm/%s/%s",
+			     d->name, node, path);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	slash = strrchr(rel, '/');
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+	ret = vtree_mkdirs(&t, dir);
+	if (ret)
+		return ret;
+	ret = vtree_write(&t, rel, (mode_t)(mode & 07777), "");
+	if (ret)
+		return ret;
+
+	/* drm_sysfs_connector_add(): connectors are class devices named
+	 * "<card>-<connector>", linked from /sys/class/drm. */
+	slash = strchr(path, '/');
+	n = (int)strlen(node);
+	if (debugfs || !slash || strncmp(path, node, (size_t)n) ||
+	    path[n] != '-')
+		return 0;
+	snprintf(link, sizeof(link), "sys/class/drm/%.*s", (int)(slash - path),
+		 path);
+	snprintf(target, sizeof(target),
+		 "../../devices/platform/%s/drm/%s/%.*s", d->name, node,
+		 (int)(slash - path), path);
+	ret = vtree_link(&t, link, target);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 static int vtree_remove_one(const char *path, const struct stat *st, int type,

@@ -22,7 +22,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-
 extern void __chk_fail(void) __attribute__((noreturn));
 
 /* A fd libc just returned cannot be a device fd; drop what the table still
@@ -32,6 +31,30 @@ static void ip_forget_stale(int fd)
 {
 	if (fd >= 0 && ipfd_present(&ip_fds, fd))
 		ipfd_remove(&ip_fds, fd);
+	if (fd >= 0 && ip_vfiles_open() && ipfd_present(&ip_vfds, fd))
+		ipfd_remove(&ip_vfds, fd);
+}
+
+/* The entry at @fd in either table (a reference), and which table. */
+static struct ipfd_entry *ip_any_entry(int fd, struct ipfd_table **table)
+{
+	struct ipfd_entry *entry = ipfd_get(&ip_fds, fd);
+
+	*table = &ip_fds;
+	if (!entry && ip_vfiles_open()) {
+		entry = ipfd_get(&ip_vfds, fd);
+		*table = &ip_vfds;
+	}
+	return entry;
+}
+
+/* Whether a path libc opened may be a virtual file reached in a way
+ * ip_target() does not see: relative to a directory in the tree, or
+ * /proc/self/fd/N of a virtual file's fd. */
+static bool ip_may_reach_tree(const char *path)
+{
+	return path[0] != '/' ||
+	       (!strncmp(path, "/proc/", 6) && strstr(path, "/fd/"));
 }
 
 /* After a relative open that libc served: a relative path or a dirfd in the
@@ -46,7 +69,7 @@ static int ip_check_opened(int fd, const char *path, int flags)
 	if (fd < 0)
 		return fd;
 	ip_forget_stale(fd);
-	if (!ip_ready_now() || path[0] == '/' || (flags & O_PATH))
+	if (!ip_ready_now() || !ip_may_reach_tree(path) || (flags & O_PATH))
 		return fd;
 	if (ip_real.fstat(fd, &st)) {
 		errno = saved;
@@ -54,6 +77,13 @@ static int ip_check_opened(int fd, const char *path, int flags)
 	}
 	node = ip_node_by_tree_ino(st.st_dev, st.st_ino);
 	if (!node) {
+		const struct ip_vnode *vnode =
+			ip_vnode_by_tree_ino(st.st_dev, st.st_ino);
+
+		/* libc opened the placeholder: it becomes the program's fd
+		 * of the virtual file. */
+		if (vnode)
+			return ip_open_vfile(vnode, flags, fd);
 		errno = saved;
 		return fd;
 	}
@@ -90,8 +120,18 @@ static int ip_open_target_node(const struct ip_node *node, int flags)
 	return ip_open_node(node, flags);
 }
 
+static int ip_open_target_vfile(const struct ip_vnode *vnode, int flags)
+{
+	if (flags & O_DIRECTORY)
+		return ip_fail(-ENOTDIR);
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return ip_fail(-EEXIST);
+	return ip_open_vfile(vnode, flags, -1);
+}
+
 static int ip_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
+	const struct ip_vnode *vnode;
 	const struct ip_node *node;
 	struct ip_target t;
 	struct stat st;
@@ -115,6 +155,9 @@ static int ip_openat(int dirfd, const char *path, int flags, mode_t mode)
 			node = ip_node_by_tree_ino(st.st_dev, st.st_ino);
 			if (node)
 				return ip_open_target_node(node, flags);
+			vnode = ip_vnode_by_tree_ino(st.st_dev, st.st_ino);
+			if (vnode)
+				return ip_open_target_vfile(vnode, flags);
 		}
 		ret = ip_real.openat(AT_FDCWD, t.path, flags, mode);
 		ip_forget_stale(ret);
@@ -241,8 +284,99 @@ static FILE *ip_fopen_node(const struct ip_node *node, const char *mode)
 	return fp;
 }
 
+/* ---- stdio on virtual files ----
+ *
+ * libc's FILE reads and writes with its internal syscalls, which never
+ * reach read()/write() here: a FILE on a virtual file is a fopencookie()
+ * stream whose functions call the virtual file through the fd. */
+
+static ssize_t ip_vfd_read(int fd, void *buf, size_t count, off_t pos,
+			   bool *handled);
+static ssize_t ip_vfd_write(int fd, const void *buf, size_t count, off_t pos,
+			    bool *handled);
+static off_t ip_vfd_lseek(int fd, off_t off, int whence, bool *handled);
+
+static ssize_t ip_cookie_read(void *cookie, char *buf, size_t size)
+{
+	bool handled;
+
+	return ip_vfd_read((int)(intptr_t)cookie, buf, size, -1, &handled);
+}
+
+static ssize_t ip_cookie_write(void *cookie, const char *buf, size_t size)
+{
+	bool handled;
+	ssize_t n;
+
+	n = ip_vfd_write((int)(intptr_t)cookie, buf, size, -1, &handled);
+	/* fopencookie: 0 is an error for write. */
+	return n < 0 ? 0 : n;
+}
+
+static int ip_cookie_seek(void *cookie, off64_t *pos, int whence)
+{
+	bool handled;
+	off_t ret;
+
+	ret = ip_vfd_lseek((int)(intptr_t)cookie, (off_t)*pos, whence,
+			   &handled);
+	if (ret < 0)
+		return -1;
+	*pos = ret;
+	return 0;
+}
+
+static int ip_cookie_close(void *cookie)
+{
+	return close((int)(intptr_t)cookie);
+}
+
+/* A stream on the virtual file open at @fd; closes @fd on failure. */
+static FILE *ip_vfile_stream(int fd, const char *mode)
+{
+	static const cookie_io_functions_t io = {
+		.read = ip_cookie_read,
+		.write = ip_cookie_write,
+		.seek = ip_cookie_seek,
+		.close = ip_cookie_close,
+	};
+	FILE *fp;
+	int err;
+
+	fp = fopencookie((void *)(intptr_t)fd, mode, io);
+	if (!fp) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return fp;
+}
+
+static FILE *ip_fopen_vfile(const struct ip_vnode *vnode, const char *mode)
+{
+	int flags = ip_fopen_flags(mode), fd;
+
+	if (flags < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = ip_open_target_vfile(vnode, flags);
+	if (fd < 0)
+		return NULL;
+	return ip_vfile_stream(fd, mode);
+}
+
+IP_EXPORT FILE *fdopen(int fd, const char *mode)
+{
+	IP_NEED(fdopen);
+	if (ip_vfiles_open() && ipfd_present(&ip_vfds, fd))
+		return ip_vfile_stream(fd, mode);
+	return ip_real.fdopen(fd, mode);
+}
+
 static FILE *ip_fopen(const char *path, const char *mode)
 {
+	const struct ip_vnode *vnode;
 	const struct ip_node *node;
 	struct ip_target t;
 	struct stat st;
@@ -267,6 +401,9 @@ static FILE *ip_fopen(const char *path, const char *mode)
 		node = ip_node_by_tree_ino(st.st_dev, st.st_ino);
 		if (node)
 			return ip_fopen_node(node, mode);
+		vnode = ip_vnode_by_tree_ino(st.st_dev, st.st_ino);
+		if (vnode)
+			return ip_fopen_vfile(vnode, mode);
 	}
 	fp = ip_real.fopen(ip_target_path(&t, path), mode);
 	if (fp)
@@ -297,11 +434,15 @@ IP_EXPORT int close(int fd)
 {
 	IP_NEED(close);
 	ipfd_remove(&ip_fds, fd);
+	if (ip_vfiles_open())
+		ipfd_remove(&ip_vfds, fd);
 	return ip_real.close(fd);
 }
 
-/* Makes @newfd (just made by libc as a copy of @oldfd) follow @entry. */
-static int ip_dup_done(int newfd, struct ipfd_entry *entry)
+/* Makes @newfd (just made by libc as a copy of @oldfd) follow @entry of
+ * @table. */
+static int ip_dup_done(int newfd, struct ipfd_entry *entry,
+		       struct ipfd_table *table)
 {
 	int ret;
 
@@ -309,7 +450,12 @@ static int ip_dup_done(int newfd, struct ipfd_entry *entry)
 		ip_forget_stale(newfd);
 		return newfd;
 	}
-	ret = ipfd_install(&ip_fds, newfd, entry);
+	/* What the other table had at @newfd was closed by the dup. */
+	if (table == &ip_fds && ip_vfiles_open())
+		ipfd_remove(&ip_vfds, newfd);
+	else if (table == &ip_vfds)
+		ipfd_remove(&ip_fds, newfd);
+	ret = ipfd_install(table, newfd, entry);
 	if (ret) {
 		ip_real.close(newfd);
 		return ip_fail(ret);
@@ -319,19 +465,21 @@ static int ip_dup_done(int newfd, struct ipfd_entry *entry)
 
 IP_EXPORT int dup(int oldfd)
 {
+	struct ipfd_table *table;
 	struct ipfd_entry *entry;
 	int ret;
 
 	IP_NEED(dup);
-	entry = ipfd_get(&ip_fds, oldfd);
-	ret = ip_dup_done(ip_real.dup(oldfd), entry);
+	entry = ip_any_entry(oldfd, &table);
+	ret = ip_dup_done(ip_real.dup(oldfd), entry, table);
 	if (entry)
-		ipfd_put(&ip_fds, entry);
+		ipfd_put(table, entry);
 	return ret;
 }
 
 static int ip_dup3(int oldfd, int newfd, int flags, bool is_dup3)
 {
+	struct ipfd_table *table;
 	struct ipfd_entry *entry;
 	int ret;
 
@@ -339,14 +487,13 @@ static int ip_dup3(int oldfd, int newfd, int flags, bool is_dup3)
 	if (oldfd == newfd)
 		return is_dup3 ? ip_real.dup3(oldfd, newfd, flags)
 			       : ip_real.dup2(oldfd, newfd);
-	entry = ipfd_get(&ip_fds, oldfd);
+	entry = ip_any_entry(oldfd, &table);
 	ret = is_dup3 ? ip_real.dup3(oldfd, newfd, flags)
 		      : ip_real.dup2(oldfd, newfd);
-	if (ret >= 0 && !entry)
-		ipfd_remove(&ip_fds, ret); /* the old newfd was closed */
-	ret = ip_dup_done(ret, entry);
+	/* The old newfd was closed (ip_dup_done forgets it if !entry). */
+	ret = ip_dup_done(ret, entry, table);
 	if (entry)
-		ipfd_put(&ip_fds, entry);
+		ipfd_put(table, entry);
 	return ret;
 }
 
@@ -360,18 +507,40 @@ IP_EXPORT int dup3(int oldfd, int newfd, int flags)
 	return ip_dup3(oldfd, newfd, flags, true);
 }
 
+/* O_NONBLOCK set on a virtual file's fd reaches its open. */
+static void ip_vfd_nonblock(int fd, bool nonblock)
+{
+	struct ipfd_entry *entry;
+
+	if (!ip_vfiles_open())
+		return;
+	entry = ipfd_get(&ip_vfds, fd);
+	if (entry) {
+		udrm_vfile_set_nonblock(entry->file, nonblock);
+		ipfd_put(&ip_vfds, entry);
+	}
+}
+
 static int ip_fcntl(int fd, int cmd, void *arg)
 {
+	struct ipfd_table *table;
 	struct ipfd_entry *entry;
 	int ret;
 
 	IP_NEED(fcntl);
+	if (cmd == F_SETFL) {
+		ret = ip_real.fcntl(fd, cmd, (int)(intptr_t)arg);
+		if (!ret)
+			ip_vfd_nonblock(fd, ((int)(intptr_t)arg & O_NONBLOCK));
+		return ret;
+	}
 	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
 		return ip_real.fcntl(fd, cmd, arg);
-	entry = ipfd_get(&ip_fds, fd);
-	ret = ip_dup_done(ip_real.fcntl(fd, cmd, (int)(intptr_t)arg), entry);
+	entry = ip_any_entry(fd, &table);
+	ret = ip_dup_done(ip_real.fcntl(fd, cmd, (int)(intptr_t)arg), entry,
+			  table);
 	if (entry)
-		ipfd_put(&ip_fds, entry);
+		ipfd_put(table, entry);
 	return ret;
 }
 
@@ -403,8 +572,10 @@ IP_EXPORT int fcntl64(int fd, int cmd, ...)
 IP_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
 	IP_NEED(close_range);
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
+	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
 		ipfd_remove_range(&ip_fds, first, last);
+		ipfd_remove_range(&ip_vfds, first, last);
+	}
 	if (!ip_real.close_range)
 		return ip_fail(-ENOSYS);
 	return ip_real.close_range(first, last, flags);
@@ -413,8 +584,10 @@ IP_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 IP_EXPORT void closefrom(int lowfd)
 {
 	IP_NEED(closefrom);
-	if (lowfd >= 0)
+	if (lowfd >= 0) {
 		ipfd_remove_range(&ip_fds, (unsigned int)lowfd, ~0u);
+		ipfd_remove_range(&ip_vfds, (unsigned int)lowfd, ~0u);
+	}
 	if (ip_real.closefrom)
 		ip_real.closefrom(lowfd);
 }
@@ -446,7 +619,10 @@ IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 			if (ret != -ENOTTY)
 				return ret < 0 ? ip_fail(ret) : ret;
 		}
-		return ip_real.ioctl(fd, request, arg);
+		ret = ip_real.ioctl(fd, request, arg);
+		if (__builtin_expect(request == FIONBIO, 0) && !ret && arg)
+			ip_vfd_nonblock(fd, *(const int *)arg != 0);
+		return ret;
 	}
 	switch (request) {
 	case FIOCLEX:
@@ -497,15 +673,67 @@ IP_EXPORT int munmap(void *addr, size_t len)
 	return ip_real.munmap(addr, len);
 }
 
+/* ---- read/write/lseek on virtual files ---- */
+
+/* Each sets *handled and returns the call's -1/errno result if @fd is a
+ * virtual file's fd; @pos < 0 means at the file position. */
+static ssize_t ip_vfd_read(int fd, void *buf, size_t count, off_t pos,
+			   bool *handled)
+{
+	struct ipfd_entry *entry = ipfd_get(&ip_vfds, fd);
+	ssize_t ret;
+
+	*handled = entry != NULL;
+	if (!entry)
+		return 0;
+	ret = udrm_vfile_read(entry->file, buf, count, pos);
+	ipfd_put(&ip_vfds, entry);
+	return ret < 0 ? ip_fail((int)ret) : ret;
+}
+
+static ssize_t ip_vfd_write(int fd, const void *buf, size_t count, off_t pos,
+			    bool *handled)
+{
+	struct ipfd_entry *entry = ipfd_get(&ip_vfds, fd);
+	ssize_t ret;
+
+	*handled = entry != NULL;
+	if (!entry)
+		return 0;
+	ret = udrm_vfile_write(entry->file, buf, count, pos);
+	ipfd_put(&ip_vfds, entry);
+	return ret < 0 ? ip_fail((int)ret) : ret;
+}
+
+static off_t ip_vfd_lseek(int fd, off_t off, int whence, bool *handled)
+{
+	struct ipfd_entry *entry = ipfd_get(&ip_vfds, fd);
+	off_t ret;
+
+	*handled = entry != NULL;
+	if (!entry)
+		return 0;
+	ret = udrm_vfile_lseek(entry->file, off, whence);
+	ipfd_put(&ip_vfds, entry);
+	return ret < 0 ? ip_fail((int)ret) : ret;
+}
+
 IP_EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
 	struct ipfd_entry *entry;
+	bool handled;
 	ssize_t ret;
 
 	IP_NEED(read);
 	entry = ipfd_get(&ip_fds, fd);
-	if (!entry)
+	if (!entry) {
+		if (__builtin_expect(ip_vfiles_open(), 0)) {
+			ret = ip_vfd_read(fd, buf, count, -1, &handled);
+			if (handled)
+				return ret;
+		}
 		return ip_real.read(fd, buf, count);
+	}
 	ret = udrm_file_read(entry->file, buf, count);
 	ipfd_put(&ip_fds, entry);
 	if (ret < 0)
@@ -521,27 +749,68 @@ IP_EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 	return read(fd, buf, count);
 }
 
+/* pread/pwrite/lseek: virtual files here, everything else (device fds
+ * included, as before) to libc. */
+IP_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
+{
+	bool handled;
+	ssize_t ret;
+
+	IP_NEED(pread);
+	if (__builtin_expect(ip_vfiles_open(), 0)) {
+		if (pos < 0 && ipfd_present(&ip_vfds, fd))
+			return ip_fail(-EINVAL);
+		ret = ip_vfd_read(fd, buf, count, pos, &handled);
+		if (handled)
+			return ret;
+	}
+	return ip_real.pread(fd, buf, count, pos);
+}
+
+IP_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t pos)
+	__attribute__((alias("pread")));
+
+ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos, size_t buflen);
+IP_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos,
+			      size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return pread(fd, buf, count, pos);
+}
+
+ssize_t __pread64_chk(int fd, void *buf, size_t count, off_t pos,
+		      size_t buflen);
+IP_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t count, off_t pos,
+				size_t buflen)
+	__attribute__((alias("__pread_chk")));
+
 /* The kernel serves readv() on a file without read_iter as one read() per
  * segment, stopping at the first short one; drm_read() does the same. */
 IP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
+	struct ipfd_table *table;
 	struct ipfd_entry *entry;
 	ssize_t total = 0, n;
 	int i;
 
 	IP_NEED(readv);
-	entry = ipfd_get(&ip_fds, fd);
+	entry = ip_any_entry(fd, &table);
 	if (!entry)
 		return ip_real.readv(fd, iov, iovcnt);
 	if (iovcnt < 0 || iovcnt > IOV_MAX) {
-		ipfd_put(&ip_fds, entry);
+		ipfd_put(table, entry);
 		return ip_fail(-EINVAL);
 	}
 	for (i = 0; i < iovcnt; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		n = udrm_file_read(entry->file, iov[i].iov_base,
-				   iov[i].iov_len);
+		if (table == &ip_vfds)
+			n = udrm_vfile_read(entry->file, iov[i].iov_base,
+					    iov[i].iov_len, -1);
+		else
+			n = udrm_file_read(entry->file, iov[i].iov_base,
+					   iov[i].iov_len);
 		if (n < 0) {
 			if (!total)
 				total = n;
@@ -551,7 +820,7 @@ IP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 		if ((size_t)n != iov[i].iov_len)
 			break;
 	}
-	ipfd_put(&ip_fds, entry);
+	ipfd_put(table, entry);
 	if (total < 0)
 		return ip_fail((int)total);
 	return total;
@@ -561,8 +830,91 @@ IP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
  * underneath would raise SIGPIPE). */
 IP_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
+	bool handled;
+	ssize_t ret;
+
 	IP_NEED(write);
 	if (ipfd_present(&ip_fds, fd))
 		return ip_fail(-EINVAL);
+	if (__builtin_expect(ip_vfiles_open(), 0)) {
+		ret = ip_vfd_write(fd, buf, count, -1, &handled);
+		if (handled)
+			return ret;
+	}
 	return ip_real.write(fd, buf, count);
 }
+
+IP_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
+{
+	bool handled;
+	ssize_t ret;
+
+	IP_NEED(pwrite);
+	if (ipfd_present(&ip_fds, fd))
+		return ip_fail(-EINVAL);
+	if (__builtin_expect(ip_vfiles_open(), 0)) {
+		if (pos < 0 && ipfd_present(&ip_vfds, fd))
+			return ip_fail(-EINVAL);
+		ret = ip_vfd_write(fd, buf, count, pos, &handled);
+		if (handled)
+			return ret;
+	}
+	return ip_real.pwrite(fd, buf, count, pos);
+}
+
+IP_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t pos)
+	__attribute__((alias("pwrite")));
+
+/* sysfs has no write_iter for attributes: one store() per segment. */
+IP_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct ipfd_entry *entry;
+	ssize_t total = 0, n;
+	int i;
+
+	IP_NEED(writev);
+	if (ipfd_present(&ip_fds, fd))
+		return ip_fail(-EINVAL);
+	entry = ip_vfiles_open() ? ipfd_get(&ip_vfds, fd) : NULL;
+	if (!entry)
+		return ip_real.writev(fd, iov, iovcnt);
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		ipfd_put(&ip_vfds, entry);
+		return ip_fail(-EINVAL);
+	}
+	for (i = 0; i < iovcnt; i++) {
+		if (!iov[i].iov_len)
+			continue;
+		n = udrm_vfile_write(entry->file, iov[i].iov_base,
+				     iov[i].iov_len, -1);
+		if (n < 0) {
+			if (!total)
+				total = n;
+			break;
+		}
+		total += n;
+		if ((size_t)n != iov[i].iov_len)
+			break;
+	}
+	ipfd_put(&ip_vfds, entry);
+	if (total < 0)
+		return ip_fail((int)total);
+	return total;
+}
+
+IP_EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	bool handled;
+	off_t ret;
+
+	IP_NEED(lseek);
+	if (__builtin_expect(ip_vfiles_open(), 0)) {
+		ret = ip_vfd_lseek(fd, off, whence, &handled);
+		if (handled)
+			return ret;
+	}
+	return ip_real.lseek(fd, off, whence);
+}
+
+IP_EXPORT off_t lseek64(int fd, off_t off, int whence)
+	__attribute__((alias("lseek")));
