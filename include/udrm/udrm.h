@@ -165,6 +165,17 @@ enum udrm_node_type udrm_file_node_type(const struct udrm_file *file);
  * not use @file afterwards, nor concurrently. */
 void udrm_file_close(struct udrm_file *file);
 
+/*
+ * DRM_IOCTL_MODE_CREATE_LEASE makes a new file (the lessee's) on the
+ * device and returns its pollable fd (udrm_file_fd()) in the argument's
+ * fd field. Whoever hands that fd to a program takes the file here: this
+ * returns the file created by a CREATE_LEASE whose returned fd is @fd and
+ * forgets it (NULL if there is none). The caller then owns the file and
+ * closes it with udrm_file_close(); an untaken file is closed with its
+ * device. Thread-safe.
+ */
+struct udrm_file *udrm_lease_take_file(int fd);
+
 /* ---- dma-bufs ---- */
 
 /*

@@ -11,7 +11,7 @@
 #include "device.h"
 #include "file.h"
 
-static struct udrm_master *master_create(struct udrm_device *dev)
+struct udrm_master *udrm_master_create(struct udrm_device *dev)
 {
 	struct udrm_master *master = calloc(1, sizeof(*master));
 
@@ -23,13 +23,13 @@ static struct udrm_master *master_create(struct udrm_device *dev)
 	return master;
 }
 
-static struct udrm_master *master_get(struct udrm_master *master)
+struct udrm_master *udrm_master_get_locked(struct udrm_master *master)
 {
 	master->refcount++;
 	return master;
 }
 
-static void master_put(struct udrm_master **master)
+void udrm_master_put_locked(struct udrm_master **master)
 {
 	struct udrm_master *m = *master;
 
@@ -54,7 +54,7 @@ static int master_check_perm(struct udrm_file *file)
 
 static void set_master_locked(struct udrm_device *dev, struct udrm_file *file)
 {
-	dev->master = master_get(file->master);
+	dev->master = udrm_master_get_locked(file->master);
 	file->was_master = true;
 }
 
@@ -62,7 +62,7 @@ static int new_set_master_locked(struct udrm_device *dev,
 				 struct udrm_file *file)
 {
 	struct udrm_master *old = file->master;
-	struct udrm_master *master = master_create(dev);
+	struct udrm_master *master = udrm_master_create(dev);
 
 	if (!master)
 		return -ENOMEM;
@@ -71,18 +71,21 @@ static int new_set_master_locked(struct udrm_device *dev,
 	file->authenticated = true;
 	set_master_locked(dev, file);
 	if (old)
-		master_put(&old);
+		udrm_master_put_locked(&old);
 	return 0;
 }
 
 static void drop_master_locked(struct udrm_device *dev)
 {
-	master_put(&dev->master);
+	udrm_master_put_locked(&dev->master);
 }
 
+/* A lessee is master while its lessor (the owner) is, as the kernel's
+ * drm_is_current_master_locked() with drm_lease_owner(). */
 bool udrm_is_current_master_locked(const struct udrm_file *file)
 {
-	return file->is_master && file->master == file->dev->master;
+	return file->is_master &&
+	       udrm_lease_owner(file->master) == file->dev->master;
 }
 
 bool udrm_is_current_master(struct udrm_file *file)
@@ -104,7 +107,7 @@ int udrm_master_open(struct udrm_file *file)
 	if (!dev->master)
 		ret = new_set_master_locked(dev, file);
 	else
-		file->master = master_get(dev->master);
+		file->master = udrm_master_get_locked(dev->master);
 	pthread_mutex_unlock(&dev->lock);
 	return ret;
 }
@@ -116,9 +119,9 @@ void udrm_master_release(struct udrm_file *file)
 	pthread_mutex_lock(&dev->lock);
 	if (file->magic && file->master)
 		udrm_idr_remove(&file->master->magic_map, file->magic);
-	if (udrm_is_current_master_locked(file))
+	if (file->is_master && file->master == dev->master)
 		drop_master_locked(dev);
-	master_put(&file->master);
+	udrm_master_put_locked(&file->master);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -179,6 +182,11 @@ int udrm_setmaster_ioctl(struct udrm_device *dev, void *data,
 		ret = new_set_master_locked(dev, file);
 		goto out;
 	}
+	/* A lessee never becomes the device's master. */
+	if (udrm_lease_owner(file->master) != file->master) {
+		ret = -EINVAL;
+		goto out;
+	}
 	set_master_locked(dev, file);
 out:
 	pthread_mutex_unlock(&dev->lock);
@@ -194,7 +202,8 @@ int udrm_dropmaster_ioctl(struct udrm_device *dev, void *data,
 	ret = master_check_perm(file);
 	if (ret)
 		goto out;
-	if (!udrm_is_current_master_locked(file) || !dev->master) {
+	if (!udrm_is_current_master_locked(file) || !dev->master ||
+	    udrm_lease_owner(file->master) != file->master) {
 		ret = -EINVAL;
 		goto out;
 	}

@@ -29,6 +29,15 @@ struct udrm_master {
 	struct udrm_lease *lease;
 };
 
+/* A new master with one reference (kms/lease.c makes lessees with it);
+ * NULL on ENOMEM. Get/put with dev->lock held. */
+struct udrm_master *udrm_master_create(struct udrm_device *dev);
+struct udrm_master *udrm_master_get_locked(struct udrm_master *master);
+void udrm_master_put_locked(struct udrm_master **master);
+/* The master at the top of @master's lease tree: @master itself unless it
+ * is a lessee (kms/lease.c). */
+struct udrm_master *udrm_lease_owner(struct udrm_master *master);
+
 /* On open of a primary node: become master if there is none. */
 int udrm_master_open(struct udrm_file *file);
 /* On close: forget the magic, drop master if current. */
