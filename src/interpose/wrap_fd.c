@@ -11,6 +11,7 @@
 
 #include "preload.h"
 
+#include <drm.h>
 #include <fcntl.h>
 #include <linux/sync_file.h>
 #include <limits.h>
@@ -592,6 +593,48 @@ IP_EXPORT void closefrom(int lowfd)
 		ip_real.closefrom(lowfd);
 }
 
+/* A successful CREATE_LEASE made a lessee file and returned its own fd:
+ * give the program a device fd of its own for it, as open() of a node
+ * does, and return that one instead. */
+static int ip_install_lease(struct ipfd_entry *lessor,
+			    struct drm_mode_create_lease *cl)
+{
+	struct udrm_file *file = udrm_lease_take_file((int)cl->fd);
+	struct ipfd_entry *entry;
+	int fd, fl, ret;
+
+	if (!file)
+		return 0;
+	fd = ip_real.fcntl(udrm_file_fd(file),
+			   (cl->flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
+			   0);
+	if (fd < 0) {
+		ret = -errno;
+		udrm_file_close(file);
+		return ret;
+	}
+	if (cl->flags & O_NONBLOCK) {
+		fl = ip_real.fcntl(fd, F_GETFL);
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			ip_real.fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	}
+	entry = ipfd_entry_new(&ip_fds, file, lessor->node);
+	if (!entry) {
+		ip_real.close(fd);
+		udrm_file_close(file);
+		return -ENOMEM;
+	}
+	ret = ipfd_install(&ip_fds, fd, entry);
+	/* On failure this put is the last and closes the file. */
+	ipfd_put(&ip_fds, entry);
+	if (ret) {
+		ip_real.close(fd);
+		return ret;
+	}
+	cl->fd = (uint32_t)fd;
+	return 0;
+}
+
 IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 {
 	struct ipfd_entry *entry;
@@ -634,6 +677,8 @@ IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 		return ip_real.ioctl(fd, request, arg);
 	}
 	ret = udrm_file_ioctl(entry->file, request, arg);
+	if (ret == 0 && request == DRM_IOCTL_MODE_CREATE_LEASE)
+		ret = ip_install_lease(entry, arg);
 	ipfd_put(&ip_fds, entry);
 	if (ret < 0)
 		return ip_fail(ret);
