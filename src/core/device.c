@@ -26,14 +26,18 @@ void udrm_devices_atfork_prepare(void)
 	struct udrm_device *dev;
 
 	pthread_mutex_lock(&udrm_devices_lock);
-	for (dev = udrm_devices; dev; dev = dev->next_device)
+	/* kms->lock (with the KMS threads' locks) before dev->lock. */
+	for (dev = udrm_devices; dev; dev = dev->next_device) {
+		if (dev->kms)
+			udrm_kms_atfork_prepare(dev->kms);
 		pthread_mutex_lock(&dev->lock);
+	}
 	udrm_prime_atfork_prepare();
 }
 
 /* Both processes now share the arena files: stop reusing them (see
- * shmem.h) and unlock. */
-static void devices_after_fork(void)
+ * shmem.h) and unlock; the child restarts the KMS threads. */
+static void devices_after_fork(bool child)
 {
 	struct udrm_device *dev;
 
@@ -45,18 +49,22 @@ static void devices_after_fork(void)
 			dev->arena = NULL;
 		}
 		pthread_mutex_unlock(&dev->lock);
+		if (dev->kms && child)
+			udrm_kms_atfork_child(dev->kms);
+		else if (dev->kms)
+			udrm_kms_atfork_parent(dev->kms);
 	}
 	pthread_mutex_unlock(&udrm_devices_lock);
 }
 
 void udrm_devices_atfork_parent(void)
 {
-	devices_after_fork();
+	devices_after_fork(false);
 }
 
 void udrm_devices_atfork_child(void)
 {
-	devices_after_fork();
+	devices_after_fork(true);
 }
 
 static void udrm_register_atfork(void)
