@@ -261,6 +261,7 @@ static void ip_create_devices(void)
 		ip_state.ndevices++;
 		ip_add_node(dev, UDRM_NODE_PRIMARY);
 		ip_add_node(dev, UDRM_NODE_RENDER);
+		ip_capture_device(dev);
 	}
 	udrm_config_free(cfg);
 }

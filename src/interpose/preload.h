@@ -218,6 +218,10 @@ const struct ip_vnode *ip_vnode_by_tree_ino(dev_t dev, ino_t ino);
  * placeholder fd is used (and closed on failure). Returns the fd or
  * -1/errno. */
 int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd);
+/* Display capture (capture.c): registers @dev, just created, for what
+ * UDRM_CAPTURE* ask (nothing if unset). */
+void ip_capture_device(struct udrm_device *dev);
+
 /* Whether any program fd is open on a virtual file (cheap). */
 static inline bool ip_vfiles_open(void)
 {

@@ -2,7 +2,8 @@
 /*
  * udrm: run programs on udrm's virtual DRM devices.
  *
- *   udrm run [--config FILE] [--] PROGRAM [ARGS...]
+ *   udrm run [--config FILE] [--capture FILE.png]
+ *            [--capture-every N DIR] [--] PROGRAM [ARGS...]
  *   udrm info [--config FILE]
  *   udrm help
  *
@@ -15,10 +16,12 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udrm/udrm.h"
@@ -39,7 +42,8 @@ static volatile sig_atomic_t run_child;
 
 static void usage(FILE *out)
 {
-	fputs("usage: udrm run [--config FILE] [--] PROGRAM [ARGS...]\n"
+	fputs("usage: udrm run [--config FILE] [--capture FILE.png]\n"
+	      "                [--capture-every N DIR] [--] PROGRAM [ARGS...]\n"
 	      "       udrm info [--config FILE]\n"
 	      "       udrm help\n"
 	      "\n"
@@ -52,9 +56,33 @@ static void usage(FILE *out)
 	      "Without --config, UDRM_CONFIG names the configuration file; "
 	      "without\n"
 	      "either, the default is vkms (card0) and vgem (card1, "
-	      "renderD128).\n",
+	      "renderD128).\n"
+	      "\n"
+	      "--capture FILE.png\n"
+	      "      when a process of PROGRAM that showed frames exits, "
+	      "writes the last\n"
+	      "      frame each CRTC showed with its framebuffers as an RGB "
+	      "PNG: to\n"
+	      "      FILE.png if there is one, else to FILE-<crtc>.png "
+	      "for each CRTC\n"
+	      "      (FILE-card<N>-<crtc>.png when several devices showed "
+	      "frames)\n"
+	      "--capture-every N DIR\n"
+	      "      writes every Nth frame each CRTC composes to\n"
+	      "      DIR/crtc<i>-<vblank sequence>.png (made if missing; "
+	      "frames of a\n"
+	      "      second display device are named "
+	      "card<N>-crtc<i>-<sequence>.png)\n",
 	      out);
 }
+
+/* What "run" passes to the preload (UDRM_CAPTURE, UDRM_CAPTURE_EVERY,
+ * UDRM_CAPTURE_DIR). */
+struct run_options {
+	const char *capture;
+	const char *every;
+	const char *every_dir;
+};
 
 /* Loads and checks the configuration; on error prints
  * "udrm: FILE: line N: reason" and returns NULL. */
@@ -74,16 +102,70 @@ static struct udrm_config *load_config(const char *path)
 	return cfg;
 }
 
-/* Parses "[--config FILE]" (also "--config=FILE"); returns the index of the
- * first other argument or -1 after printing an error. */
+/* A positive frame count that fits the preload's unsigned int. */
+static bool parse_every(const char *text)
+{
+	unsigned long n;
+	char *end;
+
+	if (!text[0] || text[0] == '-' || text[0] == '+')
+		return false;
+	errno = 0;
+	n = strtoul(text, &end, 10);
+	return !*end && !errno && n > 0 && n <= 1000000000ul;
+}
+
+/* Parses "[--config FILE]" (also "--config=FILE") and, with @run, the
+ * capture options; returns the index of the first other argument or -1
+ * after printing an error. */
 static int parse_options(int argc, char **argv, int i, const char **config,
-			 bool stop_at_program)
+			 bool stop_at_program, struct run_options *run)
 {
 	while (i < argc) {
 		const char *arg = argv[i];
 
 		if (!strcmp(arg, "--")) {
 			return i + 1;
+		} else if (run && !strcmp(arg, "--capture")) {
+			if (i + 1 >= argc || !argv[i + 1][0]) {
+				fprintf(stderr,
+					"udrm: --capture needs a file name\n");
+				return -1;
+			}
+			run->capture = argv[i + 1];
+			i += 2;
+		} else if (run && !strncmp(arg, "--capture=", 10)) {
+			if (!arg[10]) {
+				fprintf(stderr,
+					"udrm: --capture needs a file name\n");
+				return -1;
+			}
+			run->capture = arg + 10;
+			i++;
+		} else if (run && !strcmp(arg, "--capture-every")) {
+			if (i + 2 >= argc) {
+				fprintf(stderr,
+					"udrm: --capture-every needs a "
+					"frame count and a directory\n");
+				return -1;
+			}
+			if (!parse_every(argv[i + 1])) {
+				fprintf(stderr,
+					"udrm: --capture-every: the frame "
+					"count "
+					"must be a positive integer, not "
+					"\"%s\"\n",
+					argv[i + 1]);
+				return -1;
+			}
+			if (!argv[i + 2][0] || !strcmp(argv[i + 2], "--")) {
+				fprintf(stderr, "udrm: --capture-every needs a "
+						"directory\n");
+				return -1;
+			}
+			run->every = argv[i + 1];
+			run->every_dir = argv[i + 2];
+			i += 3;
 		} else if (!strcmp(arg, "--config") || !strcmp(arg, "-c")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "udrm: %s needs a file name\n",
@@ -190,8 +272,93 @@ static char *make_runtime_dir(void)
 	return dir;
 }
 
+/* @path made absolute without resolving it (it may not exist yet): the
+ * program may change directory. NULL on ENOMEM or a missing cwd. */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+/* Checks the capture options and puts them in the environment; false
+ * after printing an error. */
+static bool setup_capture(const struct run_options *run)
+{
+	char dir[PATH_MAX], *file;
+	struct stat st;
+
+	if (run->capture) {
+		file = absolute_path(run->capture);
+		if (!file) {
+			perror("udrm: --capture");
+			return false;
+		}
+		setenv("UDRM_CAPTURE", file, 1);
+		free(file);
+	} else {
+		unsetenv("UDRM_CAPTURE");
+	}
+	if (!run->every) {
+		unsetenv("UDRM_CAPTURE_EVERY");
+		unsetenv("UDRM_CAPTURE_DIR");
+		return true;
+	}
+	if (mkdir(run->every_dir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "udrm: --capture-every: cannot make %s: %s\n",
+			run->every_dir, strerror(errno));
+		return false;
+	}
+	if (stat(run->every_dir, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"udrm: --capture-every: %s is not a directory\n",
+			run->every_dir);
+		return false;
+	}
+	if (!realpath(run->every_dir, dir)) {
+		fprintf(stderr, "udrm: --capture-every: %s: %s\n",
+			run->every_dir, strerror(errno));
+		return false;
+	}
+	setenv("UDRM_CAPTURE_EVERY", run->every, 1);
+	setenv("UDRM_CAPTURE_DIR", dir, 1);
+	return true;
+}
+
+/* The names the preload gives --capture's first frame (capture.c): FILE,
+ * FILE-0.png, FILE-card<N>-0.png. */
+static bool capture_written(const char *file, const struct timespec *since)
+{
+	static const char *const tags[] = {NULL, "0", "card0", "card1"};
+	size_t n = strlen(file), i;
+	char path[PATH_MAX];
+	struct stat st;
+	bool png = n >= 4 && !strcasecmp(file + n - 4, ".png");
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		if (!tags[i])
+			snprintf(path, sizeof(path), "%s", file);
+		else
+			snprintf(path, sizeof(path), "%.*s-%s%s%s",
+				 (int)(png ? n - 4 : n), file, tags[i],
+				 i > 1 ? "-0" : "", png ? file + n - 4 : "");
+		/* File times come from a coarse clock: a second of slack. */
+		if (!stat(path, &st) && st.st_mtim.tv_sec >= since->tv_sec - 1)
+			return true;
+	}
+	return false;
+}
+
 static int cmd_run(int argc, char **argv)
 {
+	struct timespec started;
+	struct run_options run = {0};
 	const char *config = NULL, *preload;
 	struct udrm_config *cfg;
 	char abs_config[PATH_MAX], *runtime;
@@ -200,7 +367,7 @@ static int cmd_run(int argc, char **argv)
 	size_t i;
 	pid_t pid;
 
-	first = parse_options(argc, argv, 2, &config, true);
+	first = parse_options(argc, argv, 2, &config, true, &run);
 	if (first < 0)
 		return EXIT_USAGE;
 	if (first >= argc) {
@@ -225,6 +392,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		setenv("UDRM_CONFIG", abs_config, 1);
 	}
+	if (!setup_capture(&run))
+		return EXIT_USAGE;
 
 	preload = find_preload();
 	if (access(preload, R_OK)) {
@@ -238,6 +407,7 @@ static int cmd_run(int argc, char **argv)
 		perror("udrm: LD_PRELOAD");
 		return EXIT_CANNOT_RUN;
 	}
+	clock_gettime(CLOCK_REALTIME, &started);
 	runtime = make_runtime_dir();
 	if (runtime)
 		setenv("UDRM_TMPDIR", runtime, 1);
@@ -278,6 +448,10 @@ static int cmd_run(int argc, char **argv)
 		vtree_remove(runtime);
 		free(runtime);
 	}
+	if (run.capture && !capture_written(getenv("UDRM_CAPTURE"), &started))
+		fprintf(stderr,
+			"udrm: --capture: %s showed no frame, %s not written\n",
+			argv[first], run.capture);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -332,7 +506,7 @@ static int cmd_info(int argc, char **argv)
 	size_t i, n;
 	int first, ret, status = 0;
 
-	first = parse_options(argc, argv, 2, &config, false);
+	first = parse_options(argc, argv, 2, &config, false, NULL);
 	if (first < 0)
 		return EXIT_USAGE;
 	if (!config) {
