@@ -58,6 +58,7 @@ struct vkms_plane_job {
 	int src_x, src_y, src_w, src_h; /* whole pixels, fb orientation */
 	int dst_x1, dst_y1, dst_x2, dst_y2;
 	bool full_width;
+	bool row8; /* 8-bit format read left to right: SIMD kernels */
 };
 
 void vkms_composer_init(struct vkms_composer *c)
@@ -172,6 +173,7 @@ static int vkms_plane_check(const struct vkms_plane_input *p,
 	job->dst_x2 = p->dst.x2;
 	job->dst_y2 = p->dst.y2;
 	job->full_width = p->dst.x1 == 0 && (uint32_t)p->dst.x2 == in->width;
+	job->row8 = desc->is_8888 && p->rotation == DRM_MODE_ROTATE_0;
 
 	/* Every blend mode gives fg.rgb for an opaque pixel with plane alpha
 	 * 1, and bg.rgb with plane alpha 0 (drm_blend.c formulas). */
@@ -220,6 +222,14 @@ static int vkms_frame_check(const struct vkms_frame_input *in,
 /* ------------------------------------------------------------------ */
 /* Reading a plane's line                                              */
 
+/* The first source pixel of CRTC line @y for a row8 plane. */
+static const uint8_t *vkms_plane_row8(const struct vkms_plane_job *job, int y)
+{
+	return job->reader.map[0] +
+	       (size_t)(job->src_y + y - job->dst_y1) * job->reader.pitch[0] +
+	       (size_t)job->src_x * 4;
+}
+
 /*
  * Reads the part of CRTC line @y that @job covers into @out. The CRTC
  * pixel at (dst_x1 + i, y) shows the fb pixel found by undoing the
@@ -233,6 +243,11 @@ static void vkms_plane_read_line(const struct vkms_plane_job *job, int y,
 	int w = job->src_w, h = job->src_h, ry = y - job->dst_y1;
 	int x = 0, yy = ry, dx = 1, dy = 0;
 
+	if (job->row8 &&
+	    vkms_read_8888(job->reader.desc, vkms_plane_row8(job, y),
+			   (unsigned int)(job->dst_x2 - job->dst_x1), false,
+			   out))
+		return;
 	switch (job->rotation & VKMS_ROTATE_MASK) {
 	case DRM_MODE_ROTATE_90:
 		x = w - 1 - ry;
@@ -383,6 +398,13 @@ static void vkms_plane_compose_line(struct vkms_composer *c,
 		vkms_plane_read_line(job, y, dst);
 		vkms_opaque_alpha(dst, n);
 		return;
+	case VKMS_PREMULTI:
+		/* Read and blend in one pass, no scratch line. */
+		if (job->row8 &&
+		    vkms_premulti_8888(job->reader.desc,
+				       vkms_plane_row8(job, y), n, dst))
+			return;
+		break;
 	default:
 		break;
 	}

@@ -341,6 +341,19 @@ VKMS_YUV_READER(read_planar_8, {
 		.fourcc = DRM_FORMAT_##f, .num_planes = 1, .bpp = {b},         \
 		.hsub = 1, .vsub = 1, .has_alpha = alpha, .read_line = fn      \
 	}
+/* 8 bits per channel, 4 bytes per pixel: byte index of a, r, g, b (-1 for
+ * no alpha), for the SIMD line kernels. */
+#define RGB8(f, alpha, fn, ia, ir, ig, ib)                                     \
+	{                                                                      \
+		.fourcc = DRM_FORMAT_##f, .num_planes = 1, .bpp = {32},        \
+		.hsub = 1, .vsub = 1, .has_alpha = alpha, .read_line = fn,     \
+		.is_8888 = true, .idx8 = {                                     \
+			ia,                                                    \
+			ir,                                                    \
+			ig,                                                    \
+			ib                                                     \
+		}                                                              \
+	}
 #define YUV(f, planes, bl, bc, h, v, swap, fn)                                 \
 	{                                                                      \
 		.fourcc = DRM_FORMAT_##f, .num_planes = planes,                \
@@ -349,14 +362,14 @@ VKMS_YUV_READER(read_planar_8, {
 	}
 
 static const struct vkms_format_desc vkms_formats[] = {
-	RGB(ARGB8888, 32, true, read_ARGB8888),
-	RGB(ABGR8888, 32, true, read_ABGR8888),
-	RGB(BGRA8888, 32, true, read_BGRA8888),
-	RGB(RGBA8888, 32, true, read_RGBA8888),
-	RGB(XRGB8888, 32, false, read_XRGB8888),
-	RGB(XBGR8888, 32, false, read_XBGR8888),
-	RGB(RGBX8888, 32, false, read_RGBX8888),
-	RGB(BGRX8888, 32, false, read_BGRX8888),
+	RGB8(ARGB8888, true, read_ARGB8888, 3, 2, 1, 0),
+	RGB8(ABGR8888, true, read_ABGR8888, 3, 0, 1, 2),
+	RGB8(BGRA8888, true, read_BGRA8888, 0, 1, 2, 3),
+	RGB8(RGBA8888, true, read_RGBA8888, 0, 3, 2, 1),
+	RGB8(XRGB8888, false, read_XRGB8888, -1, 2, 1, 0),
+	RGB8(XBGR8888, false, read_XBGR8888, -1, 0, 1, 2),
+	RGB8(RGBX8888, false, read_RGBX8888, -1, 3, 2, 1),
+	RGB8(BGRX8888, false, read_BGRX8888, -1, 1, 2, 3),
 	RGB(RGB888, 24, false, read_RGB888),
 	RGB(BGR888, 24, false, read_BGR888),
 	RGB(XRGB16161616, 64, false, read_XRGB16161616),
@@ -649,27 +662,265 @@ vkms_write_line_fn vkms_writeback_writer(uint32_t fourcc, unsigned int *cpp)
 }
 
 /* ------------------------------------------------------------------ */
-/* CRC                                                                 */
+/* CPU features                                                        */
+
+enum {
+	VKMS_CPU_CLMUL = 1,   /* pclmul, sse4.1 */
+	VKMS_CPU_AVX2 = 2,    /* avx2 */
+	VKMS_CPU_VPCLMUL = 4, /* avx2, vpclmulqdq */
+	VKMS_CPU_PROBED = 1 << 30,
+};
+
+/* VKMS_CPU_* bits; composers of several CRTCs may race on the first
+ * probe, harmlessly (same answer). */
+static atomic_int vkms_cpu;
+static atomic_bool vkms_simd_off;
+
+bool vkms_formats_set_simd(bool enable)
+{
+	return !atomic_exchange(&vkms_simd_off, !enable);
+}
+
+static int vkms_cpu_features(void)
+{
+	int v = atomic_load_explicit(&vkms_cpu, memory_order_relaxed);
+
+	if (!v) {
+		v = VKMS_CPU_PROBED;
+#ifdef VKMS_HAVE_CLMUL
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("pclmul") &&
+		    __builtin_cpu_supports("sse4.1"))
+			v |= VKMS_CPU_CLMUL;
+		if (__builtin_cpu_supports("avx2"))
+			v |= VKMS_CPU_AVX2;
+		if ((v & VKMS_CPU_CLMUL) && (v & VKMS_CPU_AVX2) &&
+		    __builtin_cpu_supports("vpclmulqdq"))
+			v |= VKMS_CPU_VPCLMUL;
+#endif
+		atomic_store_explicit(&vkms_cpu, v, memory_order_relaxed);
+	}
+	if (atomic_load_explicit(&vkms_simd_off, memory_order_relaxed))
+		return VKMS_CPU_PROBED;
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* SIMD line kernels for the 8-bit formats                             */
 
 #ifdef VKMS_HAVE_CLMUL
 /*
- * CRC-32 (reflected 0xedb88320) by folding with carry-less multiplication
- * ("Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", Intel,
- * 2009): four 128-bit lanes folded 64 bytes at a time, then into one lane,
- * then reduced to 32 bits with Barrett's method. @crc is the raw register
- * (not inverted); @len is a multiple of 16, at least 64.
+ * Four pixels per 256-bit register, 16 bits per channel: each 128-bit
+ * lane takes two source pixels (8 bytes) and one byte shuffle both orders
+ * the channels as struct vkms_pixel and duplicates each byte, which is the
+ * exact v * 257 of from8().
  */
-__attribute__((target("pclmul,sse4.1"))) static uint32_t
-crc32_fold_clmul(uint32_t crc, const uint8_t *p, size_t len)
+struct vkms_shuf8 {
+	__m256i px;    /* source bytes -> a, r, g, b words */
+	__m256i alpha; /* source bytes -> a, a, a, a words */
+	__m256i set_a; /* 0xffff in the a words when forced opaque */
+};
+
+__attribute__((target("avx2"))) static void
+vkms_shuf8_init(struct vkms_shuf8 *s, const int8_t idx[4], bool opaque)
 {
-	/* x^(4*128+32), x^(4*128-32) mod P; x^(128+32), x^(128-32) mod P */
-	const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);
+	uint8_t px[32], al[32];
+	uint16_t set_a[16];
+
+	for (int j = 0; j < 32; j++) {
+		int q = (j & 15) / 8, k = (j & 7) / 2;
+		int src = idx[k];
+
+		px[j] = src < 0 || (opaque && k == 0) ? 0x80
+						      : (uint8_t)(4 * q + src);
+		al[j] = idx[0] < 0 ? 0x80 : (uint8_t)(4 * q + idx[0]);
+	}
+	for (int k = 0; k < 16; k++)
+		set_a[k] = (opaque || idx[0] < 0) && !(k & 3) ? 0xffff : 0;
+	s->px = _mm256_loadu_si256((const __m256i *)px);
+	s->alpha = _mm256_loadu_si256((const __m256i *)al);
+	s->set_a = _mm256_loadu_si256((const __m256i *)set_a);
+}
+
+/* round(a * b / 65535) in 16-bit lanes: div65535() of the 32-bit product
+ * split into its halves. */
+__attribute__((target("avx2"))) static inline __m256i
+vkms_mul_div65535(__m256i a, __m256i b)
+{
+	__m256i lo = _mm256_mullo_epi16(a, b), hi = _mm256_mulhi_epu16(a, b);
+	__m256i sum, nocarry;
+
+	/* x + 32768: carry out of the low half into the high one. */
+	hi = _mm256_add_epi16(hi, _mm256_srli_epi16(lo, 15));
+	lo = _mm256_xor_si256(lo, _mm256_set1_epi16(-0x8000));
+	/* (x + (x >> 16)) >> 16 = hi + carry of (lo + hi). */
+	sum = _mm256_add_epi16(lo, hi);
+	nocarry = _mm256_cmpeq_epi16(_mm256_max_epu16(sum, hi), sum);
+	return _mm256_add_epi16(_mm256_sub_epi16(hi, _mm256_set1_epi16(-1)),
+				nocarry);
+}
+
+/* Pixels 0-1 / 2-3 (lo) and 4-5 / 6-7 (hi) of 8 source pixels, one pair
+ * per 128-bit lane. */
+#define VKMS_SPLIT8(v, lo, hi)                                                 \
+	do {                                                                   \
+		(lo) = _mm256_permute4x64_epi64(v, 0x50);                      \
+		(hi) = _mm256_permute4x64_epi64(v, 0xfa);                      \
+	} while (0)
+
+__attribute__((target("avx2"))) static void
+read_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src, unsigned int n,
+	       struct vkms_pixel *out)
+{
+	unsigned int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(src + 4 * i));
+		__m256i lo, hi;
+
+		VKMS_SPLIT8(v, lo, hi);
+		lo = _mm256_or_si256(_mm256_shuffle_epi8(lo, s->px), s->set_a);
+		hi = _mm256_or_si256(_mm256_shuffle_epi8(hi, s->px), s->set_a);
+		_mm256_storeu_si256((__m256i *)(out + i), lo);
+		_mm256_storeu_si256((__m256i *)(out + i + 4), hi);
+	}
+	if (i < n) {
+		uint8_t tail[32] = {0};
+		struct vkms_pixel tmp[8];
+
+		memcpy(tail, src + 4 * i, 4 * (n - i));
+		read_8888_avx2(s, tail, 8, tmp);
+		memcpy(out + i, tmp, (n - i) * sizeof(*tmp));
+	}
+}
+
+__attribute__((target("avx2"))) static void
+premulti_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src,
+		   unsigned int n, struct vkms_pixel *bg)
+{
+	const __m256i ones = _mm256_set1_epi16(-1);
+	const __m256i set_a = _mm256_set1_epi64x(0xffff);
+	unsigned int i = 0;
+
+#define VKMS_PREMULTI4(h, dst)                                                 \
+	do {                                                                   \
+		__m256i fg = _mm256_shuffle_epi8(h, s->px);                    \
+		__m256i inv = _mm256_xor_si256(                                \
+			_mm256_shuffle_epi8(h, s->alpha), ones);               \
+		__m256i b = _mm256_loadu_si256((const __m256i *)(dst));        \
+                                                                               \
+		b = _mm256_adds_epu16(fg, vkms_mul_div65535(b, inv));          \
+		_mm256_storeu_si256((__m256i *)(dst),                          \
+				    _mm256_or_si256(b, set_a));                \
+	} while (0)
+	for (; i + 8 <= n; i += 8) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(src + 4 * i));
+		__m256i lo, hi;
+
+		VKMS_SPLIT8(v, lo, hi);
+		VKMS_PREMULTI4(lo, bg + i);
+		VKMS_PREMULTI4(hi, bg + i + 4);
+	}
+#undef VKMS_PREMULTI4
+	if (i < n) {
+		uint8_t tail[32] = {0};
+		struct vkms_pixel tmp[8] = {0};
+
+		memcpy(tail, src + 4 * i, 4 * (n - i));
+		memcpy(tmp, bg + i, (n - i) * sizeof(*tmp));
+		premulti_8888_avx2(s, tail, 8, tmp);
+		memcpy(bg + i, tmp, (n - i) * sizeof(*tmp));
+	}
+}
+#endif
+
+bool vkms_read_8888(const struct vkms_format_desc *d, const uint8_t *src,
+		    unsigned int n, bool opaque, struct vkms_pixel *out)
+{
+#ifdef VKMS_HAVE_CLMUL
+	if (d->is_8888 && (vkms_cpu_features() & VKMS_CPU_AVX2)) {
+		struct vkms_shuf8 s;
+
+		vkms_shuf8_init(&s, d->idx8, opaque);
+		read_8888_avx2(&s, src, n, out);
+		return true;
+	}
+#endif
+	return false;
+}
+
+bool vkms_premulti_8888(const struct vkms_format_desc *d, const uint8_t *src,
+			unsigned int n, struct vkms_pixel *bg)
+{
+#ifdef VKMS_HAVE_CLMUL
+	if (d->is_8888 && (vkms_cpu_features() & VKMS_CPU_AVX2)) {
+		struct vkms_shuf8 s;
+
+		vkms_shuf8_init(&s, d->idx8, false);
+		premulti_8888_avx2(&s, src, n, bg);
+		return true;
+	}
+#endif
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC                                                                 */
+
+#ifdef VKMS_HAVE_CLMUL
+#define VKMS_FOLD(x, k, next)                                                  \
+	(_mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00),         \
+				     _mm_clmulepi64_si128(x, k, 0x11)),        \
+		       next))
+
+/*
+ * Folds the 16-byte blocks left at @p into @x0 (the message so far, as
+ * 128 bits still to be reduced), then reduces to the 32-bit register.
+ */
+__attribute__((target("pclmul,sse4.1"))) static inline uint32_t
+crc32_finish_clmul(__m128i x0, const uint8_t *p, size_t len)
+{
+	/* x^(128+32), x^(128-32) mod P */
 	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
 	const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124);
 	/* Barrett: P' (low) and mu (high), bit-reflected */
 	const __m128i poly = _mm_set_epi64x(0x1f7011641, 0x1db710641);
 	const __m128i mask32 = _mm_set_epi32(0, 0, 0, -1);
-	__m128i x0, x1, x2, x3, t;
+	__m128i t;
+
+	while (len >= 16) {
+		x0 = VKMS_FOLD(x0, k3k4, _mm_loadu_si128((const __m128i *)p));
+		p += 16;
+		len -= 16;
+	}
+	/* 128 -> 64 bits, appending 32 zero bits. */
+	t = _mm_clmulepi64_si128(k3k4, x0, 0x01);
+	x0 = _mm_xor_si128(_mm_srli_si128(x0, 8), t);
+	/* 64 -> 32 bits. */
+	t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), k5, 0x00);
+	x0 = _mm_xor_si128(_mm_srli_si128(x0, 4), t);
+	/* Barrett reduction. */
+	t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), poly, 0x10);
+	t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
+	x0 = _mm_xor_si128(x0, t);
+	return (uint32_t)_mm_extract_epi32(x0, 1);
+}
+
+/*
+ * CRC-32 (reflected 0xedb88320) by folding with carry-less multiplication
+ * ("Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", Intel,
+ * 2009): four 128-bit lanes folded 64 bytes at a time, then into one lane,
+ * then reduced to 32 bits with Barrett's method. @crc is the raw register
+ * (not inverted); @len is a multiple of 16, at least 64. Fold constants
+ * for a distance of d bits are x^(d+32) and x^(d-32) mod P, bit-reflected
+ * and shifted left by one.
+ */
+__attribute__((target("pclmul,sse4.1"))) static uint32_t
+crc32_fold_clmul(uint32_t crc, const uint8_t *p, size_t len)
+{
+	const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);
+	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+	__m128i x0, x1, x2, x3;
 
 	x0 = _mm_loadu_si128((const __m128i *)p);
 	x1 = _mm_loadu_si128((const __m128i *)(p + 16));
@@ -679,10 +930,6 @@ crc32_fold_clmul(uint32_t crc, const uint8_t *p, size_t len)
 	p += 64;
 	len -= 64;
 
-#define VKMS_FOLD(x, k, next)                                                  \
-	(_mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00),         \
-				     _mm_clmulepi64_si128(x, k, 0x11)),        \
-		       next))
 	while (len >= 64) {
 		x0 = VKMS_FOLD(x0, k1k2, _mm_loadu_si128((const __m128i *)p));
 		x1 = VKMS_FOLD(x1, k1k2,
@@ -697,41 +944,56 @@ crc32_fold_clmul(uint32_t crc, const uint8_t *p, size_t len)
 	x0 = VKMS_FOLD(x0, k3k4, x1);
 	x0 = VKMS_FOLD(x0, k3k4, x2);
 	x0 = VKMS_FOLD(x0, k3k4, x3);
-	while (len >= 16) {
-		x0 = VKMS_FOLD(x0, k3k4, _mm_loadu_si128((const __m128i *)p));
-		p += 16;
-		len -= 16;
-	}
-#undef VKMS_FOLD
-
-	/* 128 -> 64 bits, appending 32 zero bits. */
-	t = _mm_clmulepi64_si128(k3k4, x0, 0x01);
-	x0 = _mm_xor_si128(_mm_srli_si128(x0, 8), t);
-	/* 64 -> 32 bits. */
-	t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), k5, 0x00);
-	x0 = _mm_xor_si128(_mm_srli_si128(x0, 4), t);
-	/* Barrett reduction. */
-	t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), poly, 0x10);
-	t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
-	x0 = _mm_xor_si128(x0, t);
-	return (uint32_t)_mm_extract_epi32(x0, 1);
+	return crc32_finish_clmul(x0, p, len);
 }
 
-static bool crc32_have_clmul(void)
+#define VKMS_FOLD256(x, k, next)                                               \
+	(_mm256_xor_si256(                                                     \
+		_mm256_xor_si256(_mm256_clmulepi64_epi128(x, k, 0x00),         \
+				 _mm256_clmulepi64_epi128(x, k, 0x11)),        \
+		next))
+
+/*
+ * The same with 256-bit carry-less multiplications (VPCLMULQDQ): eight
+ * registers of two lanes, 256 bytes at a time, then folded into one
+ * register and into one lane. @len is a multiple of 16, at least 256.
+ */
+__attribute__((target("avx2,vpclmulqdq,pclmul,sse4.1"))) static uint32_t
+crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 {
-	/* -1: not probed yet; composers of several CRTCs may race here,
-	 * harmlessly (same answer). */
-	static atomic_int have = -1;
-	int v = atomic_load_explicit(&have, memory_order_relaxed);
+	/* Distances 8 * 256 bits and 256 bits. */
+	const __m256i k2048 = _mm256_set_epi64x(0x1322d1430, 0x11542778a,
+						0x1322d1430, 0x11542778a);
+	const __m256i k256 = _mm256_set_epi64x(0x15a546366, 0x0f1da05aa,
+					       0x15a546366, 0x0f1da05aa);
+	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+	__m256i y[8], acc;
+	__m128i x0;
 
-	if (v < 0) {
-		__builtin_cpu_init();
-		v = __builtin_cpu_supports("pclmul") &&
-		    __builtin_cpu_supports("sse4.1");
-		atomic_store_explicit(&have, v, memory_order_relaxed);
+	for (int j = 0; j < 8; j++)
+		y[j] = _mm256_loadu_si256((const __m256i *)(p + 32 * j));
+	y[0] = _mm256_xor_si256(
+		y[0], _mm256_set_epi32(0, 0, 0, 0, 0, 0, 0, (int)crc));
+	p += 256;
+	len -= 256;
+	while (len >= 256) {
+		for (int j = 0; j < 8; j++)
+			y[j] = VKMS_FOLD256(
+				y[j], k2048,
+				_mm256_loadu_si256(
+					(const __m256i *)(p + 32 * j)));
+		p += 256;
+		len -= 256;
 	}
-	return v;
+	acc = y[0];
+	for (int j = 1; j < 8; j++)
+		acc = VKMS_FOLD256(acc, k256, y[j]);
+	x0 = VKMS_FOLD(_mm256_castsi256_si128(acc), k3k4,
+		       _mm256_extracti128_si256(acc, 1));
+	return crc32_finish_clmul(x0, p, len);
 }
+#undef VKMS_FOLD256
+#undef VKMS_FOLD
 #endif
 
 uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
@@ -739,12 +1001,17 @@ uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
 	const uint8_t *p = buf;
 
 #ifdef VKMS_HAVE_CLMUL
-	if (len >= 64 && crc32_have_clmul()) {
+	int cpu = len >= 64 ? vkms_cpu_features() : 0;
+
+	if (cpu & (VKMS_CPU_CLMUL | VKMS_CPU_VPCLMUL)) {
 		size_t n = len & ~(size_t)15;
 
 		/* zlib's value is the raw register, inverted on entry and
 		 * exit. */
-		crc = ~crc32_fold_clmul(~crc, p, n);
+		if (n >= 256 && (cpu & VKMS_CPU_VPCLMUL))
+			crc = ~crc32_fold_vpclmul(~crc, p, n);
+		else
+			crc = ~crc32_fold_clmul(~crc, p, n);
 		p += n;
 		len -= n;
 	}

@@ -44,6 +44,10 @@ struct vkms_format_desc {
 	uint8_t hsub, vsub; /* chroma subsampling: 1 or 2 */
 	bool has_alpha, is_yuv;
 	bool swap_uv; /* first chroma sample is Cr (NV21, YVU420 ...) */
+	/* 8 bits per channel in 4 bytes (ARGB8888, XBGR8888 ...): the byte
+	 * index of a, r, g, b in a pixel, a -1 when there is no alpha. */
+	bool is_8888;
+	int8_t idx8[4];
 	vkms_read_line_fn read_line;
 };
 
@@ -77,6 +81,24 @@ typedef void (*vkms_write_line_fn)(uint8_t *dst, const struct vkms_pixel *in,
 /* The writer for writeback format @fourcc and its bytes per pixel, or NULL
  * for a format vkms writeback does not support. */
 vkms_write_line_fn vkms_writeback_writer(uint32_t fourcc, unsigned int *cpp);
+
+/*
+ * Line kernels for the 8-bit formats (is_8888) read left to right from
+ * @src, @n pixels, with SIMD on CPUs that have it; results identical to
+ * the read_line() of the format followed by the composer's blend:
+ * - vkms_read_8888() converts into @out, alpha 0xffff if @opaque;
+ * - vkms_premulti_8888() blends pre-multiplied pixels over @bg with plane
+ *   alpha 0xffff: bg = sat(fg + bg * (0xffff - fg.a) / 0xffff), a 0xffff.
+ * False when there is no SIMD path (the caller uses the general one).
+ */
+bool vkms_read_8888(const struct vkms_format_desc *d, const uint8_t *src,
+		    unsigned int n, bool opaque, struct vkms_pixel *out);
+bool vkms_premulti_8888(const struct vkms_format_desc *d, const uint8_t *src,
+			unsigned int n, struct vkms_pixel *bg);
+
+/* Whether SIMD paths are taken when the CPU has them (the default); for
+ * tests comparing them with the portable code. Returns the old value. */
+bool vkms_formats_set_simd(bool enable);
 
 /* zlib's crc32() of @len bytes, with a carry-less multiplication path on
  * CPUs that have one (same result). */
