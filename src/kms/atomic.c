@@ -24,6 +24,9 @@ struct udrm_atomic_state *udrm_atomic_state_alloc(struct udrm_kms *kms,
 		return NULL;
 	state->kms = kms;
 	state->file = file;
+	/* Internal and legacy commits may modeset (drm_atomic_state_init);
+	 * the atomic ioctl sets it from its flags. */
+	state->allow_modeset = true;
 	return state;
 }
 

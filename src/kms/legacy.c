@@ -524,8 +524,14 @@ static int cursor_common(struct udrm_device *dev, struct drm_mode_cursor2 *req,
 
 	if (req->flags & DRM_MODE_CURSOR_BO) {
 		/* The cursor plane's size limit (DRM_CAP_CURSOR_*). */
-		if (req->handle && (req->width > kms->cursor_width ||
-				    req->height > kms->cursor_height))
+		uint32_t max_w = dev->mode_config.cursor_width
+					 ? dev->mode_config.cursor_width
+					 : 64;
+		uint32_t max_h = dev->mode_config.cursor_height
+					 ? dev->mode_config.cursor_height
+					 : 64;
+
+		if (req->handle && (req->width > max_w || req->height > max_h))
 			return -EINVAL;
 		if (req->handle) {
 			ret = cursor_fb_create(dev, file, req, &fb);
