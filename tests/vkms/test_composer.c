@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "drivers/vkms/vkms_composer.h"
+#include "drivers/vkms/vkms_formats.h"
 
 #define MODEL_TOL 4.0
 #define CRTC_W	  24
@@ -1144,6 +1145,134 @@ static void bad_inputs_are_refused_with_einval(void **state)
 	fb_free(&yuv);
 }
 
+/* ------------------------------------------------------------------ */
+/* SIMD paths against the portable code                                */
+
+/* Composes @in with the SIMD paths on and off: the same frame, bit for
+ * bit, and the same CRC. */
+static void expect_simd_matches_portable(const struct vkms_frame_input *in,
+					 const char *what, ...)
+{
+	struct vkms_frame_output fast = {.want_crc = true};
+	struct vkms_frame_output slow = {.want_crc = true};
+	struct vkms_pixel *a, *b;
+	char name[160];
+	va_list ap;
+
+	va_start(ap, what);
+	vsnprintf(name, sizeof(name), what, ap);
+	va_end(ap);
+	vkms_formats_set_simd(true);
+	a = compose_frame(in, &fast);
+	vkms_formats_set_simd(false);
+	b = compose_frame(in, &slow);
+	vkms_formats_set_simd(true);
+	for (size_t i = 0; i < (size_t)in->width * in->height; i++) {
+		if (memcmp(&a[i], &b[i], sizeof(a[i])))
+			fail_msg("%s: pixel (%zu,%zu): SIMD argb "
+				 "%04x/%04x/%04x/%04x, portable "
+				 "%04x/%04x/%04x/%04x",
+				 name, i % in->width, i / in->width, a[i].a,
+				 a[i].r, a[i].g, a[i].b, b[i].a, b[i].r, b[i].g,
+				 b[i].b);
+	}
+	if (fast.crc != slow.crc)
+		fail_msg("%s: SIMD crc %08x, portable %08x", name, fast.crc,
+			 slow.crc);
+	free(a);
+	free(b);
+}
+
+static void simd_8888_paths_match_the_portable_code(void **state)
+{
+	static const uint32_t formats[] = {
+		DRM_FORMAT_ARGB8888, DRM_FORMAT_ABGR8888, DRM_FORMAT_BGRA8888,
+		DRM_FORMAT_RGBA8888, DRM_FORMAT_XRGB8888, DRM_FORMAT_XBGR8888,
+		DRM_FORMAT_RGBX8888, DRM_FORMAT_BGRX8888,
+	};
+	static const uint16_t modes[] = {DRM_MODE_BLEND_PIXEL_NONE,
+					 DRM_MODE_BLEND_PREMULTI,
+					 DRM_MODE_BLEND_COVERAGE};
+	/* Around the 8-pixel step of the kernels, and long lines. */
+	static const uint32_t widths[] = {1, 3, 7, 8, 9, 15, 16, 17, 45, 301};
+	const size_t nf = sizeof(formats) / sizeof(formats[0]);
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		for (size_t f = 0; f < nf; f++) {
+			for (size_t m = 0; m < 3; m++) {
+				uint32_t cw = widths[w], ch = 6;
+				uint32_t top = formats[(f + 3 + w) % nf];
+				uint16_t alpha =
+					m == 1 && w % 2
+						? (uint16_t)(rng() >> 48)
+						: 0xffff;
+				struct test_fb fb[3];
+				struct vkms_plane_input p[3];
+				struct vkms_frame_input in;
+
+				/* Primary, full-screen overlay from an offset
+				 * in a larger fb, partial plane on top. */
+				fb_make(&fb[0], formats[f], cw, ch);
+				fb_make(&fb[1], formats[f], cw + 5, ch + 2);
+				fb_make(&fb[2], top, cw, ch);
+				p[0] = plane_of(&fb[0], 0, 0, (int)cw, (int)ch,
+						0, 0, DRM_MODE_ROTATE_0);
+				p[1] = plane_of(&fb[1], 3, 1, (int)cw, (int)ch,
+						0, 0, DRM_MODE_ROTATE_0);
+				p[2] = plane_of(&fb[2], 0, 0, (int)(cw + 1) / 2,
+						(int)ch - 2, (int)cw / 3, 1,
+						w % 2 ? DRM_MODE_ROTATE_0
+						      : DRM_MODE_ROTATE_180);
+				p[0].blend_mode = modes[(m + 1) % 3];
+				p[1].blend_mode = modes[m];
+				p[1].alpha = alpha;
+				p[2].blend_mode = modes[(m + 2) % 3];
+				in = frame_of(p, 3);
+				in.width = cw;
+				in.height = ch;
+				expect_simd_matches_portable(
+					&in, "%s under %s, width %u, mode %u",
+					fourcc_name(formats[f]),
+					fourcc_name(top), cw, modes[m]);
+				for (int i = 0; i < 3; i++)
+					fb_free(&fb[i]);
+			}
+		}
+	}
+}
+
+static void crc_fast_paths_match_zlib(void **state)
+{
+	static uint8_t buf[4096 + 64];
+	uint32_t seed = 0x12345678;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(rng() >> 56);
+	for (int simd = 1; simd >= 0; simd--) {
+		vkms_formats_set_simd(simd);
+		/* Every length across the 16-, 64- and 256-byte steps, at
+		 * unaligned starts, chained from a previous value. */
+		for (size_t len = 0; len <= 1100; len++) {
+			for (size_t off = 0; off < 3; off++) {
+				uint32_t want = (uint32_t)crc32(seed, buf + off,
+								(uInt)len);
+				uint32_t got = vkms_crc32(seed, buf + off, len);
+
+				if (got != want)
+					fail_msg("simd %d len %zu offset %zu: "
+						 "expected %08x, got %08x",
+						 simd, len, off, want, got);
+			}
+			seed = seed * 2654435761u + 1;
+		}
+		assert_int_equal(vkms_crc32(0, buf, 4096),
+				 (uint32_t)crc32(0, buf, 4096));
+	}
+	vkms_formats_set_simd(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1162,6 +1291,8 @@ int main(void)
 		cmocka_unit_test(crc_is_zlib_crc32_of_the_composed_lines),
 		cmocka_unit_test(crc_is_stable_and_changes_with_one_pixel),
 		cmocka_unit_test(bad_inputs_are_refused_with_einval),
+		cmocka_unit_test(simd_8888_paths_match_the_portable_code),
+		cmocka_unit_test(crc_fast_paths_match_zlib),
 	};
 
 	return cmocka_run_group_tests_name("vkms/composer", tests, NULL, NULL);
