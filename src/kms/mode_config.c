@@ -242,6 +242,29 @@ void udrm_kms_fini(struct udrm_kms *kms)
 		kms->connectors[i]->state = NULL;
 	}
 
+	/* Framebuffers and blobs nobody let go of (the kernel WARNs about
+	 * fbs, and frees the driver's own blobs here), while the id table
+	 * still only holds live objects: the destroy callbacks below free
+	 * the driver's objects without unregistering them. */
+	for (id = 0; udrm_idr_next(kms->objects, &id, &ptr);) {
+		obj = ptr;
+		if (!obj || !obj->free)
+			continue;
+		if (n_left == cap) {
+			struct udrm_mode_object **grown;
+
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(left, cap * sizeof(*left));
+			if (!grown)
+				break;
+			left = grown;
+		}
+		left[n_left++] = obj;
+	}
+	for (k = 0; k < n_left; k++)
+		left[k]->free(left[k]);
+	free(left);
+
 	/* Then the objects, in the kernel's drm_mode_config_cleanup order;
 	 * the driver's destroy may free the memory they are in. */
 	for (i = (int)kms->num_encoder - 1; i >= 0; i--) {
@@ -283,26 +306,6 @@ void udrm_kms_fini(struct udrm_kms *kms)
 			crtc->funcs->destroy(crtc);
 	}
 
-	/* Framebuffers and blobs nobody let go of (the kernel WARNs about
-	 * fbs, and frees the driver's own blobs here). */
-	for (id = 0; udrm_idr_next(kms->objects, &id, &ptr);) {
-		obj = ptr;
-		if (!obj || !obj->free)
-			continue;
-		if (n_left == cap) {
-			struct udrm_mode_object **grown;
-
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(left, cap * sizeof(*left));
-			if (!grown)
-				break;
-			left = grown;
-		}
-		left[n_left++] = obj;
-	}
-	for (k = 0; k < n_left; k++)
-		left[k]->free(left[k]);
-	free(left);
 
 	while ((prop = kms->properties)) {
 		kms->properties = prop->next;
