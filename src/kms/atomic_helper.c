@@ -70,6 +70,7 @@ static void *worker_thread(void *arg)
 	struct udrm_kms *kms = arg;
 	struct udrm_commit_worker *w = kms->commit_worker;
 	struct udrm_commit *commit;
+	int stage;
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
@@ -82,10 +83,11 @@ static void *worker_thread(void *arg)
 		if (!w->head)
 			w->tail = &w->head;
 		w->running = commit;
+		stage = commit->stage;
 		pthread_mutex_unlock(&w->lock);
 
 		pthread_mutex_lock(&kms->lock);
-		if (commit->stage == COMMIT_STAGE_TAIL)
+		if (stage == COMMIT_STAGE_TAIL)
 			commit_tail(commit);
 		else
 			commit_cleanup(commit);
@@ -469,8 +471,10 @@ static int commit_state(struct udrm_atomic_state *state, bool nonblock)
 		worker_queue_locked(w, commit); /* our reference */
 		ret = worker_start_locked(kms);
 		pthread_mutex_unlock(&w->lock);
-		/* Without a thread the tail runs here, late but whole. */
-		return ret;
+		/* The state is consumed: without a thread (EAGAIN) the
+		 * tail runs when a later commit starts one. */
+		(void)ret;
+		return 0;
 	}
 
 	if (unsynced) {

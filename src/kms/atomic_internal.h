@@ -12,9 +12,11 @@
  * for nonblocking ones; its cleanup runs after the last CRTC flipped.
  *
  * Locking: the commit's progress flags are protected by the commit
- * worker's lock (worker->lock), a leaf but for udrm_fence locks: it is
- * taken with or without kms->lock held and never held while taking
- * kms->lock or a vblank lock. crtc->pending_commit is under kms->lock.
+ * worker's lock (worker->lock), a leaf: it is taken with or without
+ * kms->lock or a vblank lock held (the vblank thread tells commits of
+ * their flip before sending the event) and never held while taking
+ * another lock. Order: kms->lock -> vblank lock -> worker->lock.
+ * crtc->pending_commit is under kms->lock.
  */
 #ifndef UDRM_KMS_ATOMIC_INTERNAL_H
 #define UDRM_KMS_ATOMIC_INTERNAL_H
@@ -40,9 +42,9 @@ struct udrm_commit {
 
 /* Drops a reference; frees the commit (not its state) on the last. */
 void udrm_commit_put(struct udrm_commit *commit);
-/* One of the commit's CRTCs flipped (vblank thread or the tail, no vblank
- * lock held): marks flip_done after the last and schedules the cleanup
- * of nonblocking commits. */
+/* One of the commit's CRTCs flipped (the CRTC's vblank lock held): marks
+ * flip_done after the last and schedules the cleanup of nonblocking
+ * commits. */
 void udrm_commit_flip_marker_done(struct udrm_commit *commit);
 /* The worker's lock, held across fork (see udrm_kms_atfork_prepare). */
 void udrm_commit_worker_lock(struct udrm_kms *kms);

@@ -25,8 +25,8 @@
  *   with no other udrm lock held; it may then take dev->lock (GEM lookups,
  *   master checks): order kms->lock -> dev->lock -> file->event_lock.
  * - Each CRTC's vblank has its own lock (crtc->vblank.lock), innermost
- *   (nothing is taken under it but file->event_lock). The vblank thread
- *   never takes kms->lock.
+ *   (nothing is taken under it but file->event_lock, fence locks and the
+ *   commit worker's leaf lock). The vblank thread never takes kms->lock.
  * - Driver hooks are called with kms->lock held unless their comment says
  *   otherwise.
  */

@@ -6,8 +6,8 @@
  * drm_vblank.c with vkms's hrtimer.
  *
  * Events are sent under the vblank lock (file close clears their file
- * under it too); fences are signalled and commits told after it is
- * dropped.
+ * under it too), after their out-fence signalled and their commit was
+ * told (which takes the commit worker's lock under the vblank lock).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -94,6 +94,18 @@ static void event_send_locked(struct udrm_crtc *crtc,
 		e->event.vbl.tv_usec = (uint32_t)(time->tv_nsec / 1000);
 		e->event.vbl.crtc_id = crtc->base.id;
 	}
+	/* As drm_send_event_helper(): the fence and the commit know of the
+	 * flip before the program can read about it. */
+	if (e->fence) {
+		udrm_fence_signal_timestamp(e->fence, ts_to_ns(time));
+		udrm_fence_put(e->fence);
+		e->fence = NULL;
+	}
+	if (e->commit) {
+		udrm_commit_flip_marker_done(e->commit);
+		udrm_commit_put(e->commit);
+		e->commit = NULL;
+	}
 	if (e->file) {
 		/* The send consumes the reservation, even when it fails. */
 		udrm_event_send(e->file, &e->event.base);
@@ -101,25 +113,13 @@ static void event_send_locked(struct udrm_crtc *crtc,
 	}
 }
 
-/* After sending, without the vblank lock: signals the out fence, tells the
- * commit and frees the events of list @list. */
-static void events_finish(struct udrm_pending_event *list,
-			  const struct timespec *time)
+/* Frees the sent events of list @list, without the vblank lock. */
+static void events_finish(struct udrm_pending_event *list)
 {
 	struct udrm_pending_event *e, *next;
 
 	for (e = list; e; e = next) {
 		next = e->next;
-		if (e->fence) {
-			udrm_fence_signal_timestamp(e->fence, ts_to_ns(time));
-			udrm_fence_put(e->fence);
-			e->fence = NULL;
-		}
-		if (e->commit) {
-			udrm_commit_flip_marker_done(e->commit);
-			udrm_commit_put(e->commit);
-			e->commit = NULL;
-		}
 		udrm_pending_event_free(e);
 	}
 }
@@ -180,7 +180,7 @@ static void *vblank_thread(void *arg)
 		pthread_cond_broadcast(&vbl->cond);
 		pthread_mutex_unlock(&vbl->lock);
 
-		events_finish(due, &time);
+		events_finish(due);
 		if (crtc->funcs && crtc->funcs->vblank)
 			crtc->funcs->vblank(crtc, count, &time);
 		pthread_mutex_lock(&vbl->lock);
@@ -224,7 +224,6 @@ void udrm_crtc_vblank_off(struct udrm_crtc *crtc)
 {
 	struct udrm_vblank *vbl = &crtc->vblank;
 	struct udrm_pending_event *due;
-	struct timespec time;
 	bool join;
 
 	pthread_mutex_lock(&vbl->lock);
@@ -241,9 +240,8 @@ void udrm_crtc_vblank_off(struct udrm_crtc *crtc)
 	 * count. */
 	pthread_mutex_lock(&vbl->lock);
 	due = events_take_due_locked(crtc, true);
-	time = vbl->time;
 	pthread_mutex_unlock(&vbl->lock);
-	events_finish(due, &time);
+	events_finish(due);
 }
 
 void udrm_vblank_fini(struct udrm_crtc *crtc)
@@ -299,7 +297,6 @@ void udrm_crtc_arm_vblank_event(struct udrm_crtc *crtc,
 				struct udrm_pending_event *e)
 {
 	struct udrm_vblank *vbl = &crtc->vblank;
-	struct timespec time;
 	bool sent;
 
 	pthread_mutex_lock(&vbl->lock);
@@ -307,10 +304,9 @@ void udrm_crtc_arm_vblank_event(struct udrm_crtc *crtc,
 	 * when drm_crtc_vblank_get fails. */
 	e->sequence = vbl->enabled ? vbl->count + 1 : vbl->count;
 	sent = vblank_queue_event_locked(crtc, e);
-	time = vbl->time;
 	pthread_mutex_unlock(&vbl->lock);
 	if (sent)
-		events_finish(e, &time);
+		events_finish(e);
 }
 
 void udrm_vblank_file_close(struct udrm_kms *kms, struct udrm_file *file)
@@ -489,7 +485,7 @@ int udrm_wait_vblank_ioctl(struct udrm_device *dev, void *data,
 		time = vbl->time;
 		pthread_mutex_unlock(&vbl->lock);
 		if (sent)
-			events_finish(e, &time);
+			events_finish(e);
 		return 0;
 	}
 
@@ -549,7 +545,6 @@ int udrm_crtc_queue_sequence_ioctl(struct udrm_device *dev, void *data,
 	struct udrm_pending_event *e;
 	struct udrm_crtc *crtc;
 	uint64_t count, req_seq;
-	struct timespec time;
 	bool sent;
 	int ret;
 
@@ -583,10 +578,9 @@ int udrm_crtc_queue_sequence_ioctl(struct udrm_device *dev, void *data,
 	e->sequence = req_seq;
 	queue_seq->sequence = req_seq <= count ? count : req_seq;
 	sent = vblank_queue_event_locked(crtc, e);
-	time = crtc->vblank.time;
 	pthread_mutex_unlock(&crtc->vblank.lock);
 	if (sent)
-		events_finish(e, &time);
+		events_finish(e);
 	return 0;
 }
 
@@ -598,18 +592,18 @@ void udrm_kms_atfork_prepare(struct udrm_kms *kms)
 	unsigned int i;
 
 	pthread_mutex_lock(&kms->lock);
-	udrm_commit_worker_lock(kms);
 	for (i = 0; i < kms->num_crtc; i++)
 		pthread_mutex_lock(&kms->crtcs[i]->vblank.lock);
+	udrm_commit_worker_lock(kms);
 }
 
 void udrm_kms_atfork_parent(struct udrm_kms *kms)
 {
 	unsigned int i = kms->num_crtc;
 
+	udrm_commit_worker_unlock(kms);
 	while (i--)
 		pthread_mutex_unlock(&kms->crtcs[i]->vblank.lock);
-	udrm_commit_worker_unlock(kms);
 	pthread_mutex_unlock(&kms->lock);
 }
 
