@@ -1242,6 +1242,63 @@ static void simd_8888_paths_match_the_portable_code(void **state)
 	}
 }
 
+static void wide_lines_match_the_model(void **state)
+{
+	/* Planes across the composer's 512-pixel chunks of a line. */
+	static const struct {
+		uint32_t fourcc, rotation;
+		int sw, sh, dx, dy;
+	} planes[] = {
+		{DRM_FORMAT_XRGB8888, DRM_MODE_ROTATE_0, 1030, 5, 0, 0},
+		{DRM_FORMAT_ARGB8888, DRM_MODE_ROTATE_0, 600, 4, 300, 1},
+		{DRM_FORMAT_ABGR8888, DRM_MODE_ROTATE_180, 130, 3, 450, 0},
+		{DRM_FORMAT_RGB565, DRM_MODE_ROTATE_0 | DRM_MODE_REFLECT_X, 90,
+		 5, 980, 0},
+		{DRM_FORMAT_NV12, DRM_MODE_ROTATE_0, 100, 4, 1000, 1},
+	};
+	const size_t np = sizeof(planes) / sizeof(planes[0]);
+	struct test_fb fb[5];
+	struct vkms_plane_input p[5];
+	struct vkms_frame_input in;
+	struct vkms_frame_output out = {.want_crc = true};
+	struct vkms_pixel *frame;
+	uint8_t *wb;
+
+	(void)state;
+	for (size_t i = 0; i < np; i++) {
+		fb_make(&fb[i], planes[i].fourcc, (uint32_t)planes[i].sw + 2,
+			(uint32_t)planes[i].sh + 1);
+		p[i] = plane_of(&fb[i], 1, 1, planes[i].sw, planes[i].sh,
+				planes[i].dx, planes[i].dy, planes[i].rotation);
+	}
+	p[1].alpha = 0x8000;
+	in = frame_of(p, (unsigned int)np);
+	in.width = 1100;
+	in.height = 5;
+	expect_matches_model(&in, "wide line");
+	expect_simd_matches_portable(&in, "wide line");
+
+	/* Writeback of every chunk at its place in the line. */
+	wb = calloc(in.width * in.height, 4);
+	assert_non_null(wb);
+	out.wb_format = DRM_FORMAT_XRGB8888;
+	out.wb_map = wb;
+	out.wb_pitch = in.width * 4;
+	frame = compose_frame(&in, &out);
+	for (size_t i = 0; i < (size_t)in.width * in.height; i++) {
+		const uint8_t *d = wb + 4 * i;
+
+		if (d[0] != (frame[i].b + 128) / 257 ||
+		    d[1] != (frame[i].g + 128) / 257 ||
+		    d[2] != (frame[i].r + 128) / 257 || d[3] != 0xff)
+			fail_msg("writeback pixel %zu differs", i);
+	}
+	free(frame);
+	free(wb);
+	for (size_t i = 0; i < np; i++)
+		fb_free(&fb[i]);
+}
+
 static void crc_fast_paths_match_zlib(void **state)
 {
 	static uint8_t buf[4096 + 64];
@@ -1293,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(bad_inputs_are_refused_with_einval),
 		cmocka_unit_test(simd_8888_paths_match_the_portable_code),
 		cmocka_unit_test(crc_fast_paths_match_zlib),
+		cmocka_unit_test(wide_lines_match_the_model),
 	};
 
 	return cmocka_run_group_tests_name("vkms/composer", tests, NULL, NULL);

@@ -31,6 +31,10 @@
 
 /* Larger than any mode vkms offers; bounds the scratch allocations. */
 #define VKMS_MAX_DIM 16384
+/* Pixels composed, CRC'd and written back at a time (4 KiB of line). */
+#ifndef VKMS_CHUNK
+#define VKMS_CHUNK 512
+#endif
 /* Frames of at least this many pixels expand the gamma LUT to a table. */
 #define VKMS_GAMMA_TABLE_MIN_PIXELS (3u * 65536u)
 
@@ -58,7 +62,8 @@ struct vkms_plane_job {
 	int src_x, src_y, src_w, src_h; /* whole pixels, fb orientation */
 	int dst_x1, dst_y1, dst_x2, dst_y2;
 	bool full_width;
-	bool row8; /* 8-bit format read left to right: SIMD kernels */
+	bool row8; /* 8-bit format read left to right by SIMD kernels */
+	struct vkms_row8 simd8;
 };
 
 void vkms_composer_init(struct vkms_composer *c)
@@ -173,7 +178,10 @@ static int vkms_plane_check(const struct vkms_plane_input *p,
 	job->dst_x2 = p->dst.x2;
 	job->dst_y2 = p->dst.y2;
 	job->full_width = p->dst.x1 == 0 && (uint32_t)p->dst.x2 == in->width;
-	job->row8 = desc->is_8888 && p->rotation == DRM_MODE_ROTATE_0;
+	if (desc->is_8888 && p->rotation == DRM_MODE_ROTATE_0) {
+		vkms_row8_init(&job->simd8, desc);
+		job->row8 = job->simd8.simd;
+	}
 
 	/* Every blend mode gives fg.rgb for an opaque pixel with plane alpha
 	 * 1, and bg.rgb with plane alpha 0 (drm_blend.c formulas). */
@@ -193,10 +201,8 @@ static int vkms_plane_check(const struct vkms_plane_input *p,
 
 static int vkms_frame_check(const struct vkms_frame_input *in,
 			    const struct vkms_frame_output *out,
-			    vkms_write_line_fn *wb_write)
+			    vkms_write_line_fn *wb_write, unsigned int *wb_cpp)
 {
-	unsigned int wb_cpp = 0;
-
 	if (!in->width || !in->height || in->width > VKMS_MAX_DIM ||
 	    in->height > VKMS_MAX_DIM)
 		return -EINVAL;
@@ -211,9 +217,9 @@ static int vkms_frame_check(const struct vkms_frame_input *in,
 		return -EINVAL;
 	*wb_write = NULL;
 	if (out->wb_format) {
-		*wb_write = vkms_writeback_writer(out->wb_format, &wb_cpp);
+		*wb_write = vkms_writeback_writer(out->wb_format, wb_cpp);
 		if (!*wb_write || !out->wb_map ||
-		    out->wb_pitch < (uint64_t)in->width * wb_cpp)
+		    out->wb_pitch < (uint64_t)in->width * *wb_cpp)
 			return -EINVAL;
 	}
 	return 0;
@@ -222,32 +228,34 @@ static int vkms_frame_check(const struct vkms_frame_input *in,
 /* ------------------------------------------------------------------ */
 /* Reading a plane's line                                              */
 
-/* The first source pixel of CRTC line @y for a row8 plane. */
-static const uint8_t *vkms_plane_row8(const struct vkms_plane_job *job, int y)
+/* The source of CRTC pixel (@x, @y) for a row8 plane. */
+static const uint8_t *vkms_plane_row8(const struct vkms_plane_job *job, int x,
+				      int y)
 {
 	return job->reader.map[0] +
 	       (size_t)(job->src_y + y - job->dst_y1) * job->reader.pitch[0] +
-	       (size_t)job->src_x * 4;
+	       (size_t)(job->src_x + x - job->dst_x1) * 4;
 }
 
 /*
- * Reads the part of CRTC line @y that @job covers into @out. The CRTC
+ * Reads CRTC pixels @x1 to @x2 (excluded) of line @y, which @job covers,
+ * into @out. The CRTC
  * pixel at (dst_x1 + i, y) shows the fb pixel found by undoing the
  * rotation (counter-clockwise, after the reflections) of the relative
  * position, as the kernel's drm_rect_rotate_inv(): the line becomes one
  * read along a row or a column of the source.
  */
-static void vkms_plane_read_line(const struct vkms_plane_job *job, int y,
-				 struct vkms_pixel *out)
+static void vkms_plane_read_line(const struct vkms_plane_job *job, int x1,
+				 int x2, int y, struct vkms_pixel *out)
 {
 	int w = job->src_w, h = job->src_h, ry = y - job->dst_y1;
-	int x = 0, yy = ry, dx = 1, dy = 0;
+	int x = 0, yy = ry, dx = 1, dy = 0, skip = x1 - job->dst_x1;
 
-	if (job->row8 &&
-	    vkms_read_8888(job->reader.desc, vkms_plane_row8(job, y),
-			   (unsigned int)(job->dst_x2 - job->dst_x1), false,
-			   out))
+	if (job->row8) {
+		vkms_read_8888(&job->simd8, vkms_plane_row8(job, x1, y),
+			       (unsigned int)(x2 - x1), out);
 		return;
+	}
 	switch (job->rotation & VKMS_ROTATE_MASK) {
 	case DRM_MODE_ROTATE_90:
 		x = w - 1 - ry;
@@ -275,9 +283,9 @@ static void vkms_plane_read_line(const struct vkms_plane_job *job, int y,
 		yy = h - 1 - yy;
 		dy = -dy;
 	}
-	job->reader.desc->read_line(
-		&job->reader, job->src_x + x, job->src_y + yy, dx, dy,
-		(unsigned int)(job->dst_x2 - job->dst_x1), out);
+	job->reader.desc->read_line(&job->reader, job->src_x + x + skip * dx,
+				    job->src_y + yy + skip * dy, dx, dy,
+				    (unsigned int)(x2 - x1), out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -381,34 +389,36 @@ VKMS_LINE_LOOP static void vkms_fill(struct vkms_pixel *line, unsigned int n,
 		line[i] = px;
 }
 
+/* Blends CRTC pixels @x1 to @x2 (excluded) of line @y of @job into @line. */
 static void vkms_plane_compose_line(struct vkms_composer *c,
-				    const struct vkms_plane_job *job, int y,
-				    struct vkms_pixel *line)
+				    const struct vkms_plane_job *job, int x1,
+				    int x2, int y, struct vkms_pixel *line)
 {
-	struct vkms_pixel *dst = line + job->dst_x1;
-	unsigned int n = (unsigned int)(job->dst_x2 - job->dst_x1);
+	struct vkms_pixel *dst = line + x1;
+	unsigned int n = (unsigned int)(x2 - x1);
 
 	switch (job->kind) {
 	case VKMS_SKIP:
 		return;
 	case VKMS_OPAQUE:
-		vkms_plane_read_line(job, y, dst);
+		vkms_plane_read_line(job, x1, x2, y, dst);
 		return;
 	case VKMS_OPAQUE_FIXA:
-		vkms_plane_read_line(job, y, dst);
+		vkms_plane_read_line(job, x1, x2, y, dst);
 		vkms_opaque_alpha(dst, n);
 		return;
 	case VKMS_PREMULTI:
 		/* Read and blend in one pass, no scratch line. */
-		if (job->row8 &&
-		    vkms_premulti_8888(job->reader.desc,
-				       vkms_plane_row8(job, y), n, dst))
+		if (job->row8) {
+			vkms_premulti_8888(&job->simd8,
+					   vkms_plane_row8(job, x1, y), n, dst);
 			return;
+		}
 		break;
 	default:
 		break;
 	}
-	vkms_plane_read_line(job, y, c->plane_line);
+	vkms_plane_read_line(job, x1, x2, y, c->plane_line);
 	switch (job->kind) {
 	case VKMS_LERP_CONST:
 		blend_lerp_const(dst, c->plane_line, n, job->alpha);
@@ -470,19 +480,20 @@ static int vkms_gamma_table_build(struct vkms_composer *c,
 
 VKMS_LINE_LOOP static void vkms_gamma_apply(const struct vkms_composer *c,
 					    const struct vkms_frame_input *in,
-					    bool table, struct vkms_pixel *line)
+					    bool table, struct vkms_pixel *line,
+					    unsigned int n)
 {
 	const uint16_t *t = c->gamma_table;
 
 	if (table) {
-		for (uint32_t i = 0; i < in->width; i++) {
+		for (uint32_t i = 0; i < n; i++) {
 			line[i].r = t[line[i].r];
 			line[i].g = t[65536 + line[i].g];
 			line[i].b = t[2 * 65536 + line[i].b];
 		}
 		return;
 	}
-	for (uint32_t i = 0; i < in->width; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		line[i].r = vkms_lut_channel(in->gamma, in->gamma_size,
 					     line[i].r, 0);
 		line[i].g = vkms_lut_channel(in->gamma, in->gamma_size,
@@ -500,13 +511,14 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 {
 	struct vkms_plane_job jobs[UDRM_KMS_MAX_PLANES];
 	vkms_write_line_fn wb_write;
+	unsigned int wb_cpp = 0;
 	bool gamma = false, gamma_table = false;
 	uint32_t crc = 0;
 	int ret;
 
 	if (!c || !in || !out)
 		return -EINVAL;
-	ret = vkms_frame_check(in, out, &wb_write);
+	ret = vkms_frame_check(in, out, &wb_write, &wb_cpp);
 	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < in->num_planes; i++) {
@@ -552,23 +564,42 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 		}
 		if (first)
 			first--;
-		else
-			vkms_fill(line, in->width, in->background);
 
-		for (unsigned int i = first; i < in->num_planes; i++) {
-			const struct vkms_plane_job *job = &jobs[i];
+		/* A chunk at a time: composed, then CRC'd and written back
+		 * while in L1, the source reads never pausing long. */
+		for (int x1 = 0; x1 < (int)in->width; x1 += VKMS_CHUNK) {
+			int x2 = x1 + VKMS_CHUNK > (int)in->width
+					 ? (int)in->width
+					 : x1 + VKMS_CHUNK;
+			unsigned int n = (unsigned int)(x2 - x1);
 
-			if (y >= job->dst_y1 && y < job->dst_y2)
-				vkms_plane_compose_line(c, job, y, line);
+			if (!first)
+				vkms_fill(line + x1, n, in->background);
+			for (unsigned int i = first; i < in->num_planes; i++) {
+				const struct vkms_plane_job *job = &jobs[i];
+
+				if (y >= job->dst_y1 && y < job->dst_y2 &&
+				    job->dst_x1 < x2 && job->dst_x2 > x1)
+					vkms_plane_compose_line(
+						c, job,
+						job->dst_x1 > x1 ? job->dst_x1
+								 : x1,
+						job->dst_x2 < x2 ? job->dst_x2
+								 : x2,
+						y, line);
+			}
+			if (gamma)
+				vkms_gamma_apply(c, in, gamma_table, line + x1,
+						 n);
+			if (out->want_crc)
+				crc = vkms_crc32(crc, line + x1,
+						 n * sizeof(*line));
+			if (wb_write)
+				wb_write(out->wb_map +
+						 (size_t)y * out->wb_pitch +
+						 (size_t)x1 * wb_cpp,
+					 line + x1, n);
 		}
-
-		if (gamma)
-			vkms_gamma_apply(c, in, gamma_table, line);
-		if (out->want_crc)
-			crc = vkms_crc32(crc, line, in->width * sizeof(*line));
-		if (wb_write)
-			wb_write(out->wb_map + (size_t)y * out->wb_pitch, line,
-				 in->width);
 	}
 	if (out->want_crc)
 		out->crc = crc;

@@ -719,33 +719,6 @@ static int vkms_cpu_features(void)
  * prefetcher alone falls behind (measured at 4K, about 20%). */
 #define VKMS_PREFETCH 2048
 
-struct vkms_shuf8 {
-	__m256i px;    /* source bytes -> a, r, g, b words */
-	__m256i alpha; /* source bytes -> a, a, a, a words */
-	__m256i set_a; /* 0xffff in the a words when forced opaque */
-};
-
-__attribute__((target("avx2"))) static void
-vkms_shuf8_init(struct vkms_shuf8 *s, const int8_t idx[4], bool opaque)
-{
-	uint8_t px[32], al[32];
-	uint16_t set_a[16];
-
-	for (int j = 0; j < 32; j++) {
-		int q = (j & 15) / 8, k = (j & 7) / 2;
-		int src = idx[k];
-
-		px[j] = src < 0 || (opaque && k == 0) ? 0x80
-						      : (uint8_t)(4 * q + src);
-		al[j] = idx[0] < 0 ? 0x80 : (uint8_t)(4 * q + idx[0]);
-	}
-	for (int k = 0; k < 16; k++)
-		set_a[k] = (opaque || idx[0] < 0) && !(k & 3) ? 0xffff : 0;
-	s->px = _mm256_loadu_si256((const __m256i *)px);
-	s->alpha = _mm256_loadu_si256((const __m256i *)al);
-	s->set_a = _mm256_loadu_si256((const __m256i *)set_a);
-}
-
 /* round(a * b / 65535) in 16-bit lanes: div65535() of the 32-bit product
  * split into its halves. */
 __attribute__((target("avx2"))) static inline __m256i
@@ -773,9 +746,11 @@ vkms_mul_div65535(__m256i a, __m256i b)
 	} while (0)
 
 __attribute__((target("avx2"))) static void
-read_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src, unsigned int n,
+read_8888_avx2(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 	       struct vkms_pixel *out)
 {
+	const __m256i px = _mm256_load_si256((const __m256i *)s->px);
+	const __m256i set_a = _mm256_load_si256((const __m256i *)s->set_a);
 	unsigned int i = 0;
 
 	for (; i + 8 <= n; i += 8) {
@@ -786,8 +761,8 @@ read_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src, unsigned int n,
 		__m256i lo, hi;
 
 		VKMS_SPLIT8(v, lo, hi);
-		lo = _mm256_or_si256(_mm256_shuffle_epi8(lo, s->px), s->set_a);
-		hi = _mm256_or_si256(_mm256_shuffle_epi8(hi, s->px), s->set_a);
+		lo = _mm256_or_si256(_mm256_shuffle_epi8(lo, px), set_a);
+		hi = _mm256_or_si256(_mm256_shuffle_epi8(hi, px), set_a);
 		_mm256_storeu_si256((__m256i *)(out + i), lo);
 		_mm256_storeu_si256((__m256i *)(out + i + 4), hi);
 	}
@@ -802,18 +777,20 @@ read_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src, unsigned int n,
 }
 
 __attribute__((target("avx2"))) static void
-premulti_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src,
+premulti_8888_avx2(const struct vkms_row8 *s, const uint8_t *src,
 		   unsigned int n, struct vkms_pixel *bg)
 {
+	const __m256i px = _mm256_load_si256((const __m256i *)s->px);
+	const __m256i alpha = _mm256_load_si256((const __m256i *)s->alpha);
 	const __m256i ones = _mm256_set1_epi16(-1);
 	const __m256i set_a = _mm256_set1_epi64x(0xffff);
 	unsigned int i = 0;
 
 #define VKMS_PREMULTI4(h, dst)                                                 \
 	do {                                                                   \
-		__m256i fg = _mm256_shuffle_epi8(h, s->px);                    \
-		__m256i inv = _mm256_xor_si256(                                \
-			_mm256_shuffle_epi8(h, s->alpha), ones);               \
+		__m256i fg = _mm256_shuffle_epi8(h, px);                       \
+		__m256i inv =                                                  \
+			_mm256_xor_si256(_mm256_shuffle_epi8(h, alpha), ones); \
 		__m256i b = _mm256_loadu_si256((const __m256i *)(dst));        \
                                                                                \
 		b = _mm256_adds_epu16(fg, vkms_mul_div65535(b, inv));          \
@@ -844,34 +821,38 @@ premulti_8888_avx2(const struct vkms_shuf8 *s, const uint8_t *src,
 }
 #endif
 
-bool vkms_read_8888(const struct vkms_format_desc *d, const uint8_t *src,
-		    unsigned int n, bool opaque, struct vkms_pixel *out)
+void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d)
 {
-#ifdef VKMS_HAVE_CLMUL
-	if (d->is_8888 && (vkms_cpu_features() & VKMS_CPU_AVX2)) {
-		struct vkms_shuf8 s;
+	const int8_t *idx = d->idx8;
 
-		vkms_shuf8_init(&s, d->idx8, opaque);
-		read_8888_avx2(&s, src, n, out);
-		return true;
+	memset(s, 0, sizeof(*s));
+	if (!d->is_8888 || !(vkms_cpu_features() & VKMS_CPU_AVX2))
+		return;
+	for (int j = 0; j < 32; j++) {
+		int q = (j & 15) / 8, k = (j & 7) / 2;
+
+		s->px[j] = idx[k] < 0 ? 0x80 : (uint8_t)(4 * q + idx[k]);
+		s->alpha[j] = idx[0] < 0 ? 0x80 : (uint8_t)(4 * q + idx[0]);
+		/* The a word of a format without alpha: 0xffff. */
+		s->set_a[j] = idx[0] < 0 && (j & 7) < 2 ? 0xff : 0;
 	}
-#endif
-	return false;
+	s->simd = true;
 }
 
-bool vkms_premulti_8888(const struct vkms_format_desc *d, const uint8_t *src,
+void vkms_read_8888(const struct vkms_row8 *s, const uint8_t *src,
+		    unsigned int n, struct vkms_pixel *out)
+{
+#ifdef VKMS_HAVE_CLMUL
+	read_8888_avx2(s, src, n, out);
+#endif
+}
+
+void vkms_premulti_8888(const struct vkms_row8 *s, const uint8_t *src,
 			unsigned int n, struct vkms_pixel *bg)
 {
 #ifdef VKMS_HAVE_CLMUL
-	if (d->is_8888 && (vkms_cpu_features() & VKMS_CPU_AVX2)) {
-		struct vkms_shuf8 s;
-
-		vkms_shuf8_init(&s, d->idx8, false);
-		premulti_8888_avx2(&s, src, n, bg);
-		return true;
-	}
+	premulti_8888_avx2(s, src, n, bg);
 #endif
-	return false;
 }
 
 /* ------------------------------------------------------------------ */

@@ -86,14 +86,23 @@ vkms_write_line_fn vkms_writeback_writer(uint32_t fourcc, unsigned int *cpp);
  * Line kernels for the 8-bit formats (is_8888) read left to right from
  * @src, @n pixels, with SIMD on CPUs that have it; results identical to
  * the read_line() of the format followed by the composer's blend:
- * - vkms_read_8888() converts into @out, alpha 0xffff if @opaque;
+ * - vkms_read_8888() converts into @out;
  * - vkms_premulti_8888() blends pre-multiplied pixels over @bg with plane
  *   alpha 0xffff: bg = sat(fg + bg * (0xffff - fg.a) / 0xffff), a 0xffff.
- * False when there is no SIMD path (the caller uses the general one).
+ * Both are for @s->simd only (otherwise the caller uses the general path).
  */
-bool vkms_read_8888(const struct vkms_format_desc *d, const uint8_t *src,
-		    unsigned int n, bool opaque, struct vkms_pixel *out);
-bool vkms_premulti_8888(const struct vkms_format_desc *d, const uint8_t *src,
+struct vkms_row8 {
+	/* byte shuffles: pixels, alpha broadcast; the opaque alpha mask */
+	_Alignas(32) uint8_t px[32];
+	_Alignas(32) uint8_t alpha[32];
+	_Alignas(32) uint8_t set_a[32];
+	bool simd;
+};
+
+void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d);
+void vkms_read_8888(const struct vkms_row8 *s, const uint8_t *src,
+		    unsigned int n, struct vkms_pixel *out);
+void vkms_premulti_8888(const struct vkms_row8 *s, const uint8_t *src,
 			unsigned int n, struct vkms_pixel *bg);
 
 /* Whether SIMD paths are taken when the CPU has them (the default); for
