@@ -18,17 +18,4 @@
 	{                                                                      \
 		return -EOPNOTSUPP;                                            \
 	}
-STUB_IOCTL(udrm_mode_setcrtc)
-STUB_IOCTL(udrm_mode_setplane)
-STUB_IOCTL(udrm_mode_cursor_ioctl)
-STUB_IOCTL(udrm_mode_cursor2_ioctl)
-STUB_IOCTL(udrm_mode_gamma_get_ioctl)
-STUB_IOCTL(udrm_mode_gamma_set_ioctl)
-STUB_IOCTL(udrm_connector_property_set_ioctl)
-STUB_IOCTL(udrm_mode_page_flip_ioctl)
-STUB_IOCTL(udrm_mode_obj_set_property_ioctl)
-STUB_IOCTL(udrm_mode_atomic_ioctl)
-STUB_IOCTL(udrm_wait_vblank_ioctl)
-STUB_IOCTL(udrm_crtc_get_sequence_ioctl)
-STUB_IOCTL(udrm_crtc_queue_sequence_ioctl)
 
