@@ -1348,8 +1348,10 @@ static const char *const fuzz_prop_names[] = {
 #define FUZZ_KMS_PROP_VALUES 8
 #define FUZZ_KMS_MAX_MODES   4
 #define FUZZ_KMS_QUERY_MAX   64
-/* Commits and legacy modesets per input that may wait for a vblank. */
-#define FUZZ_MAX_BLOCKING     4
+/* Commits and legacy modesets per input that may wait for a vblank: a
+ * blocking commit on a lit CRTC takes a frame (~16 ms at 60 Hz), the
+ * fuzzer's whole budget for several inputs. */
+#define FUZZ_MAX_BLOCKING     2
 #define FUZZ_MAX_VBLANK_WAITS 1
 
 struct fuzz_kms_prop {
@@ -1402,6 +1404,23 @@ static const struct drm_mode_modeinfo fuzz_mode_1024x768 = {
 	.flags = DRM_MODE_FLAG_NHSYNC | DRM_MODE_FLAG_NVSYNC,
 	.type = DRM_MODE_TYPE_DRIVER | DRM_MODE_TYPE_PREFERRED,
 	.name = "1024x768",
+};
+
+/* 64x48 at 1000 Hz: commits that wait for a vblank take a millisecond,
+ * and the composer has little to do. */
+static const struct drm_mode_modeinfo fuzz_mode_fast = {
+	.clock = 6000,
+	.hdisplay = 64,
+	.hsync_start = 70,
+	.hsync_end = 80,
+	.htotal = 100,
+	.vdisplay = 48,
+	.vsync_start = 50,
+	.vsync_end = 52,
+	.vtotal = 60,
+	.vrefresh = 1000,
+	.type = DRM_MODE_TYPE_USERDEF,
+	.name = "64x48",
 };
 
 static const struct fuzz_kms_dev *fuzz_file_kms(const struct udrm_file *file)
@@ -1767,14 +1786,14 @@ static uint64_t fuzz_pick_value(struct fuzz_stream *s,
 	return fuzz_tame_ptr(v);
 }
 
-/* A mode: 1024x768@60, one the connector reported, either with one
- * field changed, or any bytes. */
+/* A mode: 1024x768@60, 64x48@1000, one the connector reported, either
+ * with one field changed, or any bytes. */
 static void fuzz_pick_mode(struct fuzz_stream *s, const struct fuzz_kms_dev *kd,
 			   struct drm_mode_modeinfo *mode)
 {
 	uint8_t sel = fs_u8(s);
 
-	*mode = fuzz_mode_1024x768;
+	*mode = sel >= 0x20 && sel < 0x40 ? fuzz_mode_fast : fuzz_mode_1024x768;
 	if (sel >= 0x40 && sel < 0xa0 && kd->nmodes)
 		*mode = kd->modes[sel % kd->nmodes];
 	if (sel >= 0xa0 && sel < 0xf0) {

@@ -253,9 +253,9 @@ def op_setproperty(f, obj, name, value, legacy=False):
                   prop(name)]) + value
 
 
-def op_blob_mode(f):
-    # fuzz_blob_data(): kind 0, fuzz_pick_mode(): 1024x768@60
-    return bytes([CREATE_BLOB, f, EXACT, ARG, 0, 0, AREA])
+def op_blob_mode(f, fast=False):
+    # fuzz_blob_data(): kind 0, fuzz_pick_mode(): 1024x768@60 or 64x48@1000
+    return bytes([CREATE_BLOB, f, EXACT, ARG, 0, 0x20 if fast else 0, AREA])
 
 
 def op_blob_gamma(f):
@@ -499,6 +499,18 @@ SEEDS['kms-queries'] = (
     + op_setproperty(0, R_CRTC, 'GAMMA_LUT', v_blob(1))
     + op_destroy_blob(0, 0)
     + op_get_object(0, 0, R_CRTC) + op_close(0))
+
+SEEDS['kms-fast-mode'] = (
+    op_open(0, VKMS | O_RDWR) + op_kms_caps(0) + op_create_dumb(0, 64, 48)
+    + op_addfb2(0) + op_blob_mode(0, fast=True)
+    + op_atomic(0, ALLOW_MODESET, [
+        (R_CRTC, [('ACTIVE', v_small(1)), ('MODE_ID', v_blob(0))]),
+        (R_CONNECTOR, [('CRTC_ID', v_role(R_CRTC))]),
+        (R_PRIMARY, plane_props(0, 64, 48))])
+    + op_atomic(0, NONBLOCK | FLIP_EVENT,
+                [(R_PRIMARY, [('FB_ID', v_fb(0))])])
+    + op_wait_vblank(0, False, 1) + op_read_events(0)
+    + op_page_flip(0, 0, read=True) + op_close(0))
 
 SEEDS['kms-vblank-sequence'] = (
     kms_setup() + kms_modeset() + op_wait_vblank(0, True, 1)
