@@ -163,6 +163,7 @@ static uint8_t *map_object(struct udrm_gem_object *obj)
 /* drm_internal_framebuffer_create() with drm_gem_fb_create(). */
 static int framebuffer_create(struct udrm_kms *kms, struct udrm_file *file,
 			      const struct drm_mode_fb_cmd2 *r,
+			      struct udrm_gem_object *const *objs,
 			      struct udrm_framebuffer **out)
 {
 	struct udrm_device *dev = kms->dev;
@@ -204,7 +205,13 @@ static int framebuffer_create(struct udrm_kms *kms, struct udrm_file *file,
 
 		fb->pitches[i] = r->pitches[i];
 		fb->offsets[i] = r->offsets[i];
-		fb->obj[i] = udrm_gem_object_lookup(file, r->handles[i]);
+		if (objs) {
+			fb->obj[i] = objs[i];
+			udrm_gem_object_get(objs[i]);
+		} else {
+			fb->obj[i] =
+				udrm_gem_object_lookup(file, r->handles[i]);
+		}
 		if (!fb->obj[i]) {
 			ret = -ENOENT;
 			goto err;
@@ -252,6 +259,21 @@ err:
 	return ret;
 }
 
+int udrm_framebuffer_create_internal(struct udrm_kms *kms,
+				     const struct drm_mode_fb_cmd2 *r,
+				     struct udrm_gem_object *const *objs,
+				     struct udrm_framebuffer **out)
+{
+	const struct udrm_format_info *info = udrm_format_info(r->pixel_format);
+	struct drm_mode_fb_cmd2 cmd = *r;
+	int i;
+
+	/* The checks shared with ADDFB2 want a handle per colour plane. */
+	for (i = 0; info && i < info->num_planes; i++)
+		cmd.handles[i] = 1;
+	return framebuffer_create(kms, NULL, &cmd, objs, out);
+}
+
 /* drm_mode_addfb2(): the new fb joins the file's list, which holds the
  * creation reference. */
 static int addfb2(struct udrm_device *dev, struct drm_mode_fb_cmd2 *r,
@@ -262,7 +284,7 @@ static int addfb2(struct udrm_device *dev, struct drm_mode_fb_cmd2 *r,
 	int ret;
 
 	pthread_mutex_lock(&kms->lock);
-	ret = framebuffer_create(kms, file, r, &fb);
+	ret = framebuffer_create(kms, file, r, NULL, &fb);
 	if (!ret) {
 		fb->owner = file;
 		fb->next = file->fbs;

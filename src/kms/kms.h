@@ -240,6 +240,14 @@ struct udrm_framebuffer {
 	uint8_t *map[4];
 };
 
+/* A framebuffer on GEM objects @objs (one per colour plane of @r's
+ * format; @r->handles are ignored) owned by no file, as the kernel's
+ * drm_framebuffer_init() for in-kernel clients (fbdev emulation). The
+ * caller holds kms->lock and the one reference *@out starts with. */
+int udrm_framebuffer_create_internal(struct udrm_kms *kms,
+				     const struct drm_mode_fb_cmd2 *r,
+				     struct udrm_gem_object *const *objs,
+				     struct udrm_framebuffer **out);
 void udrm_framebuffer_get(struct udrm_framebuffer *fb);
 void udrm_framebuffer_put(struct udrm_framebuffer *fb);
 /* Looks up fb @id visible to @file with a reference, or NULL. Caller holds

@@ -89,7 +89,7 @@ static const char *split_word(const char *s, char *word, size_t len)
 }
 
 struct default_knobs {
-	bool cursor, writeback, explicit_topology;
+	bool cursor, writeback, explicit_topology, fbdev;
 	unsigned int overlays;
 };
 
@@ -220,6 +220,14 @@ static int parse_line(struct vkms_config *cfg, struct default_knobs *k,
 			k->overlays = b ? 1 : 0;
 		return 0;
 	}
+	if (!strcmp(key, "fbdev")) {
+		if (parse_bool(value, &b))
+			return config_fail(err, errlen,
+					   "fbdev = %s: expected true or false",
+					   value);
+		k->fbdev = b;
+		return 0;
+	}
 	if (!strcmp(key, "overlay_planes")) {
 		char *end;
 		unsigned long n = strtoul(value, &end, 10);
@@ -271,8 +279,10 @@ int vkms_config_parse(const char *options, struct vkms_config *cfg, char *err,
 	}
 	if (!k.explicit_topology) {
 		config_default(cfg, &k);
+		cfg->fbdev = k.fbdev;
 		return 0;
 	}
+	parsed.fbdev = k.fbdev;
 	if (!parsed.num_crtcs)
 		parsed.num_crtcs = 1;
 	ret = vkms_config_validate(&parsed, err, errlen);

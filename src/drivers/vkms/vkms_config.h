@@ -25,6 +25,11 @@
  * and connector, and a writeback connector. The module parameters of
  * kernel VKMS adjust that default: enable_cursor, enable_overlay and
  * enable_writeback = true | false (overlay_planes = N for N overlays).
+ *
+ *   fbdev = true                 light the first CRTC at load with the
+ *                                preferred mode and a black framebuffer,
+ *                                as the kernel's fbdev emulation (the
+ *                                console) does; off by default
  */
 #ifndef UDRM_VKMS_CONFIG_H
 #define UDRM_VKMS_CONFIG_H
@@ -58,6 +63,7 @@ struct vkms_config {
 	struct vkms_config_connector connectors[VKMS_MAX_CONNECTORS];
 	unsigned int num_connectors;
 	uint32_t writeback_crtcs; /* bit per CRTC with a writeback connector */
+	bool fbdev;		  /* emulate the console's mode at load */
 };
 
 /*

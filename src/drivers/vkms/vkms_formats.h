@@ -19,9 +19,19 @@ struct vkms_plane_reader;
 /*
  * On the functions holding a line loop: an AVX2 copy chosen at load time
  * on CPUs that have it (the baseline x86-64 lacks 32-bit multiplies and
- * unsigned minimums in vectors), plain C for everyone else.
+ * unsigned minimums in vectors), plain C for everyone else. Not under
+ * ThreadSanitizer: the ifunc resolvers of target_clones run before its
+ * runtime starts and crash every program linking the core.
  */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__SANITIZE_THREAD__)
+#define VKMS_NO_CLONES 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define VKMS_NO_CLONES 1
+#endif
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&     \
+	!defined(VKMS_NO_CLONES)
 #define VKMS_LINE_LOOP __attribute__((target_clones("avx2", "default")))
 #else
 #define VKMS_LINE_LOOP
