@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * png_check FILE.png: prints "<width> <height> <distinct colours>" of an
- * RGB(A) PNG, for the capture tests' shell scripts. Exit status 1 if the
- * file cannot be read as a PNG.
+ * png_check FILE.png [X Y]...: prints "<width> <height> <distinct colours>"
+ * of an RGB(A) PNG, then the colour of each pixel asked for as "rrggbb",
+ * for the capture tests' shell scripts. Exit status 1 if the file cannot
+ * be read as a PNG, 2 for bad arguments (a pixel outside the image).
  */
 #include <png.h>
 #include <stdint.h>
@@ -24,8 +25,8 @@ int main(int argc, char **argv)
 	uint32_t *colours;
 	size_t n, i, distinct = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: png_check FILE.png\n");
+	if (argc < 2 || argc % 2) {
+		fprintf(stderr, "usage: png_check FILE.png [X Y]...\n");
 		return 2;
 	}
 	memset(&image, 0, sizeof(image));
@@ -44,13 +45,30 @@ int main(int argc, char **argv)
 			rgb && colours ? image.message : "out of memory");
 		return 1;
 	}
+	for (int a = 2; a + 1 < argc; a += 2) {
+		if (strtoul(argv[a], NULL, 10) >= image.width ||
+		    strtoul(argv[a + 1], NULL, 10) >= image.height) {
+			fprintf(stderr, "png_check: pixel %s,%s is outside\n",
+				argv[a], argv[a + 1]);
+			return 2;
+		}
+	}
+	printf("%u %u", image.width, image.height);
 	for (i = 0; i < n; i++)
 		colours[i] = (uint32_t)rgb[i * 3] << 16 |
 			     (uint32_t)rgb[i * 3 + 1] << 8 | rgb[i * 3 + 2];
 	qsort(colours, n, sizeof(*colours), compare_u32);
 	for (i = 0; i < n; i++)
 		distinct += !i || colours[i] != colours[i - 1];
-	printf("%u %u %zu\n", image.width, image.height, distinct);
+	printf(" %zu", distinct);
+	for (int a = 2; a + 1 < argc; a += 2) {
+		unsigned long x = strtoul(argv[a], NULL, 10);
+		unsigned long y = strtoul(argv[a + 1], NULL, 10);
+		const unsigned char *p = rgb + (y * image.width + x) * 3;
+
+		printf(" %02x%02x%02x", p[0], p[1], p[2]);
+	}
+	printf("\n");
 	free(colours);
 	free(rgb);
 	return 0;

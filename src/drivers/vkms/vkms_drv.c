@@ -200,6 +200,13 @@ static int vkms_build(struct vkms_device *vkms)
 				return ret;
 		}
 	}
+	for (i = 0; i < cfg->num_crtcs; i++) {
+		if (!(cfg->writeback_crtcs & (1u << i)))
+			continue;
+		ret = vkms_output_init_writeback(vkms->outputs[i]);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

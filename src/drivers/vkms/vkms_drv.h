@@ -109,6 +109,7 @@ static inline struct vkms_output *vkms_output_of(struct udrm_crtc *crtc)
 /* vkms_output.c: the CRTCs, their composer threads and capture. */
 int vkms_output_init(struct vkms_device *vkms, unsigned int index,
 		     struct udrm_plane *primary, struct udrm_plane *cursor);
+int vkms_output_init_writeback(struct vkms_output *out);
 void vkms_output_stop(struct vkms_output *out);
 int vkms_capture(struct udrm_device *dev,
 		 void (*fn)(void *ctx, struct udrm_device *dev,

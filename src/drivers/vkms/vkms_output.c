@@ -366,18 +366,25 @@ int vkms_output_init(struct vkms_device *vkms, unsigned int index,
 		ret = udrm_crtc_create_background_color_property(&out->crtc);
 	if (ret)
 		return ret;
-	if (vkms->config.writeback_crtcs & (1u << index)) {
-		ret = udrm_writeback_connector_init(
-			vkms->kms, &out->wb_connector, &out->wb_encoder,
-			&vkms_wb_connector_funcs, 1u << index,
-			vkms_writeback_formats, vkms_writeback_format_count);
-		if (ret)
-			return ret;
-		out->has_writeback = true;
-	}
 	if (pthread_create(&out->thread, NULL, output_thread, out))
 		return -EAGAIN;
 	out->thread_running = true;
+	return 0;
+}
+
+/* After the other connectors, as kernel vkms_output_init() orders them. */
+int vkms_output_init_writeback(struct vkms_output *out)
+{
+	unsigned int index = out->crtc.index;
+	int ret;
+
+	ret = udrm_writeback_connector_init(
+		out->vkms->kms, &out->wb_connector, &out->wb_encoder,
+		&vkms_wb_connector_funcs, 1u << index, vkms_writeback_formats,
+		vkms_writeback_format_count);
+	if (ret)
+		return ret;
+	out->has_writeback = true;
 	return 0;
 }
 
