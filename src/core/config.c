@@ -361,3 +361,35 @@ void udrm_config_free(struct udrm_config *cfg)
 	}
 	free(cfg);
 }
+
+int udrm_options_for_each(const char *options,
+			  int (*fn)(void *ctx, const char *key,
+				    const char *value),
+			  void *ctx)
+{
+	const char *line = options, *end;
+	char buf[UDRM_OPTION_LINE_MAX], *eq;
+	size_t len;
+	int ret;
+
+	for (; line && *line; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		len = (size_t)(end - line);
+		if (!len)
+			continue;
+		if (len >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		eq = strchr(buf, '=');
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		ret = fn(ctx, buf, eq + 1);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -90,6 +90,18 @@ struct udrm_driver {
 			   struct drm_mode_create_dumb *args);
 };
 
+/*
+ * Walks a driver's options (the "key=value" lines load() receives; NULL or
+ * empty: none), calling @fn with each key and value, NUL-terminated, in
+ * order. Stops at and returns @fn's first non-zero value; -EINVAL for a
+ * line without '=' or longer than UDRM_OPTION_LINE_MAX - 1 bytes.
+ */
+#define UDRM_OPTION_LINE_MAX 256
+int udrm_options_for_each(const char *options,
+			  int (*fn)(void *ctx, const char *key,
+				    const char *value),
+			  void *ctx);
+
 /* The built-in drivers, NULL-terminated (src/drivers/builtin.c). */
 extern const struct udrm_driver *const udrm_builtin_drivers[];
 

@@ -10,18 +10,6 @@
 
 #include "kms.h"
 
-/* Newer than the installed uapi headers. */
-#ifndef DRM_FORMAT_C1
-#define DRM_FORMAT_C1 fourcc_code('C', '1', ' ', ' ')
-#define DRM_FORMAT_C2 fourcc_code('C', '2', ' ', ' ')
-#define DRM_FORMAT_C4 fourcc_code('C', '4', ' ', ' ')
-#endif
-#ifndef DRM_FORMAT_R1
-#define DRM_FORMAT_R1 fourcc_code('R', '1', ' ', ' ')
-#define DRM_FORMAT_R2 fourcc_code('R', '2', ' ', ' ')
-#define DRM_FORMAT_R4 fourcc_code('R', '4', ' ', ' ')
-#endif
-
 /* One packed plane of @cpp bytes per pixel. */
 #define RGB(fmt, d, bytes, alpha)                                              \
 	{                                                                      \

@@ -34,6 +34,7 @@
 #define UDRM_KMS_KMS_H
 
 #include <drm.h>
+#include <drm_fourcc.h>
 #include <drm_mode.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -68,6 +69,20 @@ struct udrm_encoder;
 #define DRM_MODE_BLEND_COVERAGE	  2
 #endif
 
+/* Formats newer than the installed drm_fourcc.h: colour-indexed and
+ * grey levels of 1, 2 and 4 bits, packed MSB first (the leftmost pixel
+ * in the top bits). */
+#ifndef DRM_FORMAT_C1
+#define DRM_FORMAT_C1 fourcc_code('C', '1', ' ', ' ')
+#define DRM_FORMAT_C2 fourcc_code('C', '2', ' ', ' ')
+#define DRM_FORMAT_C4 fourcc_code('C', '4', ' ', ' ')
+#endif
+#ifndef DRM_FORMAT_R1
+#define DRM_FORMAT_R1 fourcc_code('R', '1', ' ', ' ')
+#define DRM_FORMAT_R2 fourcc_code('R', '2', ' ', ' ')
+#define DRM_FORMAT_R4 fourcc_code('R', '4', ' ', ' ')
+#endif
+
 #define UDRM_KMS_MAX_CRTCS	32
 #define UDRM_KMS_MAX_PLANES	64
 #define UDRM_KMS_MAX_ENCODERS	32
@@ -86,8 +101,8 @@ struct udrm_object_props {
 };
 
 struct udrm_mode_object {
-	uint32_t id;   /* 0 until registered */
-	uint32_t type; /* DRM_MODE_OBJECT_* */
+	uint32_t id;			 /* 0 until registered */
+	uint32_t type;			 /* DRM_MODE_OBJECT_* */
 	struct udrm_object_props *props; /* NULL: object has none */
 	/* Refcounted objects (fb, blob) only: */
 	atomic_int refcount;
@@ -160,11 +175,9 @@ udrm_property_create_enum(struct udrm_kms *kms, uint32_t flags,
 			  const char *name,
 			  const struct udrm_property_enum *list, int n);
 /* @supported: bits (1 << value) of @list to include. */
-struct udrm_property *
-udrm_property_create_bitmask(struct udrm_kms *kms, uint32_t flags,
-			     const char *name,
-			     const struct udrm_property_enum *list, int n,
-			     uint64_t supported);
+struct udrm_property *udrm_property_create_bitmask(
+	struct udrm_kms *kms, uint32_t flags, const char *name,
+	const struct udrm_property_enum *list, int n, uint64_t supported);
 struct udrm_property *udrm_property_create_object(struct udrm_kms *kms,
 						  uint32_t flags,
 						  const char *name,
@@ -194,7 +207,8 @@ struct udrm_property_blob {
  * above UDRM_BLOB_MAX; @data may be NULL (zero-filled). */
 #define UDRM_BLOB_MAX (256u << 20) /* the kernel caps at ULONG_MAX-ish */
 int udrm_property_blob_create(struct udrm_kms *kms, size_t length,
-			      const void *data, struct udrm_property_blob **out);
+			      const void *data,
+			      struct udrm_property_blob **out);
 struct udrm_property_blob *udrm_blob_get(struct udrm_property_blob *blob);
 void udrm_blob_put(struct udrm_property_blob *blob);
 /* Replaces *@slot with @blob (references adjusted, either may be NULL);
@@ -229,8 +243,8 @@ uint64_t udrm_format_min_pitch(const struct udrm_format_info *info, int p,
 struct udrm_framebuffer {
 	struct udrm_mode_object base; /* refcounted */
 	struct udrm_kms *kms;
-	struct udrm_file *owner;	/* NULL once removed from its file */
-	struct udrm_framebuffer *next;	/* owner's fb list (kms->lock) */
+	struct udrm_file *owner;       /* NULL once removed from its file */
+	struct udrm_framebuffer *next; /* owner's fb list (kms->lock) */
 	const struct udrm_format_info *format;
 	uint32_t width, height, flags; /* DRM_MODE_FB_* */
 	uint64_t modifier;	       /* DRM_FORMAT_MOD_LINEAR */
@@ -265,9 +279,9 @@ struct udrm_rect {
 
 struct udrm_plane_state {
 	struct udrm_plane *plane;
-	struct udrm_crtc *crtc;	    /* NULL when disabled */
+	struct udrm_crtc *crtc;	     /* NULL when disabled */
 	struct udrm_framebuffer *fb; /* a reference, or NULL */
-	struct udrm_fence *fence; /* IN_FENCE_FD (a reference) or NULL */
+	struct udrm_fence *fence;    /* IN_FENCE_FD (a reference) or NULL */
 	int32_t crtc_x, crtc_y;
 	uint32_t crtc_w, crtc_h;
 	uint32_t src_x, src_y, src_w, src_h; /* 16.16 */
@@ -302,13 +316,13 @@ struct udrm_crtc_state {
 	/* Set by the check. */
 	bool planes_changed, mode_changed, active_changed, connectors_changed,
 		color_mgmt_changed;
-	uint32_t plane_mask;	 /* 1 << plane index */
-	uint32_t connector_mask; /* 1 << connector index */
-	uint32_t encoder_mask;	 /* 1 << encoder index */
-	struct drm_mode_modeinfo mode;	       /* valid if enable */
-	struct udrm_property_blob *mode_blob;  /* MODE_ID (a reference) */
-	struct udrm_property_blob *gamma_lut;  /* GAMMA_LUT (a reference) */
-	uint64_t background_color;	       /* DRM_ARGB64 16 bpc */
+	uint32_t plane_mask;		      /* 1 << plane index */
+	uint32_t connector_mask;	      /* 1 << connector index */
+	uint32_t encoder_mask;		      /* 1 << encoder index */
+	struct drm_mode_modeinfo mode;	      /* valid if enable */
+	struct udrm_property_blob *mode_blob; /* MODE_ID (a reference) */
+	struct udrm_property_blob *gamma_lut; /* GAMMA_LUT (a reference) */
+	uint64_t background_color;	      /* DRM_ARGB64 16 bpc */
 	/* Flip-complete event to send when this state reaches the screen,
 	 * and the OUT_FENCE_PTR fence to signal then (a reference). */
 	struct udrm_pending_event *event;
@@ -317,7 +331,7 @@ struct udrm_crtc_state {
 };
 
 struct udrm_writeback_job {
-	struct udrm_framebuffer *fb;	/* a reference */
+	struct udrm_framebuffer *fb;  /* a reference */
 	struct udrm_fence *out_fence; /* a reference, or NULL */
 };
 
@@ -427,8 +441,8 @@ struct udrm_plane {
 	struct udrm_plane_state *state; /* current (kms->lock) */
 	/* Optional standard properties attached by their create helpers. */
 	struct udrm_property *rotation_property, *alpha_property,
-		*blend_mode_property, *zpos_property,
-		*color_encoding_property, *color_range_property;
+		*blend_mode_property, *zpos_property, *color_encoding_property,
+		*color_range_property;
 	void *driver_private;
 };
 
@@ -471,12 +485,12 @@ struct udrm_connector {
 	const struct udrm_connector_funcs *funcs;
 	uint32_t possible_encoders; /* 1 << encoder index */
 	/* (kms->lock) */
-	uint32_t status;	       /* enum drm_connector_status 1..3 */
+	uint32_t status; /* enum drm_connector_status 1..3 */
 	enum udrm_connector_force force;
 	struct drm_mode_modeinfo *modes; /* probed list */
 	uint32_t num_modes, modes_capacity;
 	uint32_t mm_width, mm_height, subpixel;
-	uint32_t dpms; /* DRM_MODE_DPMS_* */
+	uint32_t dpms;			    /* DRM_MODE_DPMS_* */
 	struct udrm_connector_state *state; /* current */
 	bool writeback;
 	uint32_t *writeback_formats;
@@ -522,13 +536,12 @@ struct udrm_kms {
 			*src_y, *src_w, *src_h, *crtc_x, *crtc_y, *crtc_w,
 			*crtc_h, *in_fence_fd, *in_formats, *fb_damage_clips;
 		struct udrm_property *active, *mode_id, *out_fence_ptr,
-			*vrr_enabled, *gamma_lut, *gamma_lut_size,
-			*degamma_lut, *degamma_lut_size, *ctm,
-			*background_color;
-		struct udrm_property *edid, *dpms, *path, *tile,
-			*link_status, *non_desktop, *conn_crtc_id;
-		struct udrm_property *writeback_fb_id,
-			*writeback_pixel_formats, *writeback_out_fence_ptr;
+			*vrr_enabled, *gamma_lut, *gamma_lut_size, *degamma_lut,
+			*degamma_lut_size, *ctm, *background_color;
+		struct udrm_property *edid, *dpms, *path, *tile, *link_status,
+			*non_desktop, *conn_crtc_id;
+		struct udrm_property *writeback_fb_id, *writeback_pixel_formats,
+			*writeback_out_fence_ptr;
 	} prop;
 
 	/* Nonblocking commit tails and cleanups (kms/atomic_helper.c),
@@ -562,7 +575,8 @@ int udrm_crtc_enable_color_mgmt(struct udrm_crtc *crtc, uint32_t gamma_size);
 int udrm_crtc_create_background_color_property(struct udrm_crtc *crtc);
 
 int udrm_plane_init(struct udrm_kms *kms, struct udrm_plane *plane,
-		    uint32_t possible_crtcs, const struct udrm_plane_funcs *funcs,
+		    uint32_t possible_crtcs,
+		    const struct udrm_plane_funcs *funcs,
 		    const uint32_t *formats, uint32_t format_count,
 		    const uint64_t *modifiers, uint32_t type, const char *name);
 int udrm_plane_create_rotation_property(struct udrm_plane *plane,

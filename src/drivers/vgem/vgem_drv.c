@@ -20,45 +20,28 @@
 
 #define VGEM_FENCE_TIMEOUT_MAX_MS 3600000u
 
-/* Parses the "key=value" lines of @options; -EINVAL for anything else. */
-static int vgem_parse_options(const char *options, uint64_t *timeout_ms)
+/* The one option: fence_timeout_ms; -EINVAL for anything else. */
+static int vgem_option(void *ctx, const char *key, const char *value)
 {
-	const char *line = options, *end;
-	unsigned long long value;
-	char buf[64], *eq, *num_end;
-	size_t len;
+	uint64_t *timeout_ms = ctx;
+	unsigned long long v;
+	char *num_end;
 
-	for (; line && *line; line = *end ? end + 1 : end) {
-		end = strchr(line, '\n');
-		if (!end)
-			end = line + strlen(line);
-		len = (size_t)(end - line);
-		if (!len)
-			continue;
-		if (len >= sizeof(buf))
-			return -EINVAL;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		eq = strchr(buf, '=');
-		if (!eq)
-			return -EINVAL;
-		*eq = '\0';
-		if (strcmp(buf, "fence_timeout_ms"))
-			return -EINVAL;
-		errno = 0;
-		value = strtoull(eq + 1, &num_end, 10);
-		if (errno || num_end == eq + 1 || *num_end || !value ||
-		    value > VGEM_FENCE_TIMEOUT_MAX_MS)
-			return -EINVAL;
-		*timeout_ms = value;
-	}
+	if (strcmp(key, "fence_timeout_ms"))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(value, &num_end, 10);
+	if (errno || num_end == value || *num_end || !v ||
+	    v > VGEM_FENCE_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	*timeout_ms = v;
 	return 0;
 }
 
 static int vgem_load(struct udrm_device *dev, const char *options)
 {
 	uint64_t timeout_ms = VGEM_FENCE_TIMEOUT_MS;
-	int ret = vgem_parse_options(options, &timeout_ms);
+	int ret = udrm_options_for_each(options, vgem_option, &timeout_ms);
 
 	if (ret)
 		return ret;

@@ -18,19 +18,6 @@
 
 #include "kms/kms.h"
 
-/* Kernel-internal values the uapi headers do not carry. */
-#ifndef DRM_MODE_BLEND_PIXEL_NONE
-#define DRM_MODE_BLEND_PIXEL_NONE 0
-#define DRM_MODE_BLEND_PREMULTI	  1
-#define DRM_MODE_BLEND_COVERAGE	  2
-#endif
-#ifndef DRM_FORMAT_R1
-/* Grey levels packed MSB first: the leftmost pixel in the top bits. */
-#define DRM_FORMAT_R1 fourcc_code('R', '1', ' ', ' ')
-#define DRM_FORMAT_R2 fourcc_code('R', '2', ' ', ' ')
-#define DRM_FORMAT_R4 fourcc_code('R', '4', ' ', ' ')
-#endif
-
 /* One pixel of a composed line, the order of the kernel's pixel_argb_u16
  * and of struct udrm_frame. */
 struct vkms_pixel {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/driver.h"
 #include "kms/kms.h"
 
 static int config_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -243,39 +244,40 @@ static int parse_line(struct vkms_config *cfg, struct default_knobs *k,
 	return config_fail(err, errlen, "unknown vkms option '%s'", key);
 }
 
+struct parse_ctx {
+	struct vkms_config *cfg;
+	struct default_knobs *knobs;
+	char *err;
+	size_t errlen;
+};
+
+static int parse_option(void *ctx, const char *key, const char *value)
+{
+	struct parse_ctx *p = ctx;
+
+	return parse_line(p->cfg, p->knobs, key, value, p->err, p->errlen);
+}
+
 int vkms_config_parse(const char *options, struct vkms_config *cfg, char *err,
 		      size_t errlen)
 {
 	struct default_knobs k = {
 		.cursor = true, .writeback = true, .overlays = 1};
 	struct vkms_config parsed;
-	const char *line = options, *end;
-	char buf[256], *eq;
+	struct parse_ctx ctx = {&parsed, &k, err, errlen};
 	int ret;
 
 	memset(&parsed, 0, sizeof(parsed));
-	parsed.num_crtcs = 0;
-	for (; line && *line; line = *end ? end + 1 : end) {
-		size_t len;
-
-		end = strchr(line, '\n');
-		if (!end)
-			end = line + strlen(line);
-		len = (size_t)(end - line);
-		if (!len)
-			continue;
-		if (len >= sizeof(buf))
-			return config_fail(err, errlen, "option line too long");
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		eq = strchr(buf, '=');
-		if (!eq)
-			return config_fail(err, errlen,
-					   "'%s': expected key=value", buf);
-		*eq = '\0';
-		ret = parse_line(&parsed, &k, buf, eq + 1, err, errlen);
-		if (ret)
-			return ret;
+	if (err && errlen)
+		err[0] = '\0';
+	ret = udrm_options_for_each(options, parse_option, &ctx);
+	if (ret) {
+		if (err && errlen && !err[0])
+			config_fail(err, errlen,
+				    "bad option line (key=value, at most %d "
+				    "bytes)",
+				    UDRM_OPTION_LINE_MAX - 1);
+		return ret;
 	}
 	if (!k.explicit_topology) {
 		config_default(cfg, &k);
