@@ -410,15 +410,11 @@ int udrm_atomic_get_property(struct udrm_mode_object *obj,
 /* ------------------------------------------------------------------ */
 /* Out fences and events                                               */
 
-static void out_fence_release(struct udrm_fence *fence)
-{
-	udrm_fence_names_put(fence->names);
-	pthread_mutex_destroy(&fence->own_lock);
-	free(fence);
-}
-
+/* No release op: the fence core destroys the fence's own lock, frees it
+ * and drops its names after ops->release, so freeing them here too was a
+ * use after free once the last sync_file of an out-fence went. */
 static const struct udrm_fence_ops out_fence_ops = {
-	.release = out_fence_release,
+	.release = NULL,
 };
 
 /* A fence on its own timeline named after @timeline (a reference). */
