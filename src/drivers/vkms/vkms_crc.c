@@ -88,14 +88,15 @@ static int crc_control_store(void *data, const char *buf, size_t len)
 		return 0;
 	if (len >= 4096)
 		return -E2BIG;
-	/* vkms_verify_crc_source(): "auto" or nothing. */
+	/* vkms_verify_crc_source(): "auto" only (NULL, "no source", is
+	 * what closing data passes, never a written name; "" is refused). */
 	if (len >= sizeof(source))
 		return -EINVAL;
 	memcpy(source, buf, len);
 	source[len] = '\0';
 	if (len && source[len - 1] == '\n')
 		source[len - 1] = '\0';
-	if (source[0] && strcmp(source, "auto"))
+	if (strcmp(source, "auto"))
 		return -EINVAL;
 	pthread_mutex_lock(&out->lock);
 	if (out->crc_opened) {

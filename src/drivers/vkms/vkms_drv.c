@@ -356,8 +356,12 @@ static void vkms_teardown(struct udrm_device *dev, struct vkms_device *vkms)
 {
 	unsigned int i;
 
-	/* Composer threads and blocked CRC readers first, then the files
-	 * (their release callbacks still see the outputs), then KMS. */
+	/* Commits in flight first (no flush may make a new snapshot after
+	 * the outputs stopped), then composer threads, snapshots and
+	 * blocked CRC readers, then the files (their release callbacks
+	 * still see the outputs), then KMS. */
+	if (dev->kms)
+		udrm_atomic_helper_fini(dev->kms);
 	for (i = 0; i < VKMS_MAX_CRTCS; i++)
 		if (vkms->outputs[i])
 			vkms_output_stop(vkms->outputs[i]);

@@ -390,6 +390,8 @@ int vkms_output_init_writeback(struct vkms_output *out)
 
 void vkms_output_stop(struct vkms_output *out)
 {
+	struct vkms_snapshot *snap;
+
 	pthread_mutex_lock(&out->lock);
 	out->stop = true;
 	pthread_cond_broadcast(&out->cond);
@@ -397,6 +399,15 @@ void vkms_output_stop(struct vkms_output *out)
 	if (out->thread_running)
 		pthread_join(out->thread, NULL);
 	out->thread_running = false;
+
+	/* The framebuffers of what was shown last go now: udrm_kms_fini()
+	 * frees the ones nobody let go of (an fbdev framebuffer) before it
+	 * destroys the CRTC. */
+	pthread_mutex_lock(&out->lock);
+	snap = out->snap;
+	out->snap = NULL;
+	pthread_mutex_unlock(&out->lock);
+	snapshot_put(snap);
 }
 
 int vkms_capture(struct udrm_device *dev,
