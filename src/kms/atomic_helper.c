@@ -276,6 +276,10 @@ static void commit_tail(struct udrm_commit *commit)
 	pthread_mutex_lock(&w->lock);
 	commit->hw_done = true;
 	commit->stage = COMMIT_STAGE_CLEANUP;
+	/* A nonblocking commit of no CRTC has no flip marker to schedule
+	 * its cleanup: it is due now. */
+	if (commit->nonblock && !commit->pending_flips)
+		worker_queue_locked(w, commit_get(commit));
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 
@@ -353,12 +357,54 @@ static bool state_current(struct udrm_atomic_state *state)
 	return true;
 }
 
+/* Whether @a and @b have an object in common. */
+static bool states_overlap(const struct udrm_atomic_state *a,
+			   const struct udrm_atomic_state *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < UDRM_KMS_MAX_PLANES; i++)
+		if (a->planes[i].ptr && b->planes[i].ptr)
+			return true;
+	for (i = 0; i < UDRM_KMS_MAX_CRTCS; i++)
+		if (a->crtcs[i].ptr && b->crtcs[i].ptr)
+			return true;
+	for (i = 0; i < UDRM_KMS_MAX_CONNECTORS; i++)
+		if (a->connectors[i].ptr && b->connectors[i].ptr)
+			return true;
+	return false;
+}
+
+/* A nonblocking commit sharing an object with @state whose tail has not
+ * run yet (a reference), or NULL. Its tail reads its new states, which
+ * a blocking commit's cleanup would free: commits of planes or
+ * connectors without a CRTC have no crtc->pending_commit to stall on (the
+ * kernel's fake_commit). Caller holds kms->lock. */
+static struct udrm_commit *tail_pending_on(struct udrm_commit_worker *w,
+					   struct udrm_atomic_state *state)
+{
+	struct udrm_commit *c;
+
+	pthread_mutex_lock(&w->lock);
+	c = w->running;
+	if (!c || c->hw_done || !c->state || !states_overlap(c->state, state))
+		for (c = w->head; c; c = c->next)
+			if (!c->hw_done && c->state &&
+			    states_overlap(c->state, state))
+				break;
+	if (c)
+		commit_get(c);
+	pthread_mutex_unlock(&w->lock);
+	return c;
+}
+
 /* stall_checks(): a nonblocking commit may not get ahead of a commit
  * that has not flipped (-EBUSY); a blocking one waits until the previous
- * commits on its CRTCs are flushed. -EDEADLK if the objects changed
+ * commits on its objects are flushed. -EDEADLK if the objects changed
  * while waiting (the caller builds the state again). */
 static int commit_stall(struct udrm_atomic_state *state, bool nonblock)
 {
+	struct udrm_commit_worker *w = state->kms->commit_worker;
 	struct udrm_commit *prev;
 	unsigned int i;
 
@@ -377,6 +423,16 @@ again:
 		if (commit_flag(prev, &prev->hw_done))
 			continue;
 		commit_get(prev);
+		commit_wait_flag(prev, &prev->hw_done);
+		udrm_commit_put(prev);
+		if (!state_current(state))
+			return -EDEADLK;
+		goto again;
+	}
+	if (nonblock)
+		return 0; /* the worker runs the tails in order */
+	prev = tail_pending_on(w, state);
+	if (prev) {
 		commit_wait_flag(prev, &prev->hw_done);
 		udrm_commit_put(prev);
 		if (!state_current(state))

@@ -677,6 +677,160 @@ static void test_atomic_out_fence_signals_at_flip(void **state)
 		  "OUT_FENCE_PTR to a read-only page");
 }
 
+/* A nonblocking commit that touches no CRTC (a property of a disabled
+ * plane) has no flip to wait for: it is cleaned up after its tail, and
+ * the device tears down without waiting for it forever. */
+static void
+test_atomic_nonblocking_commit_without_crtc_is_cleaned_up(void **state)
+{
+	struct kt *t = *state;
+	struct udrm_property *zpos = t->overlay->zpos_property;
+	struct req r;
+	int i;
+
+	if (!zpos)
+		zpos = t->primary->zpos_property;
+	assert_non_null(zpos);
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		add(&r, t->overlay->base.id, zpos, 1);
+		ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_NONBLOCK, 0), 0,
+			  "nonblocking commit of a disabled plane");
+	}
+	/* A blocking one on top still completes. */
+	memset(&r, 0, sizeof(r));
+	add(&r, t->overlay->base.id, zpos, 1);
+	ut_expect(atomic(t->file, &r, 0, 0), 0,
+		  "blocking commit of a disabled plane");
+	/* An empty blocking modeset commit: nothing to do, nothing kept. */
+	memset(&r, 0, sizeof(r));
+	ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_ALLOW_MODESET, 0), 0,
+		  "empty commit");
+	ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_NONBLOCK, 0), 0,
+		  "empty nonblocking commit");
+	/* teardown: udrm_atomic_helper_fini waits for every commit. */
+}
+
+/* modetest -v: nonblocking flips with events, each one issued as soon as
+ * the previous one's event was read, never find the CRTC busy; then a
+ * blocking commit on top of a pending flip, and one turning the CRTC off
+ * under a pending flip, complete and send every event. */
+static void test_atomic_flips_then_blocking_commits_complete(void **state)
+{
+	struct kt *t = *state;
+	struct drm_event_vblank ev;
+	struct req r;
+	int i;
+
+	modeset(t, t->mode_blob);
+	for (i = 0; i < 30; i++) {
+		memset(&r, 0, sizeof(r));
+		add_primary(t, &r, t->fb[(i + 1) & 1]);
+		ut_expect(atomic(t->file, &r,
+				 DRM_MODE_ATOMIC_NONBLOCK |
+					 DRM_MODE_PAGE_FLIP_EVENT,
+				 (uint64_t)i),
+			  0, "flip %d right after the previous event", i);
+		read_event(t->file, &ev, sizeof(ev), DRM_EVENT_FLIP_COMPLETE);
+		ut_expect(ev.user_data, (uint64_t)i, "user_data of flip %d", i);
+	}
+	for (i = 0; i < 20; i++) {
+		/* A flip left pending, then a blocking commit. */
+		memset(&r, 0, sizeof(r));
+		add_primary(t, &r, t->fb[i & 1]);
+		ut_expect(atomic(t->file, &r,
+				 DRM_MODE_ATOMIC_NONBLOCK |
+					 DRM_MODE_PAGE_FLIP_EVENT,
+				 100),
+			  0, "flip before blocking commit %d", i);
+		memset(&r, 0, sizeof(r));
+		add_primary(t, &r, t->fb[(i + 1) & 1]);
+		ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_ALLOW_MODESET, 0),
+			  0, "blocking commit %d over a pending flip", i);
+		read_event(t->file, &ev, sizeof(ev), DRM_EVENT_FLIP_COMPLETE);
+		ut_expect(ev.user_data, 100, "the pending flip's event");
+	}
+	/* modetest's cleanup: planes off, then the CRTC off, blocking, with
+	 * a flip still pending. */
+	memset(&r, 0, sizeof(r));
+	add_primary(t, &r, t->fb[1]);
+	ut_expect(atomic(t->file, &r,
+			 DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT,
+			 200),
+		  0, "last flip");
+	memset(&r, 0, sizeof(r));
+	add_primary(t, &r, 0);
+	ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_ALLOW_MODESET, 0), 0,
+		  "planes off");
+	memset(&r, 0, sizeof(r));
+	add(&r, t->crtc->base.id, t->kms->prop.active, 0);
+	add(&r, t->crtc->base.id, t->kms->prop.mode_id, 0);
+	add(&r, t->conn->base.id, conn_crtc_prop(t), 0);
+	ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_ALLOW_MODESET, 0), 0,
+		  "CRTC off");
+	read_event(t->file, &ev, sizeof(ev), DRM_EVENT_FLIP_COMPLETE);
+	ut_expect(ev.user_data, 200, "the last flip's event");
+	ut_check(!crtc_active(t), "still active");
+}
+
+struct flipper {
+	struct kt *t;
+	atomic_int stop;
+	int flips, busy, errors;
+};
+
+/* Nonblocking flips without events, as fast as they are accepted. */
+static void *flipper_thread(void *arg)
+{
+	struct flipper *f = arg;
+	struct req r;
+	int ret, i = 0;
+
+	while (!atomic_load(&f->stop)) {
+		memset(&r, 0, sizeof(r));
+		add_primary(f->t, &r, f->t->fb[i++ & 1]);
+		ret = atomic(f->t->file, &r, DRM_MODE_ATOMIC_NONBLOCK, 0);
+		if (!ret)
+			f->flips++;
+		else if (ret == -EBUSY)
+			f->busy++;
+		else
+			f->errors++;
+		usleep(500);
+	}
+	return NULL;
+}
+
+/* Blocking commits racing nonblocking flips on the same CRTC (the
+ * committer waits with the kms lock dropped and builds its state again
+ * when the flips replaced the states it saw): every commit completes,
+ * nothing is freed twice (ASan) and the device tears down. */
+static void test_atomic_blocking_commits_race_nonblocking_flips(void **state)
+{
+	struct kt *t = *state;
+	struct flipper f = {.t = t};
+	pthread_t thread;
+	struct req r;
+	int i;
+
+	modeset(t, t->mode_blob);
+	pthread_create(&thread, NULL, flipper_thread, &f);
+	for (i = 0; i < 40; i++) {
+		memset(&r, 0, sizeof(r));
+		add_primary(t, &r, t->fb[i & 1]);
+		if (i % 10 == 9) {
+			add(&r, t->crtc->base.id, t->kms->prop.mode_id,
+			    (i / 10) & 1 ? t->mode_blob : t->slow_blob);
+		}
+		ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_ALLOW_MODESET, 0),
+			  0, "blocking commit %d racing flips", i);
+	}
+	atomic_store(&f.stop, 1);
+	pthread_join(thread, NULL);
+	ut_expect(f.errors, 0, "flips failing other than -EBUSY");
+	ut_check(f.flips > 0, "no flip went through");
+}
+
 static void test_atomic_zpos_normalised(void **state)
 {
 	struct kt *t = *state;
@@ -1139,6 +1293,9 @@ int main(void)
 		T(test_atomic_in_fence_is_waited_for),
 		T(test_atomic_out_fence_signals_at_flip),
 		T(test_atomic_zpos_normalised),
+		T(test_atomic_nonblocking_commit_without_crtc_is_cleaned_up),
+		T(test_atomic_flips_then_blocking_commits_complete),
+		T(test_atomic_blocking_commits_race_nonblocking_flips),
 		T(test_obj_setproperty_dpms),
 		T(test_legacy_setcrtc),
 		T(test_legacy_setplane),
