@@ -1033,6 +1033,32 @@ static void test_legacy_page_flip(void **state)
 		  -ENOENT, "unknown fb");
 }
 
+/* modetest -s -v: each PAGE_FLIP is issued from the previous flip's event
+ * handler, and modetest ignores its result. A flip refused with -EBUSY
+ * there (the event readable before the commit knew of its flip) leaves
+ * no event to wait for: "select timed out". */
+static void test_legacy_page_flip_from_event_is_never_busy(void **state)
+{
+	struct kt *t = *state;
+	struct drm_event_vblank ev;
+	struct drm_mode_crtc_page_flip req = {
+		.crtc_id = t->crtc->base.id,
+		.flags = DRM_MODE_PAGE_FLIP_EVENT,
+	};
+	int i;
+
+	modeset(t, t->mode_blob);
+	for (i = 0; i < 90; i++) {
+		req.fb_id = t->fb[(i + 1) & 1];
+		req.user_data = (uint64_t)i;
+		ut_expect(udrm_file_ioctl(t->file, DRM_IOCTL_MODE_PAGE_FLIP,
+					  &req),
+			  0, "PAGE_FLIP %d from the previous flip's event", i);
+		read_event(t->file, &ev, sizeof(ev), DRM_EVENT_FLIP_COMPLETE);
+		ut_expect(ev.user_data, (uint64_t)i, "user_data of flip %d", i);
+	}
+}
+
 static void test_legacy_cursor(void **state)
 {
 	struct kt *t = *state;
@@ -1300,6 +1326,7 @@ int main(void)
 		T(test_legacy_setcrtc),
 		T(test_legacy_setplane),
 		T(test_legacy_page_flip),
+		T(test_legacy_page_flip_from_event_is_never_busy),
 		T(test_legacy_cursor),
 		T(test_legacy_gamma),
 		T(test_vblank_wait_relative_absolute),
