@@ -110,6 +110,9 @@ static int cmp_u32(const void *a, const void *b)
 
 static bool lease_has(const struct udrm_lease *lease, uint32_t id)
 {
+	/* A revoked lease holds nothing (and bsearch wants an array). */
+	if (!lease->count || !lease->objects)
+		return false;
 	return bsearch(&id, lease->objects, lease->count, sizeof(id),
 		       cmp_u32) != NULL;
 }
@@ -179,7 +182,7 @@ static int fill_objects(struct udrm_kms *kms, struct udrm_file *lessor_file,
 	bool universal = lessor_file->universal_planes;
 	bool has_crtc = false, has_connector = false, has_plane = false;
 	struct udrm_mode_object *obj;
-	uint32_t i;
+	uint32_t i, type;
 	int ret;
 
 	for (i = 0; i < count; i++) {
@@ -187,14 +190,15 @@ static int fill_objects(struct udrm_kms *kms, struct udrm_file *lessor_file,
 					    DRM_MODE_OBJECT_ANY);
 		if (!obj)
 			return -ENOENT;
+		type = obj->type;
 		udrm_mode_object_put(obj);
-		if (obj->type != DRM_MODE_OBJECT_CRTC &&
-		    obj->type != DRM_MODE_OBJECT_CONNECTOR &&
-		    obj->type != DRM_MODE_OBJECT_PLANE)
+		if (type != DRM_MODE_OBJECT_CRTC &&
+		    type != DRM_MODE_OBJECT_CONNECTOR &&
+		    type != DRM_MODE_OBJECT_PLANE)
 			return -EINVAL;
-		has_crtc |= obj->type == DRM_MODE_OBJECT_CRTC;
-		has_connector |= obj->type == DRM_MODE_OBJECT_CONNECTOR;
-		has_plane |= obj->type == DRM_MODE_OBJECT_PLANE;
+		has_crtc |= type == DRM_MODE_OBJECT_CRTC;
+		has_connector |= type == DRM_MODE_OBJECT_CONNECTOR;
+		has_plane |= type == DRM_MODE_OBJECT_PLANE;
 	}
 	if (!has_crtc || !has_connector || (universal && !has_plane))
 		return -EINVAL;
@@ -252,27 +256,28 @@ int udrm_mode_create_lease_ioctl(struct udrm_device *dev, void *data,
 
 	if (!udrm_core_check_feature(dev, UDRM_FEAT_MODESET) || !kms)
 		return -EOPNOTSUPP;
+	/* A lease needs some objects (drm_mode_create_lease_ioctl). */
+	if (!cl->object_count)
+		return -EINVAL;
 	if (cl->flags & ~(uint32_t)(O_CLOEXEC | O_NONBLOCK))
 		return -EINVAL;
 	lessor = file_master(file);
 	/* No sub-leases. */
 	if (!lessor || lessor->lease)
 		return -EINVAL;
-	if (cl->object_count) {
-		if (cl->object_count > (UINT32_MAX / 3) / sizeof(uint32_t))
-			return -EOVERFLOW;
-		ids = malloc(cl->object_count * sizeof(*ids));
-		/* Room for the CRTCs' primary and cursor planes. */
-		set = malloc(3 * cl->object_count * sizeof(*set));
-		if (!ids || !set) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		ret = udrm_copy_from_user(file, ids, cl->object_ids,
-					  cl->object_count * sizeof(*ids));
-		if (ret)
-			goto out;
+	if (cl->object_count > (UINT32_MAX / 3) / sizeof(uint32_t))
+		return -EOVERFLOW;
+	ids = malloc(cl->object_count * sizeof(*ids));
+	/* Room for the CRTCs' primary and cursor planes. */
+	set = malloc(3 * cl->object_count * sizeof(*set));
+	if (!ids || !set) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	ret = udrm_copy_from_user(file, ids, cl->object_ids,
+				  cl->object_count * sizeof(*ids));
+	if (ret)
+		goto out;
 	lease = calloc(1, sizeof(*lease));
 	pending = calloc(1, sizeof(*pending));
 	lessee = udrm_master_create(dev);
@@ -287,11 +292,9 @@ int udrm_mode_create_lease_ioctl(struct udrm_device *dev, void *data,
 		goto out;
 
 	pthread_mutex_lock(&kms->lock);
-	if (cl->object_count) {
-		ret = fill_objects(kms, file, ids, cl->object_count, set, &n);
-		if (ret)
-			goto out_unlock;
-	}
+	ret = fill_objects(kms, file, ids, cl->object_count, set, &n);
+	if (ret)
+		goto out_unlock;
 	for (uint32_t i = 0; i < n; i++) {
 		if (leased_by(kms, lessor, set[i])) {
 			ret = -EBUSY;

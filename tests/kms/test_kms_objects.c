@@ -949,6 +949,52 @@ static void leases_limit_what_the_lessee_sees(void **state)
 	/* The second lessee file stays untaken: closed with the device. */
 }
 
+/* drm_mode_create_lease_ioctl(): a lease needs some objects (-EINVAL
+ * before anything else is looked at); a revoked lease holds nothing, and
+ * asking it about an object is not a search of a NULL array (UBSan). */
+static void
+lease_of_no_objects_is_einval_and_revoked_holds_nothing(void **state)
+{
+	struct fix *f = *state;
+	struct drm_mode_create_lease cl;
+	struct drm_mode_revoke_lease rl = {0};
+	struct drm_mode_get_lease gl = {0};
+	struct drm_mode_crtc gc = {0};
+	struct udrm_file *lessee;
+	struct res res, lres;
+	uint32_t ids[2], objects[8];
+
+	ut_expect(create_lease(f->master, NULL, 0, 0, &cl), -EINVAL,
+		  "CREATE_LEASE of no objects");
+	ut_expect(create_lease(f->master, NULL, 0, O_APPEND, &cl), -EINVAL,
+		  "CREATE_LEASE of no objects and bad flags");
+
+	get_resources(f->master, &res);
+	ids[0] = res.crtcs[0];
+	ids[1] = res.connectors[0];
+	ut_expect(create_lease(f->master, ids, 2, 0, &cl), 0, "CREATE_LEASE");
+	lessee = udrm_lease_take_file((int)cl.fd);
+	ut_check(lessee != NULL, "the lessee file");
+	rl.lessee_id = cl.lessee_id;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_REVOKE_LEASE, &rl), 0,
+		  "REVOKE_LEASE");
+	get_resources(lessee, &lres);
+	ut_check(lres.r.count_crtcs == 0 && lres.r.count_connectors == 0,
+		 "a revoked lessee sees no CRTC or connector");
+	gc.crtc_id = res.crtcs[0];
+	ut_expect(io(lessee, DRM_IOCTL_MODE_GETCRTC, &gc), -ENOENT,
+		  "GETCRTC by a revoked lessee");
+	gl.count_objects = 8;
+	gl.objects_ptr = udrm_user_ptr(objects);
+	ut_expect(io(lessee, DRM_IOCTL_MODE_GET_LEASE, &gl), 0,
+		  "GET_LEASE of a revoked lease");
+	ut_expect(gl.count_objects, 0, "objects of a revoked lease");
+	/* The objects are free to lease again. */
+	ut_expect(create_lease(f->master, ids, 2, 0, &cl), 0,
+		  "leasing the revoked objects again");
+	udrm_file_close(lessee);
+}
+
 static void mode_helpers_follow_drm_modes(void **state)
 {
 	struct drm_mode_modeinfo m = {
@@ -1099,6 +1145,7 @@ int main(void)
 		T(connector_reports_modes_and_properties),
 		T(crtc_and_encoder_getters),
 		T(leases_limit_what_the_lessee_sees),
+		T(lease_of_no_objects_is_einval_and_revoked_holds_nothing),
 		cmocka_unit_test(mode_helpers_follow_drm_modes),
 		cmocka_unit_test(format_table_matches_drm_fourcc),
 #undef T
