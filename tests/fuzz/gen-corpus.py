@@ -446,13 +446,9 @@ SEEDS['kms-atomic-modeset'] = (
                 [(R_PRIMARY, [('FB_ID', v_fb(0))])], read=True)
     + op_read_events(0) + op_close(0))
 
-# Seeds that reproduce a bug not fixed yet: written only with --pending
-# (the replay test would fail on them). Move each into SEEDS with its fix.
-PENDING = {}
-
-# OUT_FENCE_PTR: out_fence_release() (kms/atomic_uapi.c) puts the fence's
-# names, which fence_release() puts again: heap-use-after-free.
-PENDING['kms-fences-writeback'] = (
+# OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR, IN_FENCE_FD, then everything
+# off (out-fences once put their names twice: heap-use-after-free).
+SEEDS['kms-fences-writeback'] = (
     kms_setup() + op_create_dumb(0, 1024, 768) + op_addfb2(0, 0x01)
     + kms_modeset(flags=ALLOW_MODESET | NONBLOCK | FLIP_EVENT, extra=[
         (R_CRTC, [('OUT_FENCE_PTR', v_slot(0))]),
@@ -468,6 +464,10 @@ PENDING['kms-fences-writeback'] = (
         (R_CONNECTOR, [('CRTC_ID', v_small(0))]),
         (R_PRIMARY, [('FB_ID', v_small(0)), ('CRTC_ID', v_small(0))])])
     + op_close(0))
+
+# Seeds that reproduce a bug not fixed yet: written only with --pending
+# (the replay test would fail on them). Move each into SEEDS with its fix.
+PENDING = {}
 
 SEEDS['kms-legacy'] = (
     op_open(0, VKMS | O_RDWR) + op_getresources(0)
