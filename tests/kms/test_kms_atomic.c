@@ -831,6 +831,52 @@ static void test_atomic_blocking_commits_race_nonblocking_flips(void **state)
 	ut_check(f.flips > 0, "no flip went through");
 }
 
+/* An out-fence outlives its commit: after the flip and the commit's
+ * cleanup, its sync_file still names the driver and the CRTC's timeline,
+ * and the last reference (here: closing the fd) releases it once (the
+ * release op once put the names and destroyed the lock the fence core
+ * puts and destroys again: heap-use-after-free). */
+static void test_atomic_out_fence_released_once_after_the_commit(void **state)
+{
+	struct kt *t = *state;
+	struct udrm_fence *fence;
+	int32_t out = -2;
+	struct req r;
+	int i;
+
+	modeset(t, t->mode_blob);
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		add_primary(t, &r, t->fb[(i + 1) & 1]);
+		add(&r, t->crtc->base.id, t->kms->prop.out_fence_ptr,
+		    (uintptr_t)&out);
+		ut_expect(atomic(t->file, &r,
+				 i == 1 ? 0 : DRM_MODE_ATOMIC_NONBLOCK, 0),
+			  0, "commit %d with OUT_FENCE_PTR", i);
+		fence = udrm_sync_file_get_fence(out);
+		ut_check(fence != NULL, "out-fence %d", i);
+		ut_check(udrm_fence_wait_timeout(fence, false, 2000000000ull) >
+				 0,
+			 "out-fence %d did not signal", i);
+		/* Let the commit clean up: the fence has no other holder. */
+		memset(&r, 0, sizeof(r));
+		add_primary(t, &r, t->fb[i & 1]);
+		ut_expect(atomic(t->file, &r, 0, 0), 0, "blocking commit");
+		ut_check(strcmp(udrm_fence_timeline_name(fence),
+				t->crtc->name) == 0,
+			 "timeline name: %s", udrm_fence_timeline_name(fence));
+		ut_check(udrm_fence_driver_name(fence)[0] != '\0',
+			 "driver name");
+		if (i == 2) {
+			close(out);
+			udrm_fence_put(fence); /* the last reference */
+		} else {
+			udrm_fence_put(fence);
+			close(out); /* the last reference */
+		}
+	}
+}
+
 static void test_atomic_zpos_normalised(void **state)
 {
 	struct kt *t = *state;
@@ -1318,6 +1364,7 @@ int main(void)
 		T(test_atomic_nonblocking_busy_while_pending),
 		T(test_atomic_in_fence_is_waited_for),
 		T(test_atomic_out_fence_signals_at_flip),
+		T(test_atomic_out_fence_released_once_after_the_commit),
 		T(test_atomic_zpos_normalised),
 		T(test_atomic_nonblocking_commit_without_crtc_is_cleaned_up),
 		T(test_atomic_flips_then_blocking_commits_complete),
