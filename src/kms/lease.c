@@ -154,11 +154,16 @@ static bool leased_by(struct udrm_kms *kms, struct udrm_master *lessor,
 		      uint32_t id)
 {
 	struct udrm_lease *l;
+	bool found = false;
 
-	for (l = leases; l; l = l->next)
-		if (l->kms == kms && l->lessor == lessor && lease_has(l, id))
-			return true;
-	return false;
+	/* The list is every device's: another device's file close may
+	 * unlink from it under leases_lock alone. */
+	pthread_mutex_lock(&leases_lock);
+	for (l = leases; l && !found; l = l->next)
+		found = l->kms == kms && l->lessor == lessor &&
+			lease_has(l, id);
+	pthread_mutex_unlock(&leases_lock);
+	return found;
 }
 
 /* Adds @id to the sorted set; -ENOSPC if present (the kernel's
@@ -369,6 +374,7 @@ int udrm_mode_list_lessees_ioctl(struct udrm_device *dev, void *data,
 		return -EOPNOTSUPP;
 	lessor = file_master(file);
 	pthread_mutex_lock(&kms->lock);
+	pthread_mutex_lock(&leases_lock);
 	for (l = leases; l; l = l->next) {
 		/* Only leases that still hold something. */
 		if (l->kms != kms || l->lessor != lessor || !l->count)
@@ -384,6 +390,7 @@ int udrm_mode_list_lessees_ioctl(struct udrm_device *dev, void *data,
 	}
 	if (!ret)
 		arg->count_lessees = count;
+	pthread_mutex_unlock(&leases_lock);
 	pthread_mutex_unlock(&kms->lock);
 	return ret;
 }
@@ -441,6 +448,7 @@ int udrm_mode_revoke_lease_ioctl(struct udrm_device *dev, void *data,
 	lessor = file_master(file);
 	owner = udrm_lease_owner(lessor);
 	pthread_mutex_lock(&kms->lock);
+	pthread_mutex_lock(&leases_lock);
 	for (l = leases; l; l = l->next) {
 		if (l->kms != kms || l->lessor != owner ||
 		    l->lessee_id != arg->lessee_id)
@@ -453,6 +461,7 @@ int udrm_mode_revoke_lease_ioctl(struct udrm_device *dev, void *data,
 		}
 		break;
 	}
+	pthread_mutex_unlock(&leases_lock);
 	pthread_mutex_unlock(&kms->lock);
 	return ret;
 }
