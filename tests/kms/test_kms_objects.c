@@ -689,6 +689,174 @@ static void getresources_two_call_protocol(void **state)
 		 res.r.count_connectors);
 }
 
+/* Fails the test if an ioctl left kms->lock held. */
+static void expect_kms_unlocked(struct fix *f, const char *what)
+{
+	int ret = pthread_mutex_trylock(&f->dev->kms->lock);
+
+	ut_check(ret == 0, "%s left kms->lock held", what);
+	if (!ret)
+		pthread_mutex_unlock(&f->dev->kms->lock);
+}
+
+/* Every query ioctl's -EFAULT path (arrays written to read-only memory,
+ * lists read from unmapped memory) gives kms->lock back: an earlier run
+ * hung in teardown on a lock left held. */
+static void efault_paths_release_the_kms_lock(void **state)
+{
+	struct fix *f = *state;
+	void *ro = ut_readonly_page(), *na = ut_noaccess_page();
+	uint64_t rop = udrm_user_ptr(ro), nap = udrm_user_ptr(na);
+	struct drm_mode_card_res r;
+	struct drm_mode_get_plane_res pr;
+	struct drm_mode_get_plane gp;
+	struct drm_mode_get_connector gc;
+	struct drm_mode_obj_get_properties op;
+	struct drm_mode_get_property prop;
+	struct drm_mode_get_blob gb;
+	struct drm_mode_create_blob cb;
+	struct drm_mode_crtc_lut lut;
+	struct drm_mode_crtc sc;
+	struct drm_mode_create_lease cl;
+	struct drm_mode_list_lessees ll;
+	struct drm_mode_get_lease gl;
+	struct drm_mode_modeinfo mode;
+	struct res res;
+	uint32_t planes[8], id;
+
+	ut_guard_user_faults();
+	set_cap(f->master, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	get_resources(f->master, &res);
+	get_planes(f->master, planes);
+
+	memset(&r, 0, sizeof(r));
+	r.count_encoders = 1;
+	r.encoder_id_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETRESOURCES, &r), -EFAULT,
+		  "GETRESOURCES");
+	expect_kms_unlocked(f, "GETRESOURCES");
+	memset(&r, 0, sizeof(r));
+	r.count_connectors = 1;
+	r.connector_id_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETRESOURCES, &r), -EFAULT,
+		  "GETRESOURCES of connectors");
+	expect_kms_unlocked(f, "GETRESOURCES of connectors");
+
+	memset(&pr, 0, sizeof(pr));
+	pr.count_planes = 1;
+	pr.plane_id_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETPLANERESOURCES, &pr), -EFAULT,
+		  "GETPLANERESOURCES");
+	expect_kms_unlocked(f, "GETPLANERESOURCES");
+
+	memset(&gp, 0, sizeof(gp));
+	gp.plane_id = planes[0];
+	gp.count_format_types = 64;
+	gp.format_type_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETPLANE, &gp), -EFAULT,
+		  "GETPLANE");
+	expect_kms_unlocked(f, "GETPLANE");
+
+	memset(&gc, 0, sizeof(gc));
+	gc.connector_id = res.connectors[0];
+	gc.count_encoders = 8;
+	gc.encoders_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETCONNECTOR, &gc), -EFAULT,
+		  "GETCONNECTOR encoders");
+	expect_kms_unlocked(f, "GETCONNECTOR encoders");
+	memset(&gc, 0, sizeof(gc));
+	gc.connector_id = res.connectors[0];
+	gc.count_modes = 256;
+	gc.modes_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETCONNECTOR, &gc), -EFAULT,
+		  "GETCONNECTOR modes");
+	expect_kms_unlocked(f, "GETCONNECTOR modes");
+	memset(&gc, 0, sizeof(gc));
+	gc.connector_id = res.connectors[0];
+	gc.count_props = 64;
+	gc.props_ptr = rop;
+	gc.prop_values_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETCONNECTOR, &gc), -EFAULT,
+		  "GETCONNECTOR props");
+	expect_kms_unlocked(f, "GETCONNECTOR props");
+
+	memset(&op, 0, sizeof(op));
+	op.obj_id = res.crtcs[0];
+	op.obj_type = DRM_MODE_OBJECT_CRTC;
+	op.count_props = 64;
+	op.props_ptr = rop;
+	op.prop_values_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_OBJ_GETPROPERTIES, &op), -EFAULT,
+		  "OBJ_GETPROPERTIES");
+	expect_kms_unlocked(f, "OBJ_GETPROPERTIES");
+
+	id = find_prop(f->master, res.connectors[0], DRM_MODE_OBJECT_CONNECTOR,
+		       "DPMS", NULL);
+	ut_check(id != 0, "DPMS property");
+	memset(&prop, 0, sizeof(prop));
+	prop.prop_id = id;
+	prop.count_enum_blobs = 8;
+	prop.enum_blob_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETPROPERTY, &prop), -EFAULT,
+		  "GETPROPERTY");
+	expect_kms_unlocked(f, "GETPROPERTY");
+
+	memset(&mode, 0, sizeof(mode));
+	memset(&cb, 0, sizeof(cb));
+	cb.data = udrm_user_ptr(&mode);
+	cb.length = sizeof(mode);
+	ut_expect(io(f->master, DRM_IOCTL_MODE_CREATEPROPBLOB, &cb), 0,
+		  "CREATEPROPBLOB");
+	memset(&gb, 0, sizeof(gb));
+	gb.blob_id = cb.blob_id;
+	gb.length = sizeof(mode);
+	gb.data = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GETPROPBLOB, &gb), -EFAULT,
+		  "GETPROPBLOB");
+	expect_kms_unlocked(f, "GETPROPBLOB");
+	cb.data = nap;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_CREATEPROPBLOB, &cb), -EFAULT,
+		  "CREATEPROPBLOB from unmapped memory");
+	expect_kms_unlocked(f, "CREATEPROPBLOB");
+
+	memset(&lut, 0, sizeof(lut));
+	lut.crtc_id = res.crtcs[0];
+	lut.gamma_size = 256;
+	lut.red = lut.green = lut.blue = nap;
+	ut_check(io(f->master, DRM_IOCTL_MODE_SETGAMMA, &lut) < 0,
+		 "SETGAMMA from unmapped memory");
+	expect_kms_unlocked(f, "SETGAMMA");
+	lut.red = lut.green = lut.blue = rop;
+	ut_check(io(f->master, DRM_IOCTL_MODE_GETGAMMA, &lut) < 0,
+		 "GETGAMMA into read-only memory");
+	expect_kms_unlocked(f, "GETGAMMA");
+
+	memset(&sc, 0, sizeof(sc));
+	sc.crtc_id = res.crtcs[0];
+	sc.count_connectors = 1;
+	sc.set_connectors_ptr = nap;
+	ut_check(io(f->master, DRM_IOCTL_MODE_SETCRTC, &sc) < 0,
+		 "SETCRTC with connectors in unmapped memory");
+	expect_kms_unlocked(f, "SETCRTC");
+
+	memset(&cl, 0, sizeof(cl));
+	cl.object_count = 2;
+	cl.object_ids = nap;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_CREATE_LEASE, &cl), -EFAULT,
+		  "CREATE_LEASE");
+	expect_kms_unlocked(f, "CREATE_LEASE");
+	memset(&gl, 0, sizeof(gl));
+	gl.count_objects = 64;
+	gl.objects_ptr = rop;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_GET_LEASE, &gl), -EFAULT,
+		  "GET_LEASE");
+	expect_kms_unlocked(f, "GET_LEASE");
+	memset(&ll, 0, sizeof(ll));
+	ut_expect(io(f->master, DRM_IOCTL_MODE_LIST_LESSEES, &ll), 0,
+		  "LIST_LESSEES");
+	expect_kms_unlocked(f, "LIST_LESSEES");
+}
+
 static void
 plane_resources_hide_non_overlays_without_universal_planes(void **state)
 {
@@ -1141,6 +1309,7 @@ int main(void)
 		T(rmfb_and_getfb_follow_ownership),
 		T(closing_a_file_removes_its_framebuffers),
 		T(getresources_two_call_protocol),
+		T(efault_paths_release_the_kms_lock),
 		T(plane_resources_hide_non_overlays_without_universal_planes),
 		T(connector_reports_modes_and_properties),
 		T(crtc_and_encoder_getters),
