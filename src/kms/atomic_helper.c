@@ -442,6 +442,28 @@ again:
 	return 0;
 }
 
+/* drm_atomic_helper_update_legacy_modeset_state(): a connector whose CRTC
+ * was modeset (or taken away) reports DPMS On exactly when that CRTC is
+ * active. Caller holds kms->lock; the new states are current. */
+static void update_legacy_dpms(struct udrm_atomic_state *state)
+{
+	unsigned int i;
+
+	for (i = 0; i < UDRM_KMS_MAX_CONNECTORS; i++) {
+		struct udrm_connector *conn = state->connectors[i].ptr;
+		struct udrm_crtc *crtc;
+
+		if (!conn)
+			continue;
+		crtc = state->connectors[i].new_state->crtc;
+		if ((!crtc && state->connectors[i].old_state->crtc) ||
+		    (crtc && crtc->state && crtc_needs_modeset(crtc->state)))
+			conn->dpms = crtc && crtc->state->active
+					     ? DRM_MODE_DPMS_ON
+					     : DRM_MODE_DPMS_OFF;
+	}
+}
+
 static int commit_state(struct udrm_atomic_state *state, bool nonblock)
 {
 	struct udrm_kms *kms = state->kms;
@@ -519,6 +541,7 @@ static int commit_state(struct udrm_atomic_state *state, bool nonblock)
 		if (state->connectors[i].ptr)
 			state->connectors[i].ptr->state =
 				state->connectors[i].new_state;
+	update_legacy_dpms(state);
 
 	if (nonblock) {
 		pthread_mutex_lock(&w->lock);

@@ -947,6 +947,39 @@ static void test_obj_setproperty_dpms(void **state)
 	}
 }
 
+static uint32_t conn_dpms(struct kt *t)
+{
+	uint32_t dpms;
+
+	pthread_mutex_lock(&t->kms->lock);
+	dpms = t->conn->dpms;
+	pthread_mutex_unlock(&t->kms->lock);
+	return dpms;
+}
+
+/* drm_atomic_helper_update_legacy_modeset_state(): an atomic modeset
+ * lighting the connector's CRTC turns its DPMS On, taking the CRTC away
+ * turns it Off. */
+static void test_atomic_modeset_updates_connector_dpms(void **state)
+{
+	struct kt *t = *state;
+	struct req r;
+
+	ut_expect(conn_dpms(t), DRM_MODE_DPMS_OFF, "DPMS of an idle connector");
+	modeset(t, t->mode_blob);
+	ut_expect(conn_dpms(t), DRM_MODE_DPMS_ON, "DPMS after the modeset");
+	memset(&r, 0, sizeof(r));
+	add(&r, t->crtc->base.id, t->kms->prop.active, 0);
+	add(&r, t->crtc->base.id, t->kms->prop.mode_id, 0);
+	add(&r, t->conn->base.id, conn_crtc_prop(t), 0);
+	add(&r, t->primary->base.id, t->kms->prop.fb_id, 0);
+	add(&r, t->primary->base.id, t->kms->prop.crtc_id, 0);
+	ut_expect(atomic(t->file, &r, DRM_MODE_ATOMIC_ALLOW_MODESET, 0), 0,
+		  "disabling commit");
+	ut_expect(conn_dpms(t), DRM_MODE_DPMS_OFF,
+		  "DPMS after the CRTC was taken away");
+}
+
 /* ------------------------------------------------------------------ */
 /* Legacy                                                              */
 
@@ -1369,6 +1402,7 @@ int main(void)
 		T(test_atomic_nonblocking_commit_without_crtc_is_cleaned_up),
 		T(test_atomic_flips_then_blocking_commits_complete),
 		T(test_atomic_blocking_commits_race_nonblocking_flips),
+		T(test_atomic_modeset_updates_connector_dpms),
 		T(test_obj_setproperty_dpms),
 		T(test_legacy_setcrtc),
 		T(test_legacy_setplane),
