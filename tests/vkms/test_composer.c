@@ -1307,8 +1307,9 @@ static void crc_fast_paths_match_zlib(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(rng() >> 56);
-	for (int simd = 1; simd >= 0; simd--) {
-		vkms_formats_set_simd(simd);
+	/* Each path the CPU has: 512-, 256-, 128-bit folds, zlib. */
+	for (int level = VKMS_SIMD_MAX; level >= VKMS_SIMD_NONE; level--) {
+		vkms_formats_set_simd_level((unsigned int)level);
 		/* Every length across the 16-, 64- and 256-byte steps, at
 		 * unaligned starts, chained from a previous value. */
 		for (size_t len = 0; len <= 1100; len++) {
@@ -1318,16 +1319,175 @@ static void crc_fast_paths_match_zlib(void **state)
 				uint32_t got = vkms_crc32(seed, buf + off, len);
 
 				if (got != want)
-					fail_msg("simd %d len %zu offset %zu: "
+					fail_msg("level %d len %zu offset %zu: "
 						 "expected %08x, got %08x",
-						 simd, len, off, want, got);
+						 level, len, off, want, got);
 			}
 			seed = seed * 2654435761u + 1;
+		}
+		/* Long runs of the main loops, every alignment. */
+		for (size_t off = 0; off < 64; off++) {
+			size_t len = 4096 - off - (off * 7) % 32;
+			uint32_t want =
+				(uint32_t)crc32(seed, buf + off, (uInt)len);
+			uint32_t got = vkms_crc32(seed, buf + off, len);
+
+			if (got != want)
+				fail_msg("level %d len %zu offset %zu: "
+					 "expected %08x, got %08x",
+					 level, len, off, want, got);
 		}
 		assert_int_equal(vkms_crc32(0, buf, 4096),
 				 (uint32_t)crc32(0, buf, 4096));
 	}
 	vkms_formats_set_simd(true);
+}
+
+/* Composes @in at SIMD @level into a frame @offset bytes into its buffer
+ * (or none), with or without the CRC; returns the buffer, *crc the CRC. */
+static uint8_t *compose_at_level(const struct vkms_frame_input *in,
+				 unsigned int level, bool frame, bool want_crc,
+				 size_t offset, uint32_t *crc)
+{
+	struct vkms_frame_output out = {.want_crc = want_crc};
+	size_t stride = in->width * sizeof(struct vkms_pixel);
+	struct vkms_composer c;
+	uint8_t *buf = NULL;
+	int ret;
+
+	if (frame) {
+		buf = malloc(offset + stride * in->height + 64);
+		assert_non_null(buf);
+		memset(buf, 0x5a, offset + stride * in->height + 64);
+		out.frame = (struct vkms_pixel *)(buf + offset);
+		out.frame_stride = stride;
+	}
+	vkms_formats_set_simd_level(level);
+	vkms_composer_init(&c);
+	ret = vkms_compose(&c, in, &out);
+	vkms_composer_fini(&c);
+	vkms_formats_set_simd(true);
+	if (ret)
+		fail_msg("vkms_compose: expected 0, got %d", ret);
+	*crc = out.crc;
+	return buf;
+}
+
+/* The SIMD paths against the portable code for every output combination:
+ * frame and CRC, frame alone (at @offset in its buffer), CRC alone. */
+static void expect_outputs_match_portable(const struct vkms_frame_input *in,
+					  size_t offset, const char *name)
+{
+	size_t bytes = (size_t)in->width * in->height * 8;
+	uint32_t want, got, unused;
+	uint8_t *ref =
+		compose_at_level(in, VKMS_SIMD_NONE, true, true, 0, &want);
+
+	for (unsigned int level = VKMS_SIMD_CLMUL; level <= VKMS_SIMD_MAX;
+	     level++) {
+		uint8_t *a =
+			compose_at_level(in, level, true, true, offset, &got);
+		uint8_t *b = compose_at_level(in, level, true, false, offset,
+					      &unused);
+
+		if (got != want)
+			fail_msg("%s level %u: crc %08x, portable %08x", name,
+				 level, got, want);
+		for (size_t i = 0; i < bytes; i++) {
+			if (a[offset + i] != ref[i] || b[offset + i] != ref[i])
+				fail_msg("%s level %u offset %zu: pixel "
+					 "(%zu,%zu) differs from the portable "
+					 "one",
+					 name, level, offset, i / 8 % in->width,
+					 i / 8 / in->width);
+		}
+		/* Nothing written around the frame. */
+		for (size_t i = 0; i < offset; i++)
+			assert_int_equal(a[i], 0x5a);
+		for (size_t i = 0; i < 64; i++)
+			assert_int_equal(a[offset + bytes + i], 0x5a);
+		free(a);
+		free(b);
+		compose_at_level(in, level, false, true, 0, &got);
+		if (got != want)
+			fail_msg("%s level %u, no frame: crc %08x, portable "
+				 "%08x",
+				 name, level, got, want);
+	}
+	free(ref);
+}
+
+static void lone_8888_plane_lines_match_the_portable_code(void **state)
+{
+	static const uint32_t formats[] = {
+		DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_XBGR8888,
+		DRM_FORMAT_ABGR8888, DRM_FORMAT_RGBX8888, DRM_FORMAT_RGBA8888,
+		DRM_FORMAT_BGRX8888, DRM_FORMAT_BGRA8888,
+	};
+	/* Around the 16- and 32-pixel steps of the line kernel. */
+	static const uint32_t widths[] = {1,  2,  7,   8,   9,	 15,  16, 17,
+					  31, 32, 33,  47,  48,	 63,  64, 65,
+					  95, 97, 127, 250, 513, 1030};
+	const size_t nf = sizeof(formats) / sizeof(formats[0]);
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		for (size_t f = 0; f < nf; f++) {
+			uint32_t cw = widths[w], ch = 7;
+			int sx = (int)(w + f) % 4;
+			struct test_fb fb[2];
+			struct vkms_plane_input p[2];
+			struct vkms_frame_input in;
+			char name[96];
+
+			/* A full-width primary from an unaligned fb
+			 * offset, below the top line, under a plane on
+			 * lines 3-4 only: lines alone, covered and
+			 * background, the CRC chained across them. */
+			fb_make(&fb[0], formats[f], cw + 5, ch + 1);
+			fb_make(&fb[1], DRM_FORMAT_ARGB8888, (cw + 1) / 2, 2);
+			p[0] = plane_of(&fb[0], sx, 1, (int)cw, (int)ch - 1, 0,
+					1, DRM_MODE_ROTATE_0);
+			p[0].blend_mode = w % 2 ? DRM_MODE_BLEND_PIXEL_NONE
+						: DRM_MODE_BLEND_PREMULTI;
+			p[1] = plane_of(&fb[1], 0, 0, (int)(cw + 1) / 2, 2,
+					(int)cw / 4, 3, DRM_MODE_ROTATE_0);
+			in = frame_of(p, 2);
+			in.width = cw;
+			in.height = ch;
+			snprintf(name, sizeof(name), "%s width %u sx %d",
+				 fourcc_name(formats[f]), cw, sx);
+			expect_outputs_match_portable(&in, 8 * (w % 9), name);
+			/* The primary alone on every line. */
+			in.num_planes = 1;
+			in.height = ch - 1;
+			p[0].dst.y1 = 0;
+			p[0].dst.y2 = (int)ch - 1;
+			expect_outputs_match_portable(&in, 2 * (w % 5), name);
+			fb_free(&fb[0]);
+			fb_free(&fb[1]);
+		}
+	}
+}
+
+static void large_captured_frames_match_the_portable_code(void **state)
+{
+	/* Frames over the composer's non-temporal store threshold, at
+	 * several alignments of the frame. */
+	static const size_t offsets[] = {0, 8, 40, 2};
+	struct test_fb fb;
+	struct vkms_plane_input p;
+	struct vkms_frame_input in;
+
+	(void)state;
+	fb_make(&fb, DRM_FORMAT_XRGB8888, 2003, 560);
+	p = plane_of(&fb, 0, 0, 2003, 560, 0, 0, DRM_MODE_ROTATE_0);
+	in = frame_of(&p, 1);
+	in.width = 2003;
+	in.height = 560;
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
+		expect_outputs_match_portable(&in, offsets[i], "large frame");
+	fb_free(&fb);
 }
 
 int main(void)
@@ -1350,6 +1510,8 @@ int main(void)
 		cmocka_unit_test(bad_inputs_are_refused_with_einval),
 		cmocka_unit_test(simd_8888_paths_match_the_portable_code),
 		cmocka_unit_test(crc_fast_paths_match_zlib),
+		cmocka_unit_test(lone_8888_plane_lines_match_the_portable_code),
+		cmocka_unit_test(large_captured_frames_match_the_portable_code),
 		cmocka_unit_test(wide_lines_match_the_model),
 	};
 

@@ -37,6 +37,12 @@
 #endif
 /* Frames of at least this many pixels expand the gamma LUT to a table. */
 #define VKMS_GAMMA_TABLE_MIN_PIXELS (3u * 65536u)
+/* Captured frames of at least this many bytes are written with
+ * non-temporal stores: larger than what the caches would keep for the
+ * reader, they would only evict the planes' lines. */
+#ifndef VKMS_STREAM_MIN_BYTES
+#define VKMS_STREAM_MIN_BYTES (8u << 20)
+#endif
 
 #define VKMS_ROTATE_MASK                                                       \
 	(DRM_MODE_ROTATE_0 | DRM_MODE_ROTATE_90 | DRM_MODE_ROTATE_180 |        \
@@ -435,6 +441,25 @@ static void vkms_plane_compose_line(struct vkms_composer *c,
 	}
 }
 
+/* Whether line @y is plane @first's alone: an opaque full-width plane
+ * read by the line kernel, no plane above it on the line. */
+static bool vkms_line_alone(const struct vkms_plane_job *jobs,
+			    unsigned int num_planes, unsigned int first, int y)
+{
+	const struct vkms_plane_job *job = &jobs[first];
+
+	if (!job->full_width || !job->row8 || !job->simd8.line512 ||
+	    y < job->dst_y1 || y >= job->dst_y2 ||
+	    (job->kind != VKMS_OPAQUE && job->kind != VKMS_OPAQUE_FIXA))
+		return false;
+	for (unsigned int i = first + 1; i < num_planes; i++) {
+		if (jobs[i].kind != VKMS_SKIP && y >= jobs[i].dst_y1 &&
+		    y < jobs[i].dst_y2)
+			return false;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* Gamma                                                               */
 
@@ -512,7 +537,7 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	struct vkms_plane_job jobs[UDRM_KMS_MAX_PLANES];
 	vkms_write_line_fn wb_write;
 	unsigned int wb_cpp = 0;
-	bool gamma = false, gamma_table = false;
+	bool gamma = false, gamma_table = false, stream;
 	uint32_t crc = 0;
 	int ret;
 
@@ -526,6 +551,11 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 		if (ret)
 			return ret;
 	}
+	/* No CRC, no frame, no writeback: nothing to compose for. */
+	if (!out->want_crc && !out->frame && !wb_write)
+		return 0;
+	stream = out->frame && (uint64_t)in->height * out->frame_stride >=
+				       VKMS_STREAM_MIN_BYTES;
 	ret = vkms_composer_reserve(c, in->width);
 	if (ret)
 		return ret;
@@ -564,6 +594,20 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 		}
 		if (first)
 			first--;
+
+		/* One opaque 8-bit plane alone on the line: converted,
+		 * CRC'd and stored in one pass. */
+		if (in->num_planes && !gamma && !wb_write &&
+		    vkms_line_alone(jobs, in->num_planes, first, y)) {
+			const struct vkms_plane_job *job = &jobs[first];
+
+			crc = vkms_line_8888(
+				&job->simd8, vkms_plane_row8(job, 0, y),
+				in->width, out->frame ? line : NULL,
+				job->kind == VKMS_OPAQUE_FIXA, stream,
+				out->want_crc, crc);
+			continue;
+		}
 
 		/* A chunk at a time: composed, then CRC'd and written back
 		 * while in L1, the source reads never pausing long. */

@@ -668,17 +668,25 @@ enum {
 	VKMS_CPU_CLMUL = 1,   /* pclmul, sse4.1 */
 	VKMS_CPU_AVX2 = 2,    /* avx2 */
 	VKMS_CPU_VPCLMUL = 4, /* avx2, vpclmulqdq */
+	VKMS_CPU_AVX512 = 8,  /* avx512f, avx512bw, vpclmulqdq */
 	VKMS_CPU_PROBED = 1 << 30,
 };
 
 /* VKMS_CPU_* bits; composers of several CRTCs may race on the first
  * probe, harmlessly (same answer). */
 static atomic_int vkms_cpu;
-static atomic_bool vkms_simd_off;
+static atomic_uint vkms_simd_level = VKMS_SIMD_MAX;
 
 bool vkms_formats_set_simd(bool enable)
 {
-	return !atomic_exchange(&vkms_simd_off, !enable);
+	return vkms_formats_set_simd_level(enable ? VKMS_SIMD_MAX
+						  : VKMS_SIMD_NONE) !=
+	       VKMS_SIMD_NONE;
+}
+
+unsigned int vkms_formats_set_simd_level(unsigned int level)
+{
+	return atomic_exchange(&vkms_simd_level, level);
 }
 
 static int vkms_cpu_features(void)
@@ -697,12 +705,23 @@ static int vkms_cpu_features(void)
 		if ((v & VKMS_CPU_CLMUL) && (v & VKMS_CPU_AVX2) &&
 		    __builtin_cpu_supports("vpclmulqdq"))
 			v |= VKMS_CPU_VPCLMUL;
+		if ((v & VKMS_CPU_VPCLMUL) &&
+		    __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw"))
+			v |= VKMS_CPU_AVX512;
 #endif
 		atomic_store_explicit(&vkms_cpu, v, memory_order_relaxed);
 	}
-	if (atomic_load_explicit(&vkms_simd_off, memory_order_relaxed))
+	switch (atomic_load_explicit(&vkms_simd_level, memory_order_relaxed)) {
+	case VKMS_SIMD_NONE:
 		return VKMS_CPU_PROBED;
-	return v;
+	case VKMS_SIMD_CLMUL:
+		return v & (VKMS_CPU_PROBED | VKMS_CPU_CLMUL);
+	case VKMS_SIMD_AVX2:
+		return v & ~VKMS_CPU_AVX512;
+	default:
+		return v;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -837,6 +856,7 @@ void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d)
 		s->set_a[j] = idx[0] < 0 && (j & 7) < 2 ? 0xff : 0;
 	}
 	s->simd = true;
+	s->line512 = vkms_cpu_features() & VKMS_CPU_AVX512;
 }
 
 void vkms_read_8888(const struct vkms_row8 *s, const uint8_t *src,
@@ -983,9 +1003,272 @@ crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 		       _mm256_extracti128_si256(acc, 1));
 	return crc32_finish_clmul(x0, p, len);
 }
+
+#define VKMS_AVX512 "avx512f,avx512bw,vpclmulqdq,avx2,pclmul,sse4.1"
+#define VKMS_FOLD512(x, k, next)                                               \
+	(_mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k, 0x00),       \
+				   _mm512_clmulepi64_epi128(x, k, 0x11), next, \
+				   0x96))
+
+/* Folds four 512-bit registers (z[0] first in the message) into 128 bits
+ * still to be reduced. */
+__attribute__((target(VKMS_AVX512))) static inline __m128i
+crc32_reduce512(const __m512i z[4])
+{
+	/* Distances 512, 256 and 128 bits. */
+	const __m512i k512 = _mm512_broadcast_i32x4(
+		_mm_set_epi64x(0x1c6e41596, 0x154442bd4));
+	const __m256i k256 = _mm256_set_epi64x(0x15a546366, 0x0f1da05aa,
+					       0x15a546366, 0x0f1da05aa);
+	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+	__m512i acc = z[0];
+	__m256i y;
+
+	for (int j = 1; j < 4; j++)
+		acc = VKMS_FOLD512(acc, k512, z[j]);
+	y = VKMS_FOLD256(_mm512_castsi512_si256(acc), k256,
+			 _mm512_extracti64x4_epi64(acc, 1));
+	return VKMS_FOLD(_mm256_castsi256_si128(y), k3k4,
+			 _mm256_extracti128_si256(y, 1));
+}
+
+/* Distance 4 * 512 bits, the stride of the four registers. */
+#define VKMS_K2048_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1322d1430, 0x11542778a))
+
+/*
+ * The same with 512-bit carry-less multiplications: four registers of four
+ * lanes, 256 bytes at a time (four independent chains hide the latency).
+ * @len is a multiple of 16, at least 256.
+ */
+__attribute__((target(VKMS_AVX512))) static uint32_t
+crc32_fold_avx512(uint32_t crc, const uint8_t *p, size_t len)
+{
+	const __m512i k2048 = VKMS_K2048_512;
+	__m512i z[4];
+
+	for (int j = 0; j < 4; j++)
+		z[j] = _mm512_loadu_si512((const void *)(p + 64 * j));
+	z[0] = _mm512_xor_si512(
+		z[0], _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)crc)));
+	p += 256;
+	len -= 256;
+	while (len >= 256) {
+		for (int j = 0; j < 4; j++)
+			z[j] = VKMS_FOLD512(
+				z[j], k2048,
+				_mm512_loadu_si512((const void *)(p + 64 * j)));
+		p += 256;
+		len -= 256;
+	}
+	return crc32_finish_clmul(crc32_reduce512(z), p, len);
+}
+
+/* Pixels 0-7 (*a) and 8-15 (*b) of the 16 at @v, converted: each 128-bit
+ * lane takes two source pixels, shuffled as in read_8888_avx2(). */
+__attribute__((target(VKMS_AVX512))) static inline void
+line_8888_convert(__m512i v, __m512i px, __m512i set_a, __m512i *a, __m512i *b)
+{
+	const __m512i ia = _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0);
+	const __m512i ib = _mm512_set_epi64(7, 7, 6, 6, 5, 5, 4, 4);
+
+	*a = _mm512_or_si512(
+		_mm512_shuffle_epi8(_mm512_permutexvar_epi64(ia, v), px),
+		set_a);
+	*b = _mm512_or_si512(
+		_mm512_shuffle_epi8(_mm512_permutexvar_epi64(ib, v), px),
+		set_a);
+}
+
+/* Converts @n < 16 pixels (masked loads: nothing read past them). */
+__attribute__((target(VKMS_AVX512))) static inline void
+line_8888_convert_tail(const uint8_t *src, unsigned int n, __m512i px,
+		       __m512i set_a, __m512i *a, __m512i *b)
+{
+	__m512i v = _mm512_maskz_loadu_epi32((__mmask16)((1u << n) - 1), src);
+
+	line_8888_convert(v, px, set_a, a, b);
+}
+
+/* Stores the @n <= 16 pixels in @a and @b at @out. */
+__attribute__((target(VKMS_AVX512))) static inline void
+line_8888_store_tail(struct vkms_pixel *out, unsigned int n, __m512i a,
+		     __m512i b)
+{
+	_mm512_mask_storeu_epi64(out, (__mmask8)((1u << (n > 8 ? 8 : n)) - 1),
+				 a);
+	if (n > 8)
+		_mm512_mask_storeu_epi64(out + 8,
+					 (__mmask8)((1u << (n - 8)) - 1), b);
+}
+
+/*
+ * vkms_line_8888() for @n >= 32 and a CRC: 32 pixels (256 bytes of line)
+ * at a time, four 512-bit registers folded as crc32_fold_avx512() does.
+ */
+__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
+line_8888_crc(const uint8_t *src, unsigned int n, struct vkms_pixel *out,
+	      __m512i px, __m512i set_a, bool stream, uint32_t crc)
+{
+	const __m512i k2048 = VKMS_K2048_512;
+	_Alignas(64) struct vkms_pixel tail[32];
+	__m512i z[4], d[4];
+	unsigned int i, r;
+	uint32_t raw;
+
+	line_8888_convert(_mm512_loadu_si512((const void *)src), px, set_a,
+			  &z[0], &z[1]);
+	line_8888_convert(_mm512_loadu_si512((const void *)(src + 64)), px,
+			  set_a, &z[2], &z[3]);
+	if (out) {
+		for (int j = 0; j < 4; j++) {
+			if (stream)
+				_mm512_stream_si512((void *)(out + 8 * j),
+						    z[j]);
+			else
+				_mm512_storeu_si512((void *)(out + 8 * j),
+						    z[j]);
+		}
+	}
+	z[0] = _mm512_xor_si512(
+		z[0], _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~crc)));
+	for (i = 32; i + 32 <= n; i += 32) {
+		_mm_prefetch((const char *)(src + 4 * i + VKMS_PREFETCH),
+			     _MM_HINT_T0);
+		line_8888_convert(
+			_mm512_loadu_si512((const void *)(src + 4 * i)), px,
+			set_a, &d[0], &d[1]);
+		line_8888_convert(
+			_mm512_loadu_si512((const void *)(src + 4 * i + 64)),
+			px, set_a, &d[2], &d[3]);
+		for (int j = 0; j < 4; j++) {
+			if (out && stream)
+				_mm512_stream_si512((void *)(out + i + 8 * j),
+						    d[j]);
+			else if (out)
+				_mm512_storeu_si512((void *)(out + i + 8 * j),
+						    d[j]);
+			z[j] = VKMS_FOLD512(z[j], k2048, d[j]);
+		}
+	}
+	/* The last pixels, fewer than 32: converted into @tail, folded 16
+	 * bytes at a time, the last 8 bytes by zlib. */
+	r = n - i;
+	for (unsigned int j = 0; j < r; j += 16) {
+		unsigned int m = r - j > 16 ? 16 : r - j;
+
+		line_8888_convert_tail(src + 4 * (i + j), m, px, set_a, &d[0],
+				       &d[1]);
+		_mm512_store_si512((void *)(tail + j), d[0]);
+		_mm512_store_si512((void *)(tail + j + 8), d[1]);
+		if (out)
+			line_8888_store_tail(out + i + j, m, d[0], d[1]);
+	}
+	raw = crc32_finish_clmul(crc32_reduce512(z), (const uint8_t *)tail,
+				 (r * 8) & ~15u);
+	crc = ~raw;
+	if (r & 1)
+		crc = (uint32_t)crc32(crc, (const Bytef *)&tail[r - 1], 8);
+	return crc;
+}
+
+/* vkms_line_8888() without a CRC, or for fewer than 32 pixels. */
+__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
+line_8888_store(const uint8_t *src, unsigned int n, struct vkms_pixel *out,
+		__m512i px, __m512i set_a, bool stream, bool want_crc,
+		uint32_t crc)
+{
+	unsigned int i = 0;
+	__m512i a, b;
+
+	for (; i + 16 <= n; i += 16) {
+		_mm_prefetch((const char *)(src + 4 * i + VKMS_PREFETCH),
+			     _MM_HINT_T0);
+		line_8888_convert(
+			_mm512_loadu_si512((const void *)(src + 4 * i)), px,
+			set_a, &a, &b);
+		if (stream) {
+			_mm512_stream_si512((void *)(out + i), a);
+			_mm512_stream_si512((void *)(out + i + 8), b);
+		} else {
+			_mm512_storeu_si512((void *)(out + i), a);
+			_mm512_storeu_si512((void *)(out + i + 8), b);
+		}
+	}
+	if (i < n) {
+		line_8888_convert_tail(src + 4 * i, n - i, px, set_a, &a, &b);
+		line_8888_store_tail(out + i, n - i, a, b);
+	}
+	if (want_crc)
+		crc = vkms_crc32(crc, out, (size_t)n * sizeof(*out));
+	return crc;
+}
+
+__attribute__((target(VKMS_AVX512))) static uint32_t
+line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
+		 struct vkms_pixel *out, bool opaque, bool stream,
+		 bool want_crc, uint32_t crc)
+{
+	const __m512i px = _mm512_broadcast_i64x4(
+		_mm256_load_si256((const __m256i *)s->px));
+	__m512i set_a = _mm512_broadcast_i64x4(
+		_mm256_load_si256((const __m256i *)s->set_a));
+
+	if (opaque)
+		set_a = _mm512_or_si512(set_a, _mm512_set1_epi64(0xffff));
+	/* Non-temporal stores are whole aligned 64 bytes: the pixels up to
+	 * the first such boundary are stored as usual. */
+	if (out && stream && ((uintptr_t)out & 7))
+		stream = false;
+	if (out && stream && ((uintptr_t)out & 63)) {
+		unsigned int head =
+			(unsigned int)(64 - ((uintptr_t)out & 63)) / 8;
+
+		if (head > n)
+			head = n;
+		crc = line_8888_store(src, head, out, px, set_a, false,
+				      want_crc, crc);
+		src += 4 * head;
+		out += head;
+		n -= head;
+	}
+	if (!want_crc) {
+		if (out && stream)
+			line_8888_store(src, n, out, px, set_a, true, false, 0);
+		else if (out)
+			line_8888_store(src, n, out, px, set_a, false, false,
+					0);
+	} else if (n < 32) {
+		_Alignas(64) struct vkms_pixel tmp[32];
+
+		crc = line_8888_store(src, n, out ? out : tmp, px, set_a, false,
+				      true, crc);
+	} else if (!out) {
+		crc = line_8888_crc(src, n, NULL, px, set_a, false, crc);
+	} else if (stream) {
+		crc = line_8888_crc(src, n, out, px, set_a, true, crc);
+	} else {
+		crc = line_8888_crc(src, n, out, px, set_a, false, crc);
+	}
+	if (out && stream)
+		_mm_sfence();
+	return crc;
+}
+#undef VKMS_FOLD512
 #undef VKMS_FOLD256
 #undef VKMS_FOLD
 #endif
+
+uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
+			unsigned int n, struct vkms_pixel *out, bool opaque,
+			bool stream, bool want_crc, uint32_t crc)
+{
+#ifdef VKMS_HAVE_CLMUL
+	return line_8888_avx512(s, src, n, out, opaque, stream, want_crc, crc);
+#else
+	return crc;
+#endif
+}
 
 uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
 {
@@ -999,7 +1282,9 @@ uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
 
 		/* zlib's value is the raw register, inverted on entry and
 		 * exit. */
-		if (n >= 256 && (cpu & VKMS_CPU_VPCLMUL))
+		if (n >= 256 && (cpu & VKMS_CPU_AVX512))
+			crc = ~crc32_fold_avx512(~crc, p, n);
+		else if (n >= 256 && (cpu & VKMS_CPU_VPCLMUL))
 			crc = ~crc32_fold_vpclmul(~crc, p, n);
 		else
 			crc = ~crc32_fold_clmul(~crc, p, n);

@@ -30,7 +30,7 @@ struct vkms_plane_reader;
 #define VKMS_NO_CLONES 1
 #endif
 #endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&     \
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
 	!defined(VKMS_NO_CLONES)
 #define VKMS_LINE_LOOP __attribute__((target_clones("avx2", "default")))
 #else
@@ -107,6 +107,7 @@ struct vkms_row8 {
 	_Alignas(32) uint8_t alpha[32];
 	_Alignas(32) uint8_t set_a[32];
 	bool simd;
+	bool line512; /* vkms_line_8888() can be used */
 };
 
 void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d);
@@ -115,9 +116,33 @@ void vkms_read_8888(const struct vkms_row8 *s, const uint8_t *src,
 void vkms_premulti_8888(const struct vkms_row8 *s, const uint8_t *src,
 			unsigned int n, struct vkms_pixel *bg);
 
+/*
+ * A whole composed line that is one 8-bit plane's pixels alone (opaque,
+ * nothing blended), for @s->line512 only: converts @n pixels from @src,
+ * with alpha 0xffff when @opaque, stores them at @out unless it is NULL
+ * (non-temporal stores when @stream: the frame is larger than the caches)
+ * and returns vkms_crc32(@crc, line) when @want_crc, @crc otherwise. The
+ * CRC is folded from the registers the pixels are converted in: the line
+ * is never read back.
+ */
+uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
+			unsigned int n, struct vkms_pixel *out, bool opaque,
+			bool stream, bool want_crc, uint32_t crc);
+
 /* Whether SIMD paths are taken when the CPU has them (the default); for
  * tests comparing them with the portable code. Returns the old value. */
 bool vkms_formats_set_simd(bool enable);
+
+/* The same by level, for tests of each path: the CPU's features up to
+ * @level (VKMS_SIMD_*) are used. Returns the old level. */
+enum {
+	VKMS_SIMD_NONE,	  /* portable C and zlib */
+	VKMS_SIMD_CLMUL,  /* + 128-bit carry-less CRC */
+	VKMS_SIMD_AVX2,	  /* + AVX2 kernels, 256-bit VPCLMULQDQ CRC */
+	VKMS_SIMD_AVX512, /* + AVX-512 line kernel, 512-bit CRC */
+	VKMS_SIMD_MAX = VKMS_SIMD_AVX512,
+};
+unsigned int vkms_formats_set_simd_level(unsigned int level);
 
 /* zlib's crc32() of @len bytes, with a carry-less multiplication path on
  * CPUs that have one (same result). */
