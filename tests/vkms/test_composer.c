@@ -1475,19 +1475,31 @@ static void large_captured_frames_match_the_portable_code(void **state)
 	/* Frames over the composer's non-temporal store threshold, at
 	 * several alignments of the frame. */
 	static const size_t offsets[] = {0, 8, 40, 2};
-	struct test_fb fb;
-	struct vkms_plane_input p;
+	struct test_fb fb[2];
+	struct vkms_plane_input p[2];
 	struct vkms_frame_input in;
 
 	(void)state;
-	fb_make(&fb, DRM_FORMAT_XRGB8888, 2003, 560);
-	p = plane_of(&fb, 0, 0, 2003, 560, 0, 0, DRM_MODE_ROTATE_0);
-	in = frame_of(&p, 1);
+	fb_make(&fb[0], DRM_FORMAT_XRGB8888, 2003, 560);
+	fb_make(&fb[1], DRM_FORMAT_ARGB8888, 1500, 100);
+	p[0] = plane_of(&fb[0], 0, 0, 2003, 560, 0, 0, DRM_MODE_ROTATE_0);
+	p[1] = plane_of(&fb[1], 0, 0, 1500, 100, 37, 100, DRM_MODE_ROTATE_0);
+	in = frame_of(p, 1);
 	in.width = 2003;
 	in.height = 560;
 	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
 		expect_outputs_match_portable(&in, offsets[i], "large frame");
-	fb_free(&fb);
+	/* Lines blended in chunks and copied out, background lines above
+	 * the primary. */
+	in.num_planes = 2;
+	in.height = 563;
+	p[0].dst.y1 = 3;
+	p[0].dst.y2 = 563;
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
+		expect_outputs_match_portable(&in, offsets[i],
+					      "large frame, two planes");
+	fb_free(&fb[0]);
+	fb_free(&fb[1]);
 }
 
 int main(void)

@@ -571,14 +571,21 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	}
 
 	for (int y = 0; y < (int)in->height; y++) {
-		struct vkms_pixel *line = c->line;
+		struct vkms_pixel *line = c->line, *frame_line = NULL;
 		unsigned int first = 0;
+		bool covered = false;
 
-		/* Compose in place when the caller wants the frame. */
-		if (out->frame)
-			line = (struct vkms_pixel *)((uint8_t *)out->frame +
-						     (size_t)y *
-							     out->frame_stride);
+		/* Compose in place when the caller wants the frame, unless
+		 * it is streamed: then in the scratch line, each chunk
+		 * copied out with non-temporal stores (the frame's lines
+		 * are never read into the caches). */
+		if (out->frame) {
+			frame_line = (struct vkms_pixel
+					      *)((uint8_t *)out->frame +
+						 (size_t)y * out->frame_stride);
+			if (!stream)
+				line = frame_line;
+		}
 
 		/* Nothing under the topmost opaque full-width plane shows. */
 		for (unsigned int i = in->num_planes; i-- > 0;) {
@@ -588,24 +595,23 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 			    y < job->dst_y2 &&
 			    (job->kind == VKMS_OPAQUE ||
 			     job->kind == VKMS_OPAQUE_FIXA)) {
-				first = i + 1;
+				first = i;
+				covered = true;
 				break;
 			}
 		}
-		if (first)
-			first--;
 
 		/* One opaque 8-bit plane alone on the line: converted,
 		 * CRC'd and stored in one pass. */
-		if (in->num_planes && !gamma && !wb_write &&
+		if (covered && !gamma && !wb_write &&
 		    vkms_line_alone(jobs, in->num_planes, first, y)) {
 			const struct vkms_plane_job *job = &jobs[first];
 
-			crc = vkms_line_8888(
-				&job->simd8, vkms_plane_row8(job, 0, y),
-				in->width, out->frame ? line : NULL,
-				job->kind == VKMS_OPAQUE_FIXA, stream,
-				out->want_crc, crc);
+			crc = vkms_line_8888(&job->simd8,
+					     vkms_plane_row8(job, 0, y),
+					     in->width, frame_line,
+					     job->kind == VKMS_OPAQUE_FIXA,
+					     stream, out->want_crc, crc);
 			continue;
 		}
 
@@ -617,7 +623,7 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 					 : x1 + VKMS_CHUNK;
 			unsigned int n = (unsigned int)(x2 - x1);
 
-			if (!first)
+			if (!covered)
 				vkms_fill(line + x1, n, in->background);
 			for (unsigned int i = first; i < in->num_planes; i++) {
 				const struct vkms_plane_job *job = &jobs[i];
@@ -643,6 +649,9 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 						 (size_t)y * out->wb_pitch +
 						 (size_t)x1 * wb_cpp,
 					 line + x1, n);
+			if (frame_line && stream)
+				vkms_copy_stream(frame_line + x1, line + x1,
+						 n * sizeof(*line));
 		}
 	}
 	if (out->want_crc)

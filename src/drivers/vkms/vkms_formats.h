@@ -144,6 +144,10 @@ enum {
 };
 unsigned int vkms_formats_set_simd_level(unsigned int level);
 
+/* memcpy() with non-temporal stores where the CPU has them: @dst is
+ * not read into the caches; stores are ordered before the return. */
+void vkms_copy_stream(void *dst, const void *src, size_t len);
+
 /* zlib's crc32() of @len bytes, with a carry-less multiplication path on
  * CPUs that have one (same result). */
 uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len);
