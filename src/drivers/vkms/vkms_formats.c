@@ -1250,8 +1250,6 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 	} else {
 		crc = line_8888_crc(src, n, out, px, set_a, false, crc);
 	}
-	if (out && stream)
-		_mm_sfence();
 	return crc;
 }
 #undef VKMS_FOLD512
@@ -1270,43 +1268,10 @@ uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
 #endif
 }
 
-void vkms_copy_stream(void *dst, const void *src, size_t len)
+void vkms_stream_end(void)
 {
 #ifdef VKMS_HAVE_CLMUL
-	/* SSE2: every x86-64 has it. */
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-	size_t head = (16 - ((uintptr_t)d & 15)) & 15;
-
-	/* The portable path (tests compare with it) is memcpy(). */
-	if (vkms_cpu_features() == VKMS_CPU_PROBED) {
-		memcpy(dst, src, len);
-		return;
-	}
-	if (head > len)
-		head = len;
-	memcpy(d, s, head);
-	d += head;
-	s += head;
-	len -= head;
-	for (; len >= 64; d += 64, s += 64, len -= 64) {
-		__m128i a = _mm_loadu_si128((const __m128i *)s);
-		__m128i b = _mm_loadu_si128((const __m128i *)(s + 16));
-		__m128i c = _mm_loadu_si128((const __m128i *)(s + 32));
-		__m128i e = _mm_loadu_si128((const __m128i *)(s + 48));
-
-		_mm_stream_si128((__m128i *)d, a);
-		_mm_stream_si128((__m128i *)(d + 16), b);
-		_mm_stream_si128((__m128i *)(d + 32), c);
-		_mm_stream_si128((__m128i *)(d + 48), e);
-	}
-	for (; len >= 16; d += 16, s += 16, len -= 16)
-		_mm_stream_si128((__m128i *)d,
-				 _mm_loadu_si128((const __m128i *)s));
-	memcpy(d, s, len);
 	_mm_sfence();
-#else
-	memcpy(dst, src, len);
 #endif
 }
 

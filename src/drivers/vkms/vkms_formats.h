@@ -144,9 +144,10 @@ enum {
 };
 unsigned int vkms_formats_set_simd_level(unsigned int level);
 
-/* memcpy() with non-temporal stores where the CPU has them: @dst is
- * not read into the caches; stores are ordered before the return. */
-void vkms_copy_stream(void *dst, const void *src, size_t len);
+/* Orders the non-temporal stores of vkms_line_8888() with @stream (weakly
+ * ordered) before the stores that follow: once, at the end of the frame
+ * (it waits for them to reach memory). */
+void vkms_stream_end(void);
 
 /* zlib's crc32() of @len bytes, with a carry-less multiplication path on
  * CPUs that have one (same result). */
