@@ -169,11 +169,12 @@ modetest-atomic)
 		fail "modetest -a -v ended with $status before the time-out"
 	cat "$tmp/out"
 	freq_ok "$tmp/out" "modetest -a -v"
-	last=$(ls "$tmp/frames" | tail -n 1)
+	# (a PNG being written when modetest was killed is a *.tmp.* file)
+	last=$(ls "$tmp/frames" | grep '\.png$' | tail -n 1)
 	if [ -z "$last" ]; then
 		fail "--capture-every wrote no frame of modetest -a -v"
 	else
-		echo "frames captured: $(ls "$tmp/frames" | wc -l)"
+		echo "frames captured: $(ls "$tmp/frames" | grep -c '\.png$')"
 		bars_ok "$tmp/frames/$last"
 	fi
 	;;

@@ -82,6 +82,9 @@ struct vkms_output {
 	uint64_t frame_seq;
 	bool have_frame;
 	pid_t frame_pid; /* process that composed it */
+	/* A frame buffer to reuse (compose_lock). */
+	struct vkms_pixel *spare;
+	size_t spare_bytes;
 };
 
 struct vkms_device {
