@@ -90,6 +90,14 @@ struct udrm_sched_fence {
 	struct udrm_fence finished;  /* signalled when the job is done */
 	struct udrm_fence *parent;   /* the hardware fence, a reference */
 	pthread_mutex_t parent_lock; /* protects @parent */
+	/* The scheduler the job was armed on, only ever compared (it may be
+	 * gone): a job of that scheduler depending on this one waits for
+	 * @scheduled only, the ring running jobs in order. */
+	const struct udrm_gpu_scheduler *sched;
+	/* The kernel's DRM_SCHED_FENCE_DONT_PIPELINE: set by the driver
+	 * before push when dependents must wait for @finished even on the
+	 * same scheduler (work that does not complete in ring order). */
+	bool dont_pipeline;
 };
 
 /* The finished/scheduled fence's udrm_sched_fence, or NULL for others. */

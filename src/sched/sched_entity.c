@@ -389,6 +389,7 @@ void udrm_sched_job_arm(struct udrm_sched_job *job)
 	entity->last_sched = sched;
 	sched_fence_init(job->s_fence, sched->names, entity->fence_context,
 			 ++entity->fence_seq);
+	job->s_fence->sched = sched;
 	udrm_fence_put(entity->last_finished);
 	entity->last_finished = udrm_fence_get(&job->s_fence->finished);
 	pthread_mutex_unlock(&entity->lock);

@@ -239,6 +239,24 @@ static bool sched_entity_block_on(struct udrm_gpu_scheduler *sched,
 }
 
 /*
+ * What to wait for before running a job depending on @dep (a reference):
+ * a job armed on this same scheduler only has to be handed to the
+ * hardware first, as drm_sched_entity_add_dependency_cb() does, unless it
+ * failed or its driver asked for the finished fence (dont_pipeline).
+ */
+static struct udrm_fence *
+sched_dependency_to_wait(const struct udrm_gpu_scheduler *sched,
+			 struct udrm_fence *dep)
+{
+	struct udrm_sched_fence *s_fence = udrm_sched_fence_from(dep);
+
+	if (s_fence && dep == &s_fence->finished && s_fence->sched == sched &&
+	    !s_fence->dont_pipeline && udrm_fence_get_status(dep) >= 0)
+		return udrm_fence_get(&s_fence->scheduled);
+	return udrm_fence_get(dep);
+}
+
+/*
  * The entity's head job if all its dependencies (and the driver's
  * prepare_job fences) have signalled, popped from the queue; NULL if the
  * entity now waits for one. Worker only, with sched->busy_entity set.
@@ -270,7 +288,8 @@ sched_entity_pop_job(struct udrm_gpu_scheduler *sched,
 			job->next_dep++;
 			continue;
 		}
-		if (sched_entity_block_on(sched, entity, udrm_fence_get(dep)))
+		if (sched_entity_block_on(sched, entity,
+					  sched_dependency_to_wait(sched, dep)))
 			return NULL;
 		job->next_dep++;
 	}

@@ -126,6 +126,76 @@ static void job_waits_for_its_dependency(void **state)
 	mock_sched_destroy(ms);
 }
 
+/*
+ * B (entity 2) depends on A (entity 1). On the same scheduler B may go to
+ * the hardware as soon as A has (the ring runs them in order), unless A's
+ * fence asks for no pipelining; on another scheduler B waits for A to
+ * finish. @dont_pipeline and @same pick the case; returns whether B ran
+ * while A was still on the hardware.
+ */
+static bool dependent_runs_before_dependency_finishes(bool same,
+						      bool dont_pipeline)
+{
+	struct mock_sched *ms1 =
+		mock_sched_new("pipe1", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct mock_sched *ms2 =
+		same ? ms1
+		     : mock_sched_new("pipe2", UDRM_SCHED_POLICY_FIFO, 8, 0);
+	struct udrm_sched_entity e1, e2;
+	struct udrm_fence *fa, *fb;
+	struct mock_job *a, *b;
+	bool early;
+
+	mock_entity_init(&e1, ms1, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&e2, ms2, UDRM_SCHED_PRIORITY_NORMAL);
+	a = mock_job_new(&e1, 1, 1, 0); /* finishes on mock_sched_advance */
+	a->base.s_fence->dont_pipeline = dont_pipeline;
+	fa = mock_job_submit(a);
+	b = mock_job_new(&e2, 2, 1, 0);
+	ms_expect(udrm_sched_job_add_dependency(&b->base, udrm_fence_get(fa)),
+		  0, "add_dependency on A");
+	fb = mock_job_submit(b);
+	ms_check(mock_sched_wait_run_count(ms1, 1, 2000), "A never ran");
+	early = same ? mock_sched_wait_run_count(ms2, 2, 300)
+		     : mock_sched_wait_run_count(ms2, 1, 300);
+	ms_check(!udrm_fence_is_signaled(fa), "A finished on its own");
+	ms_expect(mock_sched_advance(ms1, 1, 0), 1, "A completes");
+	if (!early)
+		ms_check(mock_sched_wait_run_count(ms2, same ? 2 : 1, 2000),
+			 "B never ran after A finished");
+	ms_expect(mock_sched_advance(ms2, 1, 0), 1, "B completes");
+	ms_check(mock_fence_wait_ms(fb, 2000), "B's fence never signalled");
+	udrm_fence_put(fa);
+	udrm_fence_put(fb);
+	udrm_sched_entity_destroy(&e1);
+	udrm_sched_entity_destroy(&e2);
+	mock_sched_destroy(ms1);
+	if (!same)
+		mock_sched_destroy(ms2);
+	return early;
+}
+
+static void same_scheduler_dependency_waits_only_for_scheduled(void **state)
+{
+	(void)state;
+	ms_check(dependent_runs_before_dependency_finishes(true, false),
+		 "B waited for A to finish although both share the ring");
+}
+
+static void dont_pipeline_dependency_waits_for_finished(void **state)
+{
+	(void)state;
+	ms_check(!dependent_runs_before_dependency_finishes(true, true),
+		 "B ran before A finished although A asked for no pipelining");
+}
+
+static void other_scheduler_dependency_waits_for_finished(void **state)
+{
+	(void)state;
+	ms_check(!dependent_runs_before_dependency_finishes(false, false),
+		 "B ran before A (on another scheduler) finished");
+}
+
 static void dependencies_keep_the_latest_fence_per_context(void **state)
 {
 	struct mock_sched *ms =
@@ -553,6 +623,9 @@ int main(void)
 		T(finished_fences_signal_in_order_per_entity),
 		T(hardware_error_is_the_finished_fence_error),
 		T(job_waits_for_its_dependency),
+		T(same_scheduler_dependency_waits_only_for_scheduled),
+		T(dont_pipeline_dependency_waits_for_finished),
+		T(other_scheduler_dependency_waits_for_finished),
 		T(dependencies_keep_the_latest_fence_per_context),
 		T(resv_dependencies_follow_the_usage),
 		T(credits_limit_how_many_jobs_run_at_once),
