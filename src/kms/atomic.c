@@ -354,13 +354,13 @@ int udrm_atomic_set_mode_prop(struct udrm_crtc_state *cs,
 /* ------------------------------------------------------------------ */
 /* Check                                                               */
 
-static bool crtc_needs_modeset(const struct udrm_crtc_state *cs)
+bool udrm_atomic_crtc_needs_modeset(const struct udrm_crtc_state *cs)
 {
 	return cs->mode_changed || cs->active_changed || cs->connectors_changed;
 }
 
-static bool plane_format_supported(const struct udrm_plane *plane,
-				   const struct udrm_framebuffer *fb)
+bool udrm_plane_has_format(const struct udrm_plane *plane,
+			   const struct udrm_framebuffer *fb)
 {
 	uint32_t i;
 
@@ -391,7 +391,7 @@ static int plane_check(struct udrm_plane_state *old,
 		return 0;
 	if (!(new->plane->possible_crtcs &(1u << crtc->index)))
 		return -EINVAL;
-	if (!plane_format_supported(new->plane, fb))
+	if (!udrm_plane_has_format(new->plane, fb))
 		return -EINVAL;
 	/* Give drivers some help against integer overflows. */
 	if (new->crtc_w > INT_MAX ||
@@ -771,7 +771,7 @@ static int check_modeset(struct udrm_atomic_state *state)
 			continue;
 		if (new->enable != !!new->connector_mask)
 			return -EINVAL;
-		if (!crtc_needs_modeset(new))
+		if (!udrm_atomic_crtc_needs_modeset(new))
 			continue;
 		ret = udrm_atomic_add_affected_connectors(state, crtc);
 		if (!ret)
@@ -918,7 +918,7 @@ static int check_async(struct udrm_atomic_state *state)
 		struct udrm_crtc_state *new = state->crtcs[i].new_state;
 
 		if (state->crtcs[i].ptr &&
-		    (crtc_needs_modeset(new) || !new->active))
+		    (udrm_atomic_crtc_needs_modeset(new) || !new->active))
 			return -EINVAL;
 	}
 	for (i = 0; i < UDRM_KMS_MAX_PLANES; i++) {
@@ -982,7 +982,8 @@ int udrm_atomic_check_only(struct udrm_atomic_state *state)
 	if (!state->allow_modeset)
 		for (i = 0; i < UDRM_KMS_MAX_CRTCS; i++)
 			if (state->crtcs[i].ptr &&
-			    crtc_needs_modeset(state->crtcs[i].new_state))
+			    udrm_atomic_crtc_needs_modeset(
+				    state->crtcs[i].new_state))
 				return -EINVAL;
 	return 0;
 }

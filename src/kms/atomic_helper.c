@@ -222,11 +222,6 @@ static void commit_wait_flag(struct udrm_commit *commit, const bool *flag)
 	pthread_mutex_lock(&kms->lock);
 }
 
-static bool crtc_needs_modeset(const struct udrm_crtc_state *cs)
-{
-	return cs->mode_changed || cs->active_changed || cs->connectors_changed;
-}
-
 /* The tail: caller holds kms->lock (dropped while waiting for fences). */
 static void commit_tail(struct udrm_commit *commit)
 {
@@ -255,7 +250,7 @@ static void commit_tail(struct udrm_commit *commit)
 		struct udrm_crtc_state *new = state->crtcs[i].new_state;
 
 		if (state->crtcs[i].ptr && old->active &&
-		    (!new->active || crtc_needs_modeset(new)))
+		    (!new->active || udrm_atomic_crtc_needs_modeset(new)))
 			udrm_crtc_vblank_off(state->crtcs[i].ptr);
 	}
 	for (i = 0; i < UDRM_KMS_MAX_CRTCS; i++) {
@@ -263,7 +258,7 @@ static void commit_tail(struct udrm_commit *commit)
 		struct udrm_crtc_state *new = state->crtcs[i].new_state;
 
 		if (state->crtcs[i].ptr && new->active &&
-		    (!old->active || crtc_needs_modeset(new)))
+		    (!old->active || udrm_atomic_crtc_needs_modeset(new)))
 			udrm_crtc_vblank_on(state->crtcs[i].ptr, &new->mode);
 	}
 	for (i = 0; i < UDRM_KMS_MAX_CRTCS; i++) {
@@ -457,7 +452,8 @@ static void update_legacy_dpms(struct udrm_atomic_state *state)
 			continue;
 		crtc = state->connectors[i].new_state->crtc;
 		if ((!crtc && state->connectors[i].old_state->crtc) ||
-		    (crtc && crtc->state && crtc_needs_modeset(crtc->state)))
+		    (crtc && crtc->state &&
+		     udrm_atomic_crtc_needs_modeset(crtc->state)))
 			conn->dpms = crtc && crtc->state->active
 					     ? DRM_MODE_DPMS_ON
 					     : DRM_MODE_DPMS_OFF;

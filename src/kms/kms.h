@@ -675,6 +675,12 @@ udrm_atomic_new_crtc_state(struct udrm_atomic_state *state,
 struct udrm_crtc_state *
 udrm_atomic_old_crtc_state(struct udrm_atomic_state *state,
 			   struct udrm_crtc *crtc);
+/* drm_atomic_crtc_needs_modeset(): the mode, activity or routing of the
+ * CRTC changes. */
+bool udrm_atomic_crtc_needs_modeset(const struct udrm_crtc_state *cs);
+/* drm_plane_has_format(): @plane can scan out @fb's format and modifier. */
+bool udrm_plane_has_format(const struct udrm_plane *plane,
+			   const struct udrm_framebuffer *fb);
 /* Every plane on @crtc, added to the state. */
 int udrm_atomic_add_affected_planes(struct udrm_atomic_state *state,
 				    struct udrm_crtc *crtc);

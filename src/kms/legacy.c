@@ -29,24 +29,6 @@ static void *object_find(struct udrm_kms *kms, struct udrm_file *file,
 	return udrm_mode_object_find(kms, file, id, type);
 }
 
-static bool has_format(const struct udrm_plane *plane,
-		       const struct udrm_framebuffer *fb)
-{
-	uint32_t i;
-
-	for (i = 0; i < plane->format_count; i++)
-		if (plane->formats[i] == fb->format->format)
-			break;
-	if (i == plane->format_count)
-		return false;
-	if (!plane->modifier_count)
-		return fb->modifier == DRM_FORMAT_MOD_LINEAR;
-	for (i = 0; i < plane->modifier_count; i++)
-		if (plane->modifiers[i] == fb->modifier)
-			return true;
-	return false;
-}
-
 /* drm_framebuffer_check_src_coords() */
 static int check_src_coords(uint32_t src_x, uint32_t src_y, uint32_t src_w,
 			    uint32_t src_h, const struct udrm_framebuffer *fb)
@@ -270,7 +252,7 @@ int udrm_mode_setcrtc(struct udrm_device *dev, void *data,
 		ret = udrm_mode_validate_user(&mode);
 		if (ret)
 			goto out;
-		if (!has_format(crtc->primary, fb)) {
+		if (!udrm_plane_has_format(crtc->primary, fb)) {
 			ret = -EINVAL;
 			goto out;
 		}
@@ -393,7 +375,7 @@ static int setplane_check(const struct plane_update *u)
 {
 	if (!(u->plane->possible_crtcs & (1u << u->crtc->index)))
 		return -EINVAL;
-	if (!has_format(u->plane, u->fb))
+	if (!udrm_plane_has_format(u->plane, u->fb))
 		return -EINVAL;
 	/* Give drivers some help against integer overflows. */
 	if (u->crtc_w > INT_MAX || u->crtc_x > INT_MAX - (int32_t)u->crtc_w ||
