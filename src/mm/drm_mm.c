@@ -3,9 +3,13 @@
  * The range allocator: see drm_mm.h. Nodes sit on an address-ordered list
  * whose head is a sentinel node at the end of the range with a negative
  * size, so that the head's hole is the free space at the start of the
- * range; every node owns the hole that follows it. Holes are in two AVL
- * trees (by address, augmented with subtree_max_hole; and by size) and on
- * a most-recent-first stack.
+ * range; every node owns the hole that follows it, possibly empty.
+ *
+ * Every node (allocated, and the head) is in one AVL tree by address, keyed
+ * by the start of its hole (its end) and augmented with subtree_max_hole:
+ * it serves the LOW/HIGH hole searches (empty holes never fit) and the
+ * node-in-range lookup alike. Nodes with a non-empty hole are also in an
+ * AVL tree by hole size (for BEST) and on a most-recent-first stack.
  */
 #include "mm/drm_mm.h"
 
@@ -313,7 +317,7 @@ t_prev_fit(struct udrm_mm *mm, struct udrm_mm_tree_node *t, uint64_t size)
 
 static struct udrm_mm_node *addr_to_node(const struct udrm_mm_tree_node *t)
 {
-	return t ? mm_container_of(t, struct udrm_mm_node, hole_addr) : NULL;
+	return t ? mm_container_of(t, struct udrm_mm_node, addr_node) : NULL;
 }
 
 static struct udrm_mm_node *size_to_node(const struct udrm_mm_tree_node *t)
@@ -333,34 +337,91 @@ static uint64_t hole_end(const struct udrm_mm_node *node)
 	return next_node(node)->start;
 }
 
-static void add_hole(struct udrm_mm_node *node)
+/* Puts @node's non-empty hole into the size tree and atop the stack. */
+static void index_hole(struct udrm_mm_node *node)
 {
 	struct udrm_mm *mm = node->mm;
 
-	node->hole_size = hole_end(node) - hole_start(node);
-	node->hole_addr.hole_start = hole_start(node);
-	node->hole_addr.hole_size = node->hole_size;
 	node->hole_by_size.hole_start = hole_start(node);
 	node->hole_by_size.hole_size = node->hole_size;
-	t_insert(mm, &mm->holes_addr, &node->hole_addr, false);
 	t_insert(mm, &mm->holes_size, &node->hole_by_size, true);
 	link_add_after(&node->hole_stack, &mm->hole_stack);
 }
 
-static void rm_hole(struct udrm_mm_node *node)
+static void unindex_hole(struct udrm_mm_node *node)
 {
 	struct udrm_mm *mm = node->mm;
 
-	t_erase(mm, &mm->holes_addr, &node->hole_addr);
+	if (!node->hole_size)
+		return;
 	t_erase(mm, &mm->holes_size, &node->hole_by_size);
 	link_del(&node->hole_stack);
 	node->hole_size = 0;
 }
 
+/* Puts @node, just linked on the list, into the trees with its hole. */
+static void add_node(struct udrm_mm_node *node)
+{
+	struct udrm_mm *mm = node->mm;
+
+	node->hole_size = hole_end(node) - hole_start(node);
+	node->addr_node.hole_start = hole_start(node);
+	node->addr_node.hole_size = node->hole_size;
+	t_insert(mm, &mm->addr_tree, &node->addr_node, false);
+	if (node->hole_size)
+		index_hole(node);
+}
+
+/* Takes @node out of the trees (before it leaves the list). */
+static void rm_node(struct udrm_mm_node *node)
+{
+	struct udrm_mm *mm = node->mm;
+
+	unindex_hole(node);
+	t_erase(mm, &mm->addr_tree, &node->addr_node);
+}
+
+/*
+ * Recomputes @node's hole after its next node changed: the address tree
+ * keeps its place (same key) and only the augmentation moves up, as far
+ * as it changes; the size tree and the stack take it anew.
+ */
+static void resize_hole(struct udrm_mm_node *node)
+{
+	struct udrm_mm *mm = node->mm;
+	struct udrm_mm_tree_node *t = &node->addr_node;
+	uint64_t old;
+
+	unindex_hole(node);
+	node->hole_size = hole_end(node) - hole_start(node);
+	t->hole_size = node->hole_size;
+	for (; t; t = t->parent) {
+		mm->debug_tree_steps++;
+		old = t->subtree_max_hole;
+		t_update(t);
+		if (t->subtree_max_hole == old)
+			break;
+	}
+	if (node->hole_size)
+		index_hole(node);
+}
+
+/* Puts @new in @old's place in a tree (same key), in O(1). */
+static void t_swap_in(struct udrm_mm_tree *tree, struct udrm_mm_tree_node *old,
+		      struct udrm_mm_tree_node *new)
+{
+	*new = *old;
+	t_replace_child(tree, old->parent, old, new);
+	if (new->left)
+		new->left->parent = new;
+	if (new->right)
+		new->right->parent = new;
+}
+
 /* The hole containing @addr (hole_start <= addr < hole_end), or NULL. */
 static struct udrm_mm_node *find_hole_at(struct udrm_mm *mm, uint64_t addr)
 {
-	struct udrm_mm_tree_node *t = mm->holes_addr.root;
+	struct udrm_mm_tree_node *t = mm->addr_tree.root;
 
 	while (t) {
 		mm->debug_tree_steps++;
@@ -378,7 +439,7 @@ static struct udrm_mm_node *find_hole_at(struct udrm_mm *mm, uint64_t addr)
 static struct udrm_mm_tree_node *hole_ending_after(struct udrm_mm *mm,
 						   uint64_t addr)
 {
-	struct udrm_mm_tree_node *t = mm->holes_addr.root, *best = NULL;
+	struct udrm_mm_tree_node *t = mm->addr_tree.root, *best = NULL;
 
 	while (t) {
 		mm->debug_tree_steps++;
@@ -396,7 +457,7 @@ static struct udrm_mm_tree_node *hole_ending_after(struct udrm_mm *mm,
 static struct udrm_mm_tree_node *hole_starting_before(struct udrm_mm *mm,
 						      uint64_t addr)
 {
-	struct udrm_mm_tree_node *t = mm->holes_addr.root, *best = NULL;
+	struct udrm_mm_tree_node *t = mm->addr_tree.root, *best = NULL;
 
 	while (t) {
 		mm->debug_tree_steps++;
@@ -464,9 +525,9 @@ static struct udrm_mm_node *next_hole(struct udrm_mm *mm,
 	case UDRM_MM_INSERT_BEST:
 		return size_to_node(t_next(&node->hole_by_size));
 	case UDRM_MM_INSERT_LOW:
-		return addr_to_node(t_next_fit(mm, &node->hole_addr, size));
+		return addr_to_node(t_next_fit(mm, &node->addr_node, size));
 	case UDRM_MM_INSERT_HIGH:
-		return addr_to_node(t_prev_fit(mm, &node->hole_addr, size));
+		return addr_to_node(t_prev_fit(mm, &node->addr_node, size));
 	case UDRM_MM_INSERT_EVICT:
 		if (node->hole_stack.next == &mm->hole_stack)
 			return NULL;
@@ -520,18 +581,12 @@ static bool is_power_of_2(uint64_t x)
 static void link_node_after_hole(struct udrm_mm_node *node,
 				 struct udrm_mm_node *hole, struct udrm_mm *mm)
 {
-	uint64_t start = hole_start(hole);
-	uint64_t end = start + hole->hole_size;
-
 	node->mm = mm;
 	node->hole_size = 0;
 	node->flags = MM_NODE_ALLOCATED;
 	link_add_after(&node->node_list, &hole->node_list);
-	rm_hole(hole);
-	if (node->start > start)
-		add_hole(hole);
-	if (node->start + node->size < end)
-		add_hole(node);
+	resize_hole(hole);
+	add_node(node);
 }
 
 /* ---- the exported API ---- */
@@ -549,7 +604,7 @@ int udrm_mm_init(struct udrm_mm *mm, uint64_t start, uint64_t size)
 	 * whole range, [start, start + size). */
 	mm->head_node.start = start + size;
 	mm->head_node.size = (uint64_t)0 - size;
-	add_hole(&mm->head_node);
+	add_node(&mm->head_node);
 	return 0;
 }
 
@@ -557,7 +612,7 @@ int udrm_mm_takedown(struct udrm_mm *mm)
 {
 	if (!udrm_mm_clean(mm))
 		return -EBUSY;
-	rm_hole(&mm->head_node);
+	rm_node(&mm->head_node);
 	mm->head_node.mm = NULL;
 	return 0;
 }
@@ -618,7 +673,7 @@ int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,
 		return -ENOSPC;
 	if (mm->scan_active)
 		return -EBUSY;
-	if (range_end - range_start < size || t_max(mm->holes_addr.root) < size)
+	if (range_end - range_start < size || t_max(mm->addr_tree.root) < size)
 		return -ENOSPC;
 	mode = (enum udrm_mm_insert_mode)base;
 	if (alignment <= 1)
@@ -669,12 +724,9 @@ void udrm_mm_remove_node(struct udrm_mm_node *node)
 {
 	struct udrm_mm_node *prev = list_node(node->node_list.prev);
 
-	if (node->hole_size)
-		rm_hole(node);
+	rm_node(node);
 	link_del(&node->node_list);
-	if (prev->hole_size)
-		rm_hole(prev);
-	add_hole(prev);
+	resize_hole(prev);
 	node->flags = 0;
 	node->mm = NULL;
 }
@@ -682,20 +734,25 @@ void udrm_mm_remove_node(struct udrm_mm_node *node)
 void udrm_mm_replace_node(struct udrm_mm_node *old, struct udrm_mm_node *new)
 {
 	struct udrm_mm *mm = old->mm;
-	bool had_hole = old->hole_size != 0;
 
-	if (had_hole)
-		rm_hole(old);
+	/* As the kernel: @new takes @old's places in place, in O(1). */
 	new->start = old->start;
 	new->size = old->size;
 	new->color = old->color;
 	new->mm = mm;
-	new->hole_size = 0;
+	new->hole_size = old->hole_size;
 	new->flags = MM_NODE_ALLOCATED;
 	link_add_after(&new->node_list, &old->node_list);
 	link_del(&old->node_list);
-	if (had_hole)
-		add_hole(new);
+	t_swap_in(&mm->addr_tree, &old->addr_node, &new->addr_node);
+	if (old->hole_size) {
+		t_swap_in(&mm->holes_size, &old->hole_by_size,
+			  &new->hole_by_size);
+		link_add_after(&new->hole_stack, &old->hole_stack);
+		link_del(&old->hole_stack);
+	} else {
+		link_init(&new->hole_stack);
+	}
 	old->flags = 0;
 	old->mm = NULL;
 	old->hole_size = 0;
@@ -743,14 +800,46 @@ struct udrm_mm_node *udrm_mm_next_allocated(const struct udrm_mm_node *node)
 	return next == &next->mm->head_node ? NULL : next;
 }
 
+/* The address tree also holds the nodes without a hole: skip them. */
 struct udrm_mm_node *udrm_mm_first_hole(const struct udrm_mm *mm)
 {
-	return addr_to_node(t_first(mm->holes_addr.root));
+	return addr_to_node(
+		t_lowest_fit(mm->head_node.mm, mm->addr_tree.root, 1));
 }
 
 struct udrm_mm_node *udrm_mm_next_hole(const struct udrm_mm_node *node)
 {
-	return addr_to_node(t_next(&node->hole_addr));
+	return addr_to_node(t_next_fit(
+		node->mm, (struct udrm_mm_tree_node *)&node->addr_node, 1));
+}
+
+struct udrm_mm_node *udrm_mm_interval_first(const struct udrm_mm *mm,
+					    uint64_t start, uint64_t last)
+{
+	const struct udrm_mm_tree_node *t = mm->addr_tree.root, *best = NULL;
+	struct udrm_mm_node *node;
+
+	if (last < start)
+		return NULL;
+	/* Nodes do not overlap: the first one ending after @start. */
+	while (t) {
+		mm->head_node.mm->debug_tree_steps++;
+		if (t->hole_start > start) {
+			best = t;
+			t = t->left;
+		} else {
+			t = t->right;
+		}
+	}
+	if (!best)
+		return NULL;
+	node = addr_to_node(best);
+	/* The head's key is the range's start, below every node's end. */
+	if (node == &mm->head_node)
+		node = next_node(node);
+	if (node == &mm->head_node || node->start > last)
+		return NULL;
+	return node;
 }
 
 int udrm_mm_scan_init_with_range(struct udrm_mm_scan *scan, struct udrm_mm *mm,

@@ -11,12 +11,14 @@
  * mode. A colour_adjust callback may shrink a hole depending on the colours
  * around it, e.g. to keep a guard page between differently cached objects.
  *
- * Holes: the free space after each node is that node's hole. Holes are kept
- * in two balanced trees, one by address (augmented with the largest hole of
- * each subtree, for LOW/HIGH and range-restricted searches) and one by size
- * (for BEST), plus a stack of the most recently made holes (for EVICT).
- * Insert, reserve and remove are O(log n); a range-restricted BEST search
- * may have to skip holes outside the range, as in the kernel.
+ * Holes: the free space after each node is that node's hole. Every node is
+ * in a balanced tree by address (augmented with the largest hole of each
+ * subtree, for LOW/HIGH and range-restricted searches, and for finding the
+ * nodes in a range as the kernel's interval tree does); the non-empty holes
+ * are also in a balanced tree by size (for BEST) and on a stack of the most
+ * recently made holes (for EVICT). Insert, reserve and remove are
+ * O(log n), finding the first node in a range too; a range-restricted BEST
+ * search may have to skip holes outside the range, as in the kernel.
  *
  * Eviction scan: to make room, a caller builds a roster: udrm_mm_scan_init*,
  * then udrm_mm_scan_add_block() for candidate nodes (e.g. in LRU order)
@@ -70,6 +72,7 @@ struct udrm_mm_link {
 	struct udrm_mm_link *prev, *next;
 };
 
+/* In the address tree, keyed by hole_start: the node's end. */
 struct udrm_mm_tree_node {
 	struct udrm_mm_tree_node *parent, *left, *right;
 	uint64_t hole_start, hole_size;
@@ -94,10 +97,11 @@ struct udrm_mm_node {
 
 	/* private */
 	struct udrm_mm *mm;
-	struct udrm_mm_link node_list;	/* all nodes, by address */
-	struct udrm_mm_link hole_stack; /* if a hole follows */
-	struct udrm_mm_tree_node hole_addr, hole_by_size;
-	uint64_t hole_size; /* 0 when no hole follows */
+	struct udrm_mm_link node_list;	       /* all nodes, by address */
+	struct udrm_mm_link hole_stack;	       /* if a hole follows */
+	struct udrm_mm_tree_node addr_node;    /* every node, by address */
+	struct udrm_mm_tree_node hole_by_size; /* if a hole follows */
+	uint64_t hole_size;		       /* 0 when no hole follows */
 	unsigned int flags;
 };
 
@@ -117,7 +121,8 @@ struct udrm_mm {
 	/* private */
 	struct udrm_mm_node head_node; /* sentinel; its hole starts the range */
 	struct udrm_mm_link hole_stack;
-	struct udrm_mm_tree holes_addr, holes_size;
+	struct udrm_mm_tree addr_tree; /* all nodes and the head */
+	struct udrm_mm_tree holes_size;
 	unsigned int scan_active;
 	uint64_t debug_tree_steps;
 };
@@ -234,6 +239,29 @@ struct udrm_mm_node *udrm_mm_next_allocated(const struct udrm_mm_node *node);
 	     (pos) = (n), (n) = (pos) ? udrm_mm_next_allocated(pos) : NULL)
 
 /*
+ * udrm_mm_interval_first - the lowest allocated node overlapping
+ * [@start, @last] (both inclusive), or NULL if none does or @last < @start,
+ * in O(log n) (the kernel's __drm_mm_interval_first, which returns the
+ * head instead of NULL). Not while a scan has blocks added.
+ */
+struct udrm_mm_node *udrm_mm_interval_first(const struct udrm_mm *mm,
+					    uint64_t start, uint64_t last);
+
+/*
+ * udrm_mm_for_each_node_in_range - the allocated nodes overlapping
+ * [@start, @end) in address order: the first in O(log n), each next in
+ * O(1). None for an empty range (@end <= @start). The current node may be
+ * removed only if the walk stops there. The arguments are evaluated more
+ * than once.
+ */
+#define udrm_mm_for_each_node_in_range(pos, mm, start, end)                    \
+	for ((pos) = (start) < (end)                                           \
+			     ? udrm_mm_interval_first((mm), (start), (end)-1)  \
+			     : NULL;                                           \
+	     (pos) && (pos)->start < (end);                                    \
+	     (pos) = udrm_mm_next_allocated(pos))
+
+/*
  * Hole iteration in address order, in O(log n) each step: the node (or
  * the manager's head) whose hole is the lowest, then the next one, or NULL.
  * The manager must not change during the walk.
@@ -295,8 +323,8 @@ struct udrm_mm_node *udrm_mm_scan_color_evict(struct udrm_mm_scan *scan);
 void udrm_mm_print(const struct udrm_mm *mm, FILE *out);
 
 /*
- * udrm_mm_debug_tree_steps - how many tree nodes the hole trees have
- * visited since udrm_mm_init (descents, rebalancing), for tests that check
+ * udrm_mm_debug_tree_steps - how many tree nodes the trees have visited
+ * since udrm_mm_init (descents, rebalancing), for tests that check
  * the logarithmic cost without timing.
  */
 uint64_t udrm_mm_debug_tree_steps(const struct udrm_mm *mm);

@@ -4,8 +4,10 @@
  * drivers/gpu/drm/tests/drm_mm_test.c and the older selftests: init and
  * debug output, reserve, insert, replace, insert in a range, alignment
  * (powers of two up to 2^63 and odd values), eviction scans with and
- * without colours, LOW/HIGH placement, the ONCE flag, colour gaps, and
- * hole bookkeeping after long random sequences. Every test ends by walking
+ * without colours, LOW/HIGH placement, the ONCE flag, colour gaps, hole
+ * bookkeeping after long random sequences, and the nodes in a range
+ * (udrm_mm_for_each_node_in_range, checked against a linear walk, and its
+ * O(log n) lookup). Every test ends by walking
  * the nodes and the holes and checking that they tile the range.
  */
 #include <errno.h>
@@ -1136,6 +1138,374 @@ static void insert_cost_grows_logarithmically_with_holes(void **state)
 	}
 }
 
+/* ---- nodes in a range ---- */
+
+/*
+ * Checks that udrm_mm_for_each_node_in_range(@start, @end) visits exactly
+ * @count nodes, @want[0..count), in that order, and that
+ * udrm_mm_interval_first(@start, @end - 1) agrees with its first.
+ */
+static void check_in_range(const struct udrm_mm *mm, uint64_t start,
+			   uint64_t end, struct udrm_mm_node *const *want,
+			   unsigned int count)
+{
+	struct udrm_mm_node *node;
+	unsigned int seen = 0;
+
+	udrm_mm_for_each_node_in_range(node, mm, start, end)
+	{
+		mm_check(seen < count,
+			 "[%#llx, %#llx): node at %#llx+%llu beyond the %u "
+			 "expected",
+			 (ull)start, (ull)end, (ull)node->start,
+			 (ull)node->size, count);
+		mm_check(node == want[seen],
+			 "[%#llx, %#llx): node %u is at %#llx+%llu, expected "
+			 "%#llx+%llu",
+			 (ull)start, (ull)end, seen, (ull)node->start,
+			 (ull)node->size, (ull)want[seen]->start,
+			 (ull)want[seen]->size);
+		seen++;
+	}
+	mm_check(seen == count, "[%#llx, %#llx): %u nodes, expected %u",
+		 (ull)start, (ull)end, seen, count);
+	if (start < end)
+		mm_check(udrm_mm_interval_first(mm, start, end - 1) ==
+				 (count ? want[0] : NULL),
+			 "interval_first(%#llx, %#llx) disagrees", (ull)start,
+			 (ull)(end - 1));
+}
+
+#define CHECK_IN_RANGE(mm, start, end, ...)                                    \
+	do {                                                                   \
+		struct udrm_mm_node *want_[] = {NULL, __VA_ARGS__};            \
+		check_in_range((mm), (start), (end), want_ + 1,                \
+			       sizeof(want_) / sizeof(want_[0]) - 1);          \
+	} while (0)
+
+static void in_range_on_an_empty_mm_finds_nothing(void **state)
+{
+	struct udrm_mm mm;
+
+	(void)state;
+	udrm_mm_init(&mm, 4096, 1 << 20);
+	CHECK_IN_RANGE(&mm, 0, UINT64_MAX);
+	CHECK_IN_RANGE(&mm, 4096, 4096 + (1 << 20));
+	CHECK_IN_RANGE(&mm, 0, 0);
+	mm_check(!udrm_mm_interval_first(&mm, 0, UINT64_MAX),
+		 "interval_first over everything on an empty mm");
+	udrm_mm_takedown(&mm);
+}
+
+static void in_range_finds_nodes_at_and_over_their_boundaries(void **state)
+{
+	struct udrm_mm_node a = {.start = 1100, .size = 100},
+			    b = {.start = 1200, .size = 100},
+			    c = {.start = 1400, .size = 100},
+			    d = {.start = 1990, .size = 10};
+	struct udrm_mm mm;
+
+	(void)state;
+	udrm_mm_init(&mm, 1000, 1000);
+	mm_expect(udrm_mm_reserve_node(&mm, &a), 0, "reserve a");
+	mm_expect(udrm_mm_reserve_node(&mm, &b), 0, "reserve b");
+	mm_expect(udrm_mm_reserve_node(&mm, &c), 0, "reserve c");
+	mm_expect(udrm_mm_reserve_node(&mm, &d), 0, "reserve d");
+
+	/* Empty ranges, wherever they are. */
+	CHECK_IN_RANGE(&mm, 0, 0);
+	CHECK_IN_RANGE(&mm, 1100, 1100);
+	CHECK_IN_RANGE(&mm, 1150, 1150);
+	CHECK_IN_RANGE(&mm, 1200, 1200);
+	CHECK_IN_RANGE(&mm, 1300, 1100);
+	mm_check(!udrm_mm_interval_first(&mm, 1150, 1149),
+		 "interval_first with last < start");
+	/* Before the manager, in the leading hole, up to a node's start. */
+	CHECK_IN_RANGE(&mm, 0, 1000);
+	CHECK_IN_RANGE(&mm, 0, 1100);
+	CHECK_IN_RANGE(&mm, 1000, 1100);
+	CHECK_IN_RANGE(&mm, 1099, 1100);
+	/* A node's first and last byte. */
+	CHECK_IN_RANGE(&mm, 0, 1101, &a);
+	CHECK_IN_RANGE(&mm, 1099, 1101, &a);
+	CHECK_IN_RANGE(&mm, 1100, 1101, &a);
+	CHECK_IN_RANGE(&mm, 1199, 1200, &a);
+	CHECK_IN_RANGE(&mm, 1100, 1200, &a);
+	CHECK_IN_RANGE(&mm, 1150, 1160, &a);
+	/* Over the boundary of two adjacent nodes. */
+	CHECK_IN_RANGE(&mm, 1199, 1201, &a, &b);
+	CHECK_IN_RANGE(&mm, 1200, 1201, &b);
+	CHECK_IN_RANGE(&mm, 1100, 1300, &a, &b);
+	/* In the hole after b, and over it. */
+	CHECK_IN_RANGE(&mm, 1300, 1400);
+	CHECK_IN_RANGE(&mm, 1350, 1360);
+	CHECK_IN_RANGE(&mm, 1299, 1400, &b);
+	CHECK_IN_RANGE(&mm, 1300, 1401, &c);
+	CHECK_IN_RANGE(&mm, 1250, 1450, &b, &c);
+	/* The last node, at the manager's end, and past it. */
+	CHECK_IN_RANGE(&mm, 1500, 1990);
+	CHECK_IN_RANGE(&mm, 1999, 2000, &d);
+	CHECK_IN_RANGE(&mm, 1999, UINT64_MAX, &d);
+	CHECK_IN_RANGE(&mm, 2000, UINT64_MAX);
+	CHECK_IN_RANGE(&mm, UINT64_MAX - 1, UINT64_MAX);
+	mm_check(!udrm_mm_interval_first(&mm, UINT64_MAX, UINT64_MAX),
+		 "interval_first at 2^64 - 1");
+	/* The whole space. */
+	CHECK_IN_RANGE(&mm, 1000, 2000, &a, &b, &c, &d);
+	CHECK_IN_RANGE(&mm, 0, UINT64_MAX, &a, &b, &c, &d);
+	mm_check(udrm_mm_interval_first(&mm, 0, UINT64_MAX) == &a,
+		 "interval_first over everything is not the lowest node");
+
+	/* After removals, a re-insert and a replacement. */
+	udrm_mm_remove_node(&b);
+	CHECK_IN_RANGE(&mm, 1200, 1300);
+	CHECK_IN_RANGE(&mm, 1150, 1450, &a, &c);
+	udrm_mm_remove_node(&a);
+	CHECK_IN_RANGE(&mm, 0, 1400);
+	CHECK_IN_RANGE(&mm, 0, UINT64_MAX, &c, &d);
+	mm_expect(udrm_mm_insert_node_generic(&mm, &a, 50, 0, 0,
+					      UDRM_MM_INSERT_LOW),
+		  0, "insert a at the bottom");
+	CHECK_IN_RANGE(&mm, 1000, 1001, &a);
+	CHECK_IN_RANGE(&mm, 1049, 1451, &a, &c);
+	udrm_mm_replace_node(&c, &b);
+	CHECK_IN_RANGE(&mm, 1049, 1451, &a, &b);
+	CHECK_IN_RANGE(&mm, 1420, 2000, &b, &d);
+	udrm_mm_remove_node(&d);
+	CHECK_IN_RANGE(&mm, 1500, UINT64_MAX);
+	CHECK_IN_RANGE(&mm, 0, UINT64_MAX, &a, &b);
+	mm_expect(check_mm_consistent(&mm, 1000, 2000), 2, "holes at the end");
+	remove_all(&mm);
+	CHECK_IN_RANGE(&mm, 0, UINT64_MAX);
+	udrm_mm_takedown(&mm);
+}
+
+/*
+ * After the kernel's assert_continuous(): a manager filled with nodes of
+ * one size, each found alone by its own range, and a one-byte range at
+ * every node's first and last byte.
+ */
+static void in_range_finds_each_node_of_a_contiguous_fill(void **state)
+{
+	static const uint64_t sizes[] = {1, 2, 3, 4096, 12345};
+	const unsigned int count = 257;
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct udrm_mm_node *nodes = alloc_nodes(count);
+		uint64_t size = sizes[s];
+		struct udrm_mm mm;
+
+		udrm_mm_init(&mm, 0, size * count);
+		for (unsigned int i = 0; i < count; i++)
+			mm_expect(udrm_mm_insert_node_generic(
+					  &mm, &nodes[i], size, 0, 0,
+					  UDRM_MM_INSERT_LOW),
+				  0, "insert %u of size %llu", i, (ull)size);
+		for (unsigned int i = 0; i < count; i++) {
+			struct udrm_mm_node *n = &nodes[i];
+
+			mm_expect(n->start, size * i, "node %u placed", i);
+			CHECK_IN_RANGE(&mm, n->start, n->start + size, n);
+			CHECK_IN_RANGE(&mm, n->start, n->start + 1, n);
+			CHECK_IN_RANGE(&mm, n->start + size - 1,
+				       n->start + size, n);
+			if (i + 1 < count)
+				CHECK_IN_RANGE(&mm, n->start + size - 1,
+					       n->start + size + 1, n, n + 1);
+		}
+		mm_check(!udrm_mm_interval_first(&mm, size * count, UINT64_MAX),
+			 "a node after the end of a full mm");
+		remove_all(&mm);
+		udrm_mm_takedown(&mm);
+		free(nodes);
+	}
+}
+
+/* The reference: a walk of every node. */
+static unsigned int linear_in_range(const struct udrm_mm *mm, uint64_t start,
+				    uint64_t end, struct udrm_mm_node **out)
+{
+	struct udrm_mm_node *node;
+	unsigned int count = 0;
+
+	udrm_mm_for_each_node(node, mm)
+	{
+		if (node->start < end && node->start + node->size > start)
+			out[count++] = node;
+	}
+	return count;
+}
+
+static uint64_t random_point(uint32_t *seed, uint64_t lo, uint64_t hi)
+{
+	switch (rng_next(seed) % 8) {
+	case 0:
+		return 0;
+	case 1:
+		return UINT64_MAX;
+	case 2:
+		return lo;
+	case 3:
+		return hi;
+	default:
+		return lo - 64 + rng_next(seed) % (hi - lo + 128);
+	}
+}
+
+/*
+ * Thousands of reserves, inserts in every mode, removals, replacements
+ * and eviction scans, each followed by range queries checked against a
+ * linear walk, with a few deliberately at node boundaries.
+ */
+static void in_range_matches_a_linear_walk_through_random_changes(void **state)
+{
+	const unsigned int count = 512, ops = 6000;
+	const uint64_t lo = 1u << 12, hi = lo + (1u << 16);
+	struct udrm_mm_node *nodes = alloc_nodes(count + 1);
+	struct udrm_mm_node **want = calloc(count, sizeof(*want));
+	struct udrm_mm_node *spare = &nodes[count];
+	uint32_t seed = 0x1badb002;
+	struct udrm_mm mm;
+
+	(void)state;
+	mm_check(want, "calloc of the reference failed");
+	udrm_mm_init(&mm, lo, hi - lo);
+	for (unsigned int op = 0; op < ops; op++) {
+		struct udrm_mm_node *n = &nodes[rng_next(&seed) % count];
+		unsigned int what = rng_next(&seed) % 16;
+
+		if (udrm_mm_node_allocated(n)) {
+			if (what < 2) {
+				udrm_mm_replace_node(n, spare);
+				*n = (struct udrm_mm_node){0};
+				udrm_mm_replace_node(spare, n);
+			} else if (what < 9) {
+				udrm_mm_remove_node(n);
+			}
+		} else if (what < 4) {
+			n->start = lo + rng_next(&seed) % (hi - lo);
+			n->size = 1 + rng_next(&seed) % 300;
+			n->color = 0;
+			udrm_mm_reserve_node(&mm, n);
+		} else {
+			uint64_t rs = lo + rng_next(&seed) % (hi - lo);
+			uint64_t re = rs + rng_next(&seed) % (hi - lo);
+
+			udrm_mm_insert_node_in_range(
+				&mm, n, 1 + rng_next(&seed) % 400,
+				rng_next(&seed) % 4 ? 0 : 1 + op % 64, 0, rs,
+				re > hi ? hi : re,
+				(enum udrm_mm_insert_mode)(what % 4));
+		}
+		if (op % 251 == 0) {
+			/* A scan that evicts nothing leaves the tree alone. */
+			struct udrm_mm_node *node, *order[64];
+			struct udrm_mm_scan scan;
+			unsigned int added = 0;
+
+			udrm_mm_scan_init(&scan, &mm, 1000, 0, 0,
+					  UDRM_MM_INSERT_BEST);
+			udrm_mm_for_each_node(node, &mm)
+			{
+				if (added == 64)
+					break;
+				order[added++] = node;
+				if (udrm_mm_scan_add_block(&scan, node))
+					break;
+			}
+			while (added)
+				udrm_mm_scan_remove_block(&scan,
+							  order[--added]);
+		}
+		for (unsigned int q = 0; q < 8; q++) {
+			uint64_t start = random_point(&seed, lo, hi);
+			uint64_t end = q & 1 ? start + rng_next(&seed) % 2048
+					     : random_point(&seed, lo, hi);
+			struct udrm_mm_node *any =
+				&nodes[rng_next(&seed) % count];
+
+			if (q == 2 && udrm_mm_node_allocated(any)) {
+				start = any->start +
+					(rng_next(&seed) & 1) * any->size;
+				end = start + 1 + rng_next(&seed) % 600;
+			}
+			if (end < start && q & 1)
+				end = UINT64_MAX;
+			check_in_range(&mm, start, end, want,
+				       end > start ? linear_in_range(&mm, start,
+								     end, want)
+						   : 0);
+		}
+		if (op % 1000 == 0)
+			check_mm_consistent(&mm, lo, hi);
+	}
+	check_mm_consistent(&mm, lo, hi);
+	remove_all(&mm);
+	udrm_mm_takedown(&mm);
+	free(want);
+	free(nodes);
+}
+
+/*
+ * Finding the first node costs O(log n) tree steps, even when the nodes
+ * are packed with no hole between them (so no hole is near the query):
+ * 1000 queries among 100000 nodes must cost less than twice what they
+ * cost among 1000, and each at most an AVL tree's height (1.45 log2 n).
+ */
+static uint64_t steps_for_queries_among(unsigned int count, uint64_t *worst)
+{
+	const unsigned int queries = 1000;
+	struct udrm_mm_node *nodes = alloc_nodes(count);
+	uint32_t seed = 0xdecafbad;
+	uint64_t steps = 0;
+	struct udrm_mm mm;
+
+	udrm_mm_init(&mm, 0, 4ull * count);
+	for (unsigned int i = 0; i < count; i++)
+		mm_expect(udrm_mm_insert_node_generic(&mm, &nodes[i], 4, 0, 0,
+						      UDRM_MM_INSERT_LOW),
+			  0, "insert %u of %u", i, count);
+	mm_expect(check_mm_consistent(&mm, 0, 4ull * count), 0,
+		  "holes in a packed mm");
+	*worst = 0;
+	for (unsigned int q = 0; q < queries; q++) {
+		uint64_t at = rng_next(&seed) % (4ull * count);
+		uint64_t before = udrm_mm_debug_tree_steps(&mm), cost;
+		struct udrm_mm_node *node = udrm_mm_interval_first(&mm, at, at);
+
+		cost = udrm_mm_debug_tree_steps(&mm) - before;
+		mm_check(node == &nodes[at / 4],
+			 "query at %#llx among %u found the wrong node",
+			 (ull)at, count);
+		steps += cost;
+		if (cost > *worst)
+			*worst = cost;
+	}
+	remove_all(&mm);
+	udrm_mm_takedown(&mm);
+	free(nodes);
+	return steps;
+}
+
+static void interval_first_costs_log_n_tree_steps(void **state)
+{
+	uint64_t worst_small, worst_large;
+	uint64_t small = steps_for_queries_among(1000, &worst_small);
+	uint64_t large = steps_for_queries_among(100000, &worst_large);
+
+	(void)state;
+	mm_check(large < 2 * small,
+		 "1000 queries cost %llu tree steps among 100000 nodes, %llu "
+		 "among 1000: expected less than 2x (logarithmic)",
+		 (ull)large, (ull)small);
+	/* 1.44 log2(n + 2): 15 for 1001 entries, 24 for 100001. */
+	mm_check(worst_small <= 15 && worst_large <= 24,
+		 "worst query costs %llu steps among 1000 nodes, %llu among "
+		 "100000: more than an AVL tree's height",
+		 (ull)worst_small, (ull)worst_large);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1171,6 +1541,13 @@ int main(void)
 		cmocka_unit_test(
 			random_inserts_and_removes_keep_holes_consistent),
 		cmocka_unit_test(insert_cost_grows_logarithmically_with_holes),
+		cmocka_unit_test(in_range_on_an_empty_mm_finds_nothing),
+		cmocka_unit_test(
+			in_range_finds_nodes_at_and_over_their_boundaries),
+		cmocka_unit_test(in_range_finds_each_node_of_a_contiguous_fill),
+		cmocka_unit_test(
+			in_range_matches_a_linear_walk_through_random_changes),
+		cmocka_unit_test(interval_first_costs_log_n_tree_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
