@@ -160,13 +160,27 @@ static struct udrm_mm_tree_node *t_rebalance(struct udrm_mm_tree *tree,
 	return n;
 }
 
-/* Restores heights, balance and subtree_max_hole from @n to the root. */
+/*
+ * Restores heights, balance and subtree_max_hole from @n up, stopping at
+ * the first node that keeps its height and maximum without a rotation
+ * (nothing above it changed). @n's stored height and maximum must be
+ * those its ancestors were computed from.
+ */
 static void t_fixup(struct udrm_mm *mm, struct udrm_mm_tree *tree,
 		    struct udrm_mm_tree_node *n)
 {
+	struct udrm_mm_tree_node *r;
+	uint64_t max;
+	int height;
+
 	while (n) {
 		mm->debug_tree_steps++;
-		n = t_rebalance(tree, n)->parent;
+		height = n->height;
+		max = n->subtree_max_hole;
+		r = t_rebalance(tree, n);
+		if (r == n && n->height == height && n->subtree_max_hole == max)
+			return;
+		n = r->parent;
 	}
 }
 
@@ -222,6 +236,12 @@ static void t_erase(struct udrm_mm *mm, struct udrm_mm_tree *tree,
 		succ->left = n->left;
 		n->left->parent = succ;
 		t_replace_child(tree, n->parent, n, succ);
+		/* What @n's ancestors saw: the fixup may stop below @succ. */
+		succ->height = n->height;
+		succ->subtree_max_hole = n->subtree_max_hole;
+		if (fix != succ)
+			t_fixup(mm, tree, fix);
+		fix = succ;
 	}
 	t_fixup(mm, tree, fix);
 }
