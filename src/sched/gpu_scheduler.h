@@ -69,7 +69,18 @@ enum udrm_sched_policy {
 	UDRM_SCHED_POLICY_RR,	    /* entities take turns */
 	/* Kernel priority first; the other entities share the GPU by
 	 * virtual GPU time (the time their jobs ran, times 1, 2 and 4 for
-	 * high, normal and low), the lowest first. */
+	 * high, normal and low), the lowest first.
+	 *
+	 * An entity whose queue ran empty and that left the run queue
+	 * rejoins at the run queue's least virtual time (idle time is no
+	 * credit), and until its next job is picked it is "interactive":
+	 * against an entity that is not, it wins when its virtual time is
+	 * at most the other's plus its own average virtual job cost (ties
+	 * included). A client that submits one short job at a time thus
+	 * runs next after the job on the GPU, ahead of busy entities at
+	 * the same virtual time, for at most one job's worth of credit per
+	 * idle period. Between two interactive or two busy entities: the
+	 * lower virtual time, then the older head job. */
 	UDRM_SCHED_POLICY_FAIR,
 };
 
@@ -134,12 +145,14 @@ struct udrm_sched_init_args {
 /*
  * What an entity's jobs report back to it, shared by the entity and its
  * jobs so that it survives either: guilt, and for the fair policy the
- * entity's virtual GPU time (GPU time scaled by priority).
+ * entity's virtual GPU time (GPU time scaled by priority) and the average
+ * virtual cost of its jobs (the interactive window, see FAIR).
  */
 struct udrm_sched_entity_stats {
 	atomic_int refcount;
 	atomic_bool guilty;
 	_Atomic uint64_t vruntime_ns;
+	_Atomic uint64_t avg_job_ns;
 };
 
 struct udrm_sched_job {
@@ -180,7 +193,8 @@ struct udrm_sched_entity {
 	struct udrm_sched_list rq_link;	  /* (rq_sched->lock) */
 	bool on_rq;			  /* (rq_sched->lock) */
 	bool blocked;			  /* (rq_sched->lock) */
-	struct udrm_fence *dep_fence;	  /* worker; a reference */
+	bool interactive; /* (rq_sched->lock) FAIR: rejoined, none picked */
+	struct udrm_fence *dep_fence; /* worker; a reference */
 	struct udrm_fence_cb dep_cb;
 	struct udrm_gpu_scheduler *dep_sched;  /* for the callback */
 	struct udrm_sched_entity_stats *stats; /* a reference */

@@ -54,6 +54,7 @@ int udrm_sched_entity_init(struct udrm_sched_entity *entity,
 	atomic_init(&entity->stats->refcount, 1);
 	atomic_init(&entity->stats->guilty, false);
 	atomic_init(&entity->stats->vruntime_ns, 0);
+	atomic_init(&entity->stats->avg_job_ns, 0);
 	entity->priority = priority;
 	pthread_mutex_init(&entity->lock, NULL);
 	pthread_condattr_t attr;
@@ -362,8 +363,9 @@ sched_entity_select(struct udrm_sched_entity *entity)
 
 /*
  * An entity coming back from idle starts at the least virtual time of the
- * run queue, so that time spent idle is not credit to spend later.
- * sched->lock held.
+ * run queue, so that time spent idle is not credit to spend later, and is
+ * interactive until its next job is picked (the tie-break of FAIR in
+ * gpu_scheduler.h). sched->lock held.
  */
 static void sched_entity_rejoin_locked(struct udrm_gpu_scheduler *sched,
 				       struct udrm_sched_entity *entity)
@@ -373,6 +375,7 @@ static void sched_entity_rejoin_locked(struct udrm_gpu_scheduler *sched,
 	if (atomic_load(&entity->stats->vruntime_ns) < sched->min_vruntime_ns)
 		atomic_store(&entity->stats->vruntime_ns,
 			     sched->min_vruntime_ns);
+	entity->interactive = true;
 }
 
 /**

@@ -32,11 +32,14 @@ static void sched_rearm_timeout_locked(struct udrm_gpu_scheduler *sched)
 		sched->tdr_deadline = udrm_fence_now_ns() + sched->timeout_ns;
 }
 
-/* Fair policy: GPU time scaled by priority (high 1, normal 2, low 4). */
+/*
+ * Fair policy: GPU time scaled by priority (high 1, normal 2, low 4); the
+ * entity's average job cost moves a quarter of the way to this job's.
+ */
 static void sched_job_charge(struct udrm_gpu_scheduler *sched,
 			     struct udrm_sched_job *job)
 {
-	uint64_t end, ran;
+	uint64_t end, ran, cost, avg;
 
 	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
 	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
@@ -45,8 +48,11 @@ static void sched_job_charge(struct udrm_gpu_scheduler *sched,
 	if (!end)
 		end = udrm_fence_now_ns();
 	ran = end > job->start_ns ? end - job->start_ns : 0;
-	atomic_fetch_add(&job->stats->vruntime_ns,
-			 ran << (job->priority - UDRM_SCHED_PRIORITY_HIGH));
+	cost = ran << (job->priority - UDRM_SCHED_PRIORITY_HIGH);
+	atomic_fetch_add(&job->stats->vruntime_ns, cost);
+	avg = atomic_load(&job->stats->avg_job_ns);
+	atomic_store(&job->stats->avg_job_ns,
+		     avg ? avg - avg / 4 + cost / 4 : cost);
 }
 
 /*
@@ -107,8 +113,10 @@ static uint32_t sched_job_credits(struct udrm_gpu_scheduler *sched,
 }
 
 /*
- * FIFO: the older head job goes first. FAIR: the entity with less virtual
- * GPU time, then the older job.
+ * FIFO: the older head job goes first. FAIR: an interactive entity against
+ * a busy one wins unless its virtual GPU time exceeds the other's by more
+ * than its average job cost; otherwise the entity with less virtual GPU
+ * time, then the older job. sched->lock held.
  */
 static bool sched_entity_before(struct udrm_gpu_scheduler *sched,
 				struct udrm_sched_entity *a,
@@ -120,6 +128,12 @@ static bool sched_entity_before(struct udrm_gpu_scheduler *sched,
 		uint64_t va = atomic_load(&a->stats->vruntime_ns);
 		uint64_t vb = atomic_load(&b->stats->vruntime_ns);
 
+		if (a->interactive != b->interactive) {
+			if (a->interactive)
+				return va <=
+				       vb + atomic_load(&a->stats->avg_job_ns);
+			return vb > va + atomic_load(&b->stats->avg_job_ns);
+		}
 		if (va != vb)
 			return va < vb;
 	}
@@ -206,6 +220,7 @@ sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
 
 		if (v > sched->min_vruntime_ns)
 			sched->min_vruntime_ns = v;
+		best->interactive = false;
 	}
 	return best;
 }

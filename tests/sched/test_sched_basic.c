@@ -555,6 +555,87 @@ static void fair_policy_gives_idle_time_no_credit(void **state)
 	mock_sched_destroy(ms);
 }
 
+/*
+ * Two heavy clients keep 4 ms jobs queued; an interactive one submits a
+ * 1 ms job only once its previous job finished. The heavy client waiting
+ * while the other's job is on the GPU is at the run queue's least virtual
+ * time, where the interactive client rejoins: the interactive client must
+ * win that tie, its job running right after the heavy job on the GPU when
+ * it was submitted, every time. (With a single heavy client there is no
+ * tie: the job on the GPU is charged before the next pick.)
+ */
+static void fair_policy_interactive_job_runs_next(void **state)
+{
+	enum { ROUNDS = 8, HEAVY = 3 * ROUNDS + 4 };
+	struct mock_sched *ms =
+		mock_sched_new("interactive", UDRM_SCHED_POLICY_FAIR, 1, 0);
+	struct udrm_sched_entity heavy[2], inter;
+	struct udrm_fence *hf[2][HEAVY], *f;
+	unsigned int queued[2] = {0, 0};
+
+	(void)state;
+	mock_entity_init(&heavy[0], ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&heavy[1], ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&inter, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	for (unsigned int r = 0; r < ROUNDS; r++) {
+		unsigned int before, id = 1000 + r;
+
+		/* Keep both heavy queues a few jobs deep. */
+		for (unsigned int h = 0; h < 2; h++)
+			while (queued[h] < 3 * (r + 1) + 2 &&
+			       queued[h] < HEAVY) {
+				hf[h][queued[h]] = submit_timed(
+					&heavy[h], 100 * (h + 1) + queued[h],
+					4);
+				queued[h]++;
+			}
+		/* Both heavy clients get going (a new entity counts as
+		 * interactive until its first job is picked). */
+		if (r == 0) {
+			ms_check(mock_sched_wait_run_count(ms, 1, 2000),
+				 "no heavy job ran");
+			mock_sched_advance(ms, 1, 0);
+			ms_check(mock_sched_wait_run_count(ms, 2, 2000),
+				 "the second heavy client never ran");
+		}
+		before = mock_sched_run_count(ms);
+		f = submit_timed(&inter, id, 1);
+		/* One job at a time is on the GPU and it has been handed
+		 * over: each step completes it and waits for the next. */
+		for (unsigned int k = 0; k < 3 + r % 2; k++) {
+			ms_expect(mock_sched_advance(ms, 1, 0), 1,
+				  "round %u: completing job %u", r, before + k);
+			ms_check(mock_sched_wait_run_count(ms, before + k + 1,
+							   2000),
+				 "round %u: job %u never ran", r,
+				 before + k + 1);
+			/* First the heavy job that was on the GPU, then the
+			 * interactive job, then one or two heavy jobs (the
+			 * interactive client is idle, off the run queue,
+			 * when it submits again; with two, the heavy clients
+			 * are level at its next submission). */
+			if (k == 0)
+				ms_expect(mock_sched_run_id(ms, before), id,
+					  "round %u: job run after the heavy "
+					  "job on the GPU",
+					  r);
+		}
+		ms_check(mock_fence_wait_ms(f, 2000),
+			 "round %u: interactive job never finished", r);
+		udrm_fence_put(f);
+	}
+	for (unsigned int h = 0; h < 2; h++)
+		for (unsigned int i = 0; i < queued[h]; i++) {
+			while (!mock_fence_wait_ms(hf[h][i], 1))
+				mock_sched_advance(ms, ~0u, 0);
+			udrm_fence_put(hf[h][i]);
+		}
+	udrm_sched_entity_destroy(&heavy[0]);
+	udrm_sched_entity_destroy(&heavy[1]);
+	udrm_sched_entity_destroy(&inter);
+	mock_sched_destroy(ms);
+}
+
 static void idle_entity_goes_to_the_least_loaded_scheduler(void **state)
 {
 	struct mock_sched *ms0 =
@@ -636,6 +717,7 @@ int main(void)
 		T(round_robin_alternates_between_entities),
 		T(fair_policy_shares_gpu_time_not_job_count),
 		T(fair_policy_gives_idle_time_no_credit),
+		T(fair_policy_interactive_job_runs_next),
 		T(idle_entity_goes_to_the_least_loaded_scheduler),
 		T(invalid_arguments_are_refused),
 #undef T
