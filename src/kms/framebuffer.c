@@ -89,8 +89,9 @@ static uint32_t plane_height(const struct udrm_format_info *info,
 	return p ? (height + info->vsub - 1) / info->vsub : height;
 }
 
-/* The kernel's framebuffer_check(). */
-static int framebuffer_check(const struct drm_mode_fb_cmd2 *r)
+/* The kernel's framebuffer_check(). @by_handle: the planes' objects come
+ * from @r->handles (ADDFB2), which must then be set. */
+static int framebuffer_check(const struct drm_mode_fb_cmd2 *r, bool by_handle)
 {
 	const struct udrm_format_info *info = udrm_format_info(r->pixel_format);
 	int i;
@@ -102,7 +103,7 @@ static int framebuffer_check(const struct drm_mode_fb_cmd2 *r)
 		uint64_t min_pitch = udrm_format_min_pitch(
 			info, i, plane_width(info, r->width, i));
 
-		if (!r->handles[i])
+		if (by_handle && !r->handles[i])
 			return -EINVAL;
 		if (min_pitch > UINT32_MAX)
 			return -ERANGE;
@@ -179,7 +180,7 @@ static int framebuffer_create(struct udrm_kms *kms, struct udrm_file *file,
 	if ((r->flags & DRM_MODE_FB_MODIFIERS) &&
 	    dev->mode_config.fb_modifiers_not_supported)
 		return -EINVAL;
-	ret = framebuffer_check(r);
+	ret = framebuffer_check(r, !objs);
 	if (ret)
 		return ret;
 	info = udrm_format_info(r->pixel_format);
@@ -264,14 +265,7 @@ int udrm_framebuffer_create_internal(struct udrm_kms *kms,
 				     struct udrm_gem_object *const *objs,
 				     struct udrm_framebuffer **out)
 {
-	const struct udrm_format_info *info = udrm_format_info(r->pixel_format);
-	struct drm_mode_fb_cmd2 cmd = *r;
-	int i;
-
-	/* The checks shared with ADDFB2 want a handle per colour plane. */
-	for (i = 0; info && i < info->num_planes; i++)
-		cmd.handles[i] = 1;
-	return framebuffer_create(kms, NULL, &cmd, objs, out);
+	return framebuffer_create(kms, NULL, r, objs, out);
 }
 
 /* drm_mode_addfb2(): the new fb joins the file's list, which holds the
