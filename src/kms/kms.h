@@ -621,6 +621,9 @@ int udrm_connector_add_modes_noedid(struct udrm_connector *conn,
 /* drm_set_preferred_mode(): marks modes of that size preferred. */
 void udrm_connector_set_preferred_mode(struct udrm_connector *conn,
 				       uint32_t hdisplay, uint32_t vdisplay);
+/* "connected", "disconnected" or "unknown" for an enum
+ * drm_connector_status value (1..3), as drm_get_connector_status_name(). */
+const char *udrm_connector_status_name(uint32_t status);
 /* Re-probes @conn (status with forcing applied, modes) as
  * drm_helper_probe_single_connector_modes(). Caller holds kms->lock. */
 int udrm_connector_probe(struct udrm_connector *conn);

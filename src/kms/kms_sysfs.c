@@ -19,12 +19,10 @@ static const char *const status_names[] = {
 	[3] = "unknown",
 };
 
-static const char *const dpms_names[] = {
-	[DRM_MODE_DPMS_ON] = "On",
-	[DRM_MODE_DPMS_STANDBY] = "Standby",
-	[DRM_MODE_DPMS_SUSPEND] = "Suspend",
-	[DRM_MODE_DPMS_OFF] = "Off",
-};
+const char *udrm_connector_status_name(uint32_t status)
+{
+	return status >= 1 && status <= 3 ? status_names[status] : "unknown";
+}
 
 static int status_show(void *data, char *buf, size_t len)
 {
@@ -34,9 +32,7 @@ static int status_show(void *data, char *buf, size_t len)
 	pthread_mutex_lock(&conn->kms->lock);
 	status = conn->status;
 	pthread_mutex_unlock(&conn->kms->lock);
-	return snprintf(buf, len, "%s\n",
-			status >= 1 && status <= 3 ? status_names[status]
-						   : "unknown");
+	return snprintf(buf, len, "%s\n", udrm_connector_status_name(status));
 }
 
 /* status_store(): the kernel's forcing keywords, newline optional. */
@@ -78,16 +74,21 @@ static int enabled_show(void *data, char *buf, size_t len)
 	return snprintf(buf, len, "%s\n", enabled ? "enabled" : "disabled");
 }
 
+/* The DPMS property's own enum names ("On" ... "Off"). */
 static int dpms_show(void *data, char *buf, size_t len)
 {
 	struct udrm_connector *conn = data;
-	uint32_t dpms;
+	const struct udrm_property *prop = conn->kms->prop.dpms;
+	const char *name = "Off";
+	uint32_t dpms, i;
 
 	pthread_mutex_lock(&conn->kms->lock);
 	dpms = conn->dpms;
 	pthread_mutex_unlock(&conn->kms->lock);
-	return snprintf(buf, len, "%s\n",
-			dpms <= DRM_MODE_DPMS_OFF ? dpms_names[dpms] : "Off");
+	for (i = 0; i < prop->num_enums; i++)
+		if (prop->enums[i].value == dpms)
+			name = prop->enums[i].name;
+	return snprintf(buf, len, "%s\n", name);
 }
 
 static int modes_show(void *data, char *buf, size_t len)

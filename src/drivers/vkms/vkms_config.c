@@ -67,15 +67,6 @@ static const struct {
 	{"overlay", DRM_PLANE_TYPE_OVERLAY},
 };
 
-static const struct {
-	const char *name;
-	uint32_t value;
-} connector_statuses[] = {
-	{"connected", 1},
-	{"disconnected", 2},
-	{"unknown", 3},
-};
-
 /* "word rest": splits off the first word into @word. */
 static const char *split_word(const char *s, char *word, size_t len)
 {
@@ -174,10 +165,10 @@ static int parse_line(struct vkms_config *cfg, struct default_knobs *k,
 	}
 	if (!strcmp(key, "connector")) {
 		rest = split_word(value, word, sizeof(word));
-		for (i = 0; i < 3; i++)
-			if (!strcmp(word, connector_statuses[i].name))
+		for (i = 1; i <= 3; i++)
+			if (!strcmp(word, udrm_connector_status_name(i)))
 				break;
-		if (i == 3)
+		if (i > 3)
 			return config_fail(err, errlen,
 					   "connector = %s: status must be "
 					   "connected, disconnected or unknown",
@@ -192,8 +183,7 @@ static int parse_line(struct vkms_config *cfg, struct default_knobs *k,
 					   "more than %d connectors",
 					   VKMS_MAX_CONNECTORS);
 		cfg->connectors[cfg->num_connectors++] =
-			(struct vkms_config_connector){
-				connector_statuses[i].value, mask};
+			(struct vkms_config_connector){i, mask};
 		k->explicit_topology = true;
 		return 0;
 	}
