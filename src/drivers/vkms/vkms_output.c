@@ -135,6 +135,15 @@ take_writeback_job(struct vkms_output *out, struct udrm_atomic_state *state)
 	return job;
 }
 
+/* Whether @snap shows a program's picture that no composition has drawn
+ * yet (capture draws it before it is replaced or asked for). Caller holds
+ * the output's lock. */
+static bool picture_unshown_locked(const struct vkms_snapshot *snap)
+{
+	return snap && snap->active && !snap->composed && !snap->hold &&
+	       snap->in.num_planes;
+}
+
 static bool capture_wanted(struct vkms_output *out)
 {
 	return atomic_load(&out->vkms->capture);
@@ -282,6 +291,7 @@ static void vkms_crtc_atomic_flush(struct udrm_crtc *crtc,
 {
 	struct vkms_output *out = vkms_output_of(crtc);
 	struct vkms_snapshot *snap, *old;
+	bool unshown;
 
 	snap = snapshot_take(crtc, state);
 	if (!snap)
@@ -291,13 +301,13 @@ static void vkms_crtc_atomic_flush(struct udrm_crtc *crtc,
 	pthread_mutex_lock(&out->lock);
 	old = out->snap;
 	out->snap = snap;
+	unshown = picture_unshown_locked(old);
 	pthread_mutex_unlock(&out->lock);
 
 	/* A picture replaced before any vblank composed it still counts as
 	 * shown when the display is being captured (a program that sets a
 	 * mode and cleans up at once). */
-	if (old && old->active && !old->composed && !old->hold &&
-	    old->in.num_planes && capture_wanted(out))
+	if (unshown && capture_wanted(out))
 		output_compose(out, old, out->vblank_seq, false, true);
 	snapshot_put(old);
 }
@@ -453,10 +463,8 @@ int vkms_last_frame(struct udrm_device *dev, unsigned int crtc,
 	out = vkms->outputs[crtc];
 	/* What is on the screen now but not composed yet counts too. */
 	pthread_mutex_lock(&out->lock);
-	snap = out->snap && out->snap->active && !out->snap->composed &&
-			       !out->snap->hold && out->snap->in.num_planes
-		       ? snapshot_get(out->snap)
-		       : NULL;
+	snap = picture_unshown_locked(out->snap) ? snapshot_get(out->snap)
+						 : NULL;
 	pthread_mutex_unlock(&out->lock);
 	if (snap && atomic_load(&vkms->capture))
 		output_compose(out, snap, out->vblank_seq, false, true);
