@@ -5,11 +5,14 @@
  * size, so that the head's hole is the free space at the start of the
  * range; every node owns the hole that follows it, possibly empty.
  *
- * Every node (allocated, and the head) is in one AVL tree by address, keyed
- * by the start of its hole (its end) and augmented with subtree_max_hole:
- * it serves the LOW/HIGH hole searches (empty holes never fit) and the
- * node-in-range lookup alike. Nodes with a non-empty hole are also in an
- * AVL tree by hole size (for BEST) and on a most-recent-first stack.
+ * The allocated nodes are in an AVL tree keyed by their end (which orders
+ * them as their starts do: nodes never overlap and are never empty), only
+ * for the node-in-range lookup; it is not augmented, and a new node is
+ * linked beside its list neighbours without a descent. The non-empty holes
+ * are in an AVL tree by address, augmented with subtree_max_hole for the
+ * LOW/HIGH searches, in one by size (for BEST) and on a most-recent-first
+ * stack, so that a manager packed without holes keeps its hole trees
+ * small.
  */
 #include "mm/drm_mm.h"
 
@@ -189,7 +192,7 @@ static bool t_less(const struct udrm_mm_tree_node *a,
 {
 	if (by_size && a->hole_size != b->hole_size)
 		return a->hole_size < b->hole_size;
-	return a->hole_start < b->hole_start;
+	return a->key < b->key;
 }
 
 static void t_insert(struct udrm_mm *mm, struct udrm_mm_tree *tree,
@@ -202,6 +205,36 @@ static void t_insert(struct udrm_mm *mm, struct udrm_mm_tree *tree,
 		parent = *link;
 		link = t_less(n, parent, by_size) ? &parent->left
 						  : &parent->right;
+	}
+	n->parent = parent;
+	n->left = NULL;
+	n->right = NULL;
+	n->height = 1;
+	n->subtree_max_hole = n->hole_size;
+	*link = n;
+	t_fixup(mm, tree, parent);
+}
+
+/*
+ * Links @n into @tree as the in-order successor of @pred (NULL: as the
+ * first entry) when @succ is @pred's current successor (NULL: none): no
+ * descent, for callers that know the neighbours from elsewhere.
+ */
+static void t_link_beside(struct udrm_mm *mm, struct udrm_mm_tree *tree,
+			  struct udrm_mm_tree_node *n,
+			  struct udrm_mm_tree_node *pred,
+			  struct udrm_mm_tree_node *succ)
+{
+	struct udrm_mm_tree_node *parent = NULL, **link = &tree->root;
+
+	/* A node with a right subtree has a successor without a left child
+	 * (the leftmost of that subtree); one without has no right child. */
+	if (pred && !pred->right) {
+		parent = pred;
+		link = &pred->right;
+	} else if (succ) {
+		parent = succ;
+		link = &succ->left;
 	}
 	n->parent = parent;
 	n->left = NULL;
@@ -337,12 +370,17 @@ t_prev_fit(struct udrm_mm *mm, struct udrm_mm_tree_node *t, uint64_t size)
 
 static struct udrm_mm_node *addr_to_node(const struct udrm_mm_tree_node *t)
 {
-	return t ? mm_container_of(t, struct udrm_mm_node, addr_node) : NULL;
+	return t ? mm_container_of(t, struct udrm_mm_node, hole_by_addr) : NULL;
 }
 
 static struct udrm_mm_node *size_to_node(const struct udrm_mm_tree_node *t)
 {
 	return t ? mm_container_of(t, struct udrm_mm_node, hole_by_size) : NULL;
+}
+
+static struct udrm_mm_node *rb_to_node(const struct udrm_mm_tree_node *t)
+{
+	return t ? mm_container_of(t, struct udrm_mm_node, rb) : NULL;
 }
 
 /* ---- holes ---- */
@@ -357,64 +395,55 @@ static uint64_t hole_end(const struct udrm_mm_node *node)
 	return next_node(node)->start;
 }
 
-/* Puts @node's non-empty hole into the size tree and atop the stack. */
-static void index_hole(struct udrm_mm_node *node)
+/* Puts @node's hole, of node->hole_size > 0, into the trees and atop the
+ * stack. */
+static void add_hole(struct udrm_mm_node *node)
 {
 	struct udrm_mm *mm = node->mm;
 
-	node->hole_by_size.hole_start = hole_start(node);
+	node->hole_by_addr.key = hole_start(node);
+	node->hole_by_addr.hole_size = node->hole_size;
+	t_insert(mm, &mm->holes_addr, &node->hole_by_addr, false);
+	node->hole_by_size.key = hole_start(node);
 	node->hole_by_size.hole_size = node->hole_size;
 	t_insert(mm, &mm->holes_size, &node->hole_by_size, true);
 	link_add_after(&node->hole_stack, &mm->hole_stack);
 }
 
-static void unindex_hole(struct udrm_mm_node *node)
+static void rm_hole(struct udrm_mm_node *node)
 {
 	struct udrm_mm *mm = node->mm;
 
-	if (!node->hole_size)
-		return;
+	t_erase(mm, &mm->holes_addr, &node->hole_by_addr);
 	t_erase(mm, &mm->holes_size, &node->hole_by_size);
 	link_del(&node->hole_stack);
 	node->hole_size = 0;
 }
 
-/* Puts @node, just linked on the list, into the trees with its hole. */
-static void add_node(struct udrm_mm_node *node)
-{
-	struct udrm_mm *mm = node->mm;
-
-	node->hole_size = hole_end(node) - hole_start(node);
-	node->addr_node.hole_start = hole_start(node);
-	node->addr_node.hole_size = node->hole_size;
-	t_insert(mm, &mm->addr_tree, &node->addr_node, false);
-	if (node->hole_size)
-		index_hole(node);
-}
-
-/* Takes @node out of the trees (before it leaves the list). */
-static void rm_node(struct udrm_mm_node *node)
-{
-	struct udrm_mm *mm = node->mm;
-
-	unindex_hole(node);
-	t_erase(mm, &mm->addr_tree, &node->addr_node);
-}
-
 /*
- * Recomputes @node's hole after its next node changed: the address tree
- * keeps its place (same key) and only the augmentation moves up, as far
- * as it changes; the size tree and the stack take it anew.
+ * Recomputes @node's hole after its next node changed. A hole that stays
+ * keeps its place in the address tree (same key) and only the
+ * augmentation moves up, as far as it changes; the size tree and the
+ * stack take it anew.
  */
 static void resize_hole(struct udrm_mm_node *node)
 {
 	struct udrm_mm *mm = node->mm;
-	struct udrm_mm_tree_node *t = &node->addr_node;
-	uint64_t old;
+	uint64_t size = hole_end(node) - hole_start(node), old;
+	struct udrm_mm_tree_node *t = &node->hole_by_addr;
 
-	unindex_hole(node);
-	node->hole_size = hole_end(node) - hole_start(node);
-	t->hole_size = node->hole_size;
+	if (!node->hole_size) {
+		node->hole_size = size;
+		if (size)
+			add_hole(node);
+		return;
+	}
+	if (!size) {
+		rm_hole(node);
+		return;
+	}
+	node->hole_size = size;
+	t->hole_size = size;
 	for (; t; t = t->parent) {
 		mm->debug_tree_steps++;
 		old = t->subtree_max_hole;
@@ -422,8 +451,11 @@ static void resize_hole(struct udrm_mm_node *node)
 		if (t->subtree_max_hole == old)
 			break;
 	}
-	if (node->hole_size)
-		index_hole(node);
+	t_erase(mm, &mm->holes_size, &node->hole_by_size);
+	node->hole_by_size.hole_size = size;
+	t_insert(mm, &mm->holes_size, &node->hole_by_size, true);
+	link_del(&node->hole_stack);
+	link_add_after(&node->hole_stack, &mm->hole_stack);
 }
 
 /* Puts @new in @old's place in a tree (same key), in O(1). */
@@ -441,13 +473,13 @@ static void t_swap_in(struct udrm_mm_tree *tree, struct udrm_mm_tree_node *old,
 /* The hole containing @addr (hole_start <= addr < hole_end), or NULL. */
 static struct udrm_mm_node *find_hole_at(struct udrm_mm *mm, uint64_t addr)
 {
-	struct udrm_mm_tree_node *t = mm->addr_tree.root;
+	struct udrm_mm_tree_node *t = mm->holes_addr.root;
 
 	while (t) {
 		mm->debug_tree_steps++;
-		if (addr < t->hole_start)
+		if (addr < t->key)
 			t = t->left;
-		else if (addr - t->hole_start >= t->hole_size)
+		else if (addr - t->key >= t->hole_size)
 			t = t->right;
 		else
 			return addr_to_node(t);
@@ -459,11 +491,11 @@ static struct udrm_mm_node *find_hole_at(struct udrm_mm *mm, uint64_t addr)
 static struct udrm_mm_tree_node *hole_ending_after(struct udrm_mm *mm,
 						   uint64_t addr)
 {
-	struct udrm_mm_tree_node *t = mm->addr_tree.root, *best = NULL;
+	struct udrm_mm_tree_node *t = mm->holes_addr.root, *best = NULL;
 
 	while (t) {
 		mm->debug_tree_steps++;
-		if (t->hole_start + t->hole_size > addr) {
+		if (t->key + t->hole_size > addr) {
 			best = t;
 			t = t->left;
 		} else {
@@ -477,11 +509,11 @@ static struct udrm_mm_tree_node *hole_ending_after(struct udrm_mm *mm,
 static struct udrm_mm_tree_node *hole_starting_before(struct udrm_mm *mm,
 						      uint64_t addr)
 {
-	struct udrm_mm_tree_node *t = mm->addr_tree.root, *best = NULL;
+	struct udrm_mm_tree_node *t = mm->holes_addr.root, *best = NULL;
 
 	while (t) {
 		mm->debug_tree_steps++;
-		if (t->hole_start < addr) {
+		if (t->key < addr) {
 			best = t;
 			t = t->right;
 		} else {
@@ -545,9 +577,9 @@ static struct udrm_mm_node *next_hole(struct udrm_mm *mm,
 	case UDRM_MM_INSERT_BEST:
 		return size_to_node(t_next(&node->hole_by_size));
 	case UDRM_MM_INSERT_LOW:
-		return addr_to_node(t_next_fit(mm, &node->addr_node, size));
+		return addr_to_node(t_next_fit(mm, &node->hole_by_addr, size));
 	case UDRM_MM_INSERT_HIGH:
-		return addr_to_node(t_prev_fit(mm, &node->addr_node, size));
+		return addr_to_node(t_prev_fit(mm, &node->hole_by_addr, size));
 	case UDRM_MM_INSERT_EVICT:
 		if (node->hole_stack.next == &mm->hole_stack)
 			return NULL;
@@ -598,15 +630,27 @@ static bool is_power_of_2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+/*
+ * Links @node (start and size set) after @hole's node, whose hole holds
+ * it: on the list, into the node tree beside its list neighbours, and
+ * splits the hole.
+ */
 static void link_node_after_hole(struct udrm_mm_node *node,
 				 struct udrm_mm_node *hole, struct udrm_mm *mm)
 {
+	struct udrm_mm_node *next = next_node(hole);
+
 	node->mm = mm;
 	node->hole_size = 0;
 	node->flags = MM_NODE_ALLOCATED;
 	link_add_after(&node->node_list, &hole->node_list);
+	node->rb.key = node->start + node->size;
+	node->rb.hole_size = 0;
+	t_link_beside(mm, &mm->nodes, &node->rb,
+		      hole == &mm->head_node ? NULL : &hole->rb,
+		      next == &mm->head_node ? NULL : &next->rb);
 	resize_hole(hole);
-	add_node(node);
+	resize_hole(node);
 }
 
 /* ---- the exported API ---- */
@@ -624,7 +668,7 @@ int udrm_mm_init(struct udrm_mm *mm, uint64_t start, uint64_t size)
 	 * whole range, [start, start + size). */
 	mm->head_node.start = start + size;
 	mm->head_node.size = (uint64_t)0 - size;
-	add_node(&mm->head_node);
+	resize_hole(&mm->head_node);
 	return 0;
 }
 
@@ -632,7 +676,7 @@ int udrm_mm_takedown(struct udrm_mm *mm)
 {
 	if (!udrm_mm_clean(mm))
 		return -EBUSY;
-	rm_node(&mm->head_node);
+	rm_hole(&mm->head_node);
 	mm->head_node.mm = NULL;
 	return 0;
 }
@@ -693,7 +737,7 @@ int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,
 		return -ENOSPC;
 	if (mm->scan_active)
 		return -EBUSY;
-	if (range_end - range_start < size || t_max(mm->addr_tree.root) < size)
+	if (range_end - range_start < size || t_max(mm->holes_addr.root) < size)
 		return -ENOSPC;
 	mode = (enum udrm_mm_insert_mode)base;
 	if (alignment <= 1)
@@ -742,9 +786,12 @@ int udrm_mm_insert_node(struct udrm_mm *mm, struct udrm_mm_node *node,
 
 void udrm_mm_remove_node(struct udrm_mm_node *node)
 {
+	struct udrm_mm *mm = node->mm;
 	struct udrm_mm_node *prev = list_node(node->node_list.prev);
 
-	rm_node(node);
+	if (node->hole_size)
+		rm_hole(node);
+	t_erase(mm, &mm->nodes, &node->rb);
 	link_del(&node->node_list);
 	resize_hole(prev);
 	node->flags = 0;
@@ -764,8 +811,10 @@ void udrm_mm_replace_node(struct udrm_mm_node *old, struct udrm_mm_node *new)
 	new->flags = MM_NODE_ALLOCATED;
 	link_add_after(&new->node_list, &old->node_list);
 	link_del(&old->node_list);
-	t_swap_in(&mm->addr_tree, &old->addr_node, &new->addr_node);
+	t_swap_in(&mm->nodes, &old->rb, &new->rb);
 	if (old->hole_size) {
+		t_swap_in(&mm->holes_addr, &old->hole_by_addr,
+			  &new->hole_by_addr);
 		t_swap_in(&mm->holes_size, &old->hole_by_size,
 			  &new->hole_by_size);
 		link_add_after(&new->hole_stack, &old->hole_stack);
@@ -820,23 +869,20 @@ struct udrm_mm_node *udrm_mm_next_allocated(const struct udrm_mm_node *node)
 	return next == &next->mm->head_node ? NULL : next;
 }
 
-/* The address tree also holds the nodes without a hole: skip them. */
 struct udrm_mm_node *udrm_mm_first_hole(const struct udrm_mm *mm)
 {
-	return addr_to_node(
-		t_lowest_fit(mm->head_node.mm, mm->addr_tree.root, 1));
+	return addr_to_node(t_first(mm->holes_addr.root));
 }
 
 struct udrm_mm_node *udrm_mm_next_hole(const struct udrm_mm_node *node)
 {
-	return addr_to_node(t_next_fit(
-		node->mm, (struct udrm_mm_tree_node *)&node->addr_node, 1));
+	return addr_to_node(t_next(&node->hole_by_addr));
 }
 
 struct udrm_mm_node *udrm_mm_interval_first(const struct udrm_mm *mm,
 					    uint64_t start, uint64_t last)
 {
-	const struct udrm_mm_tree_node *t = mm->addr_tree.root, *best = NULL;
+	const struct udrm_mm_tree_node *t = mm->nodes.root, *best = NULL;
 	struct udrm_mm_node *node;
 
 	if (last < start)
@@ -844,20 +890,15 @@ struct udrm_mm_node *udrm_mm_interval_first(const struct udrm_mm *mm,
 	/* Nodes do not overlap: the first one ending after @start. */
 	while (t) {
 		mm->head_node.mm->debug_tree_steps++;
-		if (t->hole_start > start) {
+		if (t->key > start) {
 			best = t;
 			t = t->left;
 		} else {
 			t = t->right;
 		}
 	}
-	if (!best)
-		return NULL;
-	node = addr_to_node(best);
-	/* The head's key is the range's start, below every node's end. */
-	if (node == &mm->head_node)
-		node = next_node(node);
-	if (node == &mm->head_node || node->start > last)
+	node = rb_to_node(best);
+	if (!node || node->start > last)
 		return NULL;
 	return node;
 }

@@ -11,14 +11,17 @@
  * mode. A colour_adjust callback may shrink a hole depending on the colours
  * around it, e.g. to keep a guard page between differently cached objects.
  *
- * Holes: the free space after each node is that node's hole. Every node is
- * in a balanced tree by address (augmented with the largest hole of each
- * subtree, for LOW/HIGH and range-restricted searches, and for finding the
- * nodes in a range as the kernel's interval tree does); the non-empty holes
- * are also in a balanced tree by size (for BEST) and on a stack of the most
- * recently made holes (for EVICT). Insert, reserve and remove are
- * O(log n), finding the first node in a range too; a range-restricted BEST
- * search may have to skip holes outside the range, as in the kernel.
+ * Holes: the free space after each node is that node's hole. The nodes
+ * are in a balanced tree by address (for finding the nodes in a range, as
+ * the kernel's interval tree does); the non-empty holes are in their own
+ * balanced tree by address (augmented with the largest hole of each
+ * subtree, for LOW/HIGH and range-restricted searches), in one by size
+ * (for BEST) and on a stack of the most recently made holes (for EVICT).
+ * Insert, reserve and remove are O(log n), finding the first node in a
+ * range too. With an alignment, a hole may be big enough and still not
+ * fit; LOW, HIGH and BEST then also step from aligned address to aligned
+ * address, so that the search costs O(log n) per hole or per aligned
+ * address, whichever runs out first (not per hole, as in the kernel).
  *
  * Eviction scan: to make room, a caller builds a roster: udrm_mm_scan_init*,
  * then udrm_mm_scan_add_block() for candidate nodes (e.g. in LRU order)
@@ -72,11 +75,16 @@ struct udrm_mm_link {
 	struct udrm_mm_link *prev, *next;
 };
 
-/* In the address tree, keyed by hole_start: the node's end. */
+/*
+ * A node of the manager's AVL trees, keyed by @key (an address: the start
+ * of a hole, or the end of a node) and, in the size tree, @hole_size
+ * first; @subtree_max_hole is the largest @hole_size below (0 in the node
+ * tree, whose entries have none).
+ */
 struct udrm_mm_tree_node {
 	struct udrm_mm_tree_node *parent, *left, *right;
-	uint64_t hole_start, hole_size;
-	uint64_t subtree_max_hole; /* largest hole_size in this subtree */
+	uint64_t key, hole_size;
+	uint64_t subtree_max_hole;
 	int height;
 };
 
@@ -99,7 +107,8 @@ struct udrm_mm_node {
 	struct udrm_mm *mm;
 	struct udrm_mm_link node_list;	       /* all nodes, by address */
 	struct udrm_mm_link hole_stack;	       /* if a hole follows */
-	struct udrm_mm_tree_node addr_node;    /* every node, by address */
+	struct udrm_mm_tree_node rb;	       /* allocated: by address */
+	struct udrm_mm_tree_node hole_by_addr; /* if a hole follows */
 	struct udrm_mm_tree_node hole_by_size; /* if a hole follows */
 	uint64_t hole_size;		       /* 0 when no hole follows */
 	unsigned int flags;
@@ -121,8 +130,9 @@ struct udrm_mm {
 	/* private */
 	struct udrm_mm_node head_node; /* sentinel; its hole starts the range */
 	struct udrm_mm_link hole_stack;
-	struct udrm_mm_tree addr_tree; /* all nodes and the head */
-	struct udrm_mm_tree holes_size;
+	struct udrm_mm_tree nodes;	/* allocated nodes, keyed by end */
+	struct udrm_mm_tree holes_addr; /* non-empty holes, by start */
+	struct udrm_mm_tree holes_size; /* non-empty holes, by size */
 	unsigned int scan_active;
 	uint64_t debug_tree_steps;
 };

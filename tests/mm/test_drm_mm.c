@@ -1138,6 +1138,65 @@ static void insert_cost_grows_logarithmically_with_holes(void **state)
 	}
 }
 
+/*
+ * In a packed manager (no holes), removing a random node and inserting one
+ * into the hole it left touches no long tree path: the node tree links the
+ * new node beside its list neighbours instead of descending, and the hole
+ * trees hold one hole. The steps per cycle must not grow with n (at most
+ * 1.5x from 1000 to 100000 nodes) and stay below a descent of the 100000
+ * (17 levels at least).
+ */
+static uint64_t steps_per_100_cycles_packed(unsigned int count)
+{
+	const unsigned int cycles = 20000;
+	struct udrm_mm_node *nodes = alloc_nodes(count);
+	uint32_t seed = 0x5eed1234;
+	struct udrm_mm mm;
+	uint64_t before, steps;
+
+	udrm_mm_init(&mm, 0, 4096ull * count);
+	for (unsigned int i = 0; i < count; i++)
+		mm_expect(udrm_mm_insert_node(&mm, &nodes[i], 4096), 0,
+			  "fill %u of %u", i, count);
+	before = udrm_mm_debug_tree_steps(&mm);
+	for (unsigned int c = 0; c < cycles; c++) {
+		struct udrm_mm_node *node = &nodes[rng_next(&seed) % count];
+		uint64_t start = node->start;
+
+		udrm_mm_remove_node(node);
+		mm_expect(udrm_mm_insert_node(&mm, node, 4096), 0,
+			  "reinsert %u among %u", c, count);
+		mm_check(node->start == start,
+			 "cycle %u: the only hole was at %#llx, node went to "
+			 "%#llx",
+			 c, (ull)start, (ull)node->start);
+	}
+	steps = (udrm_mm_debug_tree_steps(&mm) - before) * 100 / cycles;
+	mm_expect(check_mm_consistent(&mm, 0, 4096ull * count), 0,
+		  "holes after the cycles");
+	remove_all(&mm);
+	udrm_mm_takedown(&mm);
+	free(nodes);
+	return steps;
+}
+
+static void packed_remove_insert_cost_does_not_grow_with_n(void **state)
+{
+	uint64_t small = steps_per_100_cycles_packed(1000);
+	uint64_t large = steps_per_100_cycles_packed(100000);
+
+	(void)state;
+	mm_check(2 * large <= 3 * small,
+		 "remove+insert costs %llu tree steps per 100 cycles among "
+		 "100000 packed nodes, %llu among 1000: expected at most "
+		 "1.5x (no descent)",
+		 (ull)large, (ull)small);
+	mm_check(large < 1700,
+		 "remove+insert costs %llu tree steps per 100 cycles among "
+		 "100000 packed nodes: a descent of the node tree each time",
+		 (ull)large);
+}
+
 /* ---- nodes in a range ---- */
 
 /*
@@ -1541,6 +1600,8 @@ int main(void)
 		cmocka_unit_test(
 			random_inserts_and_removes_keep_holes_consistent),
 		cmocka_unit_test(insert_cost_grows_logarithmically_with_holes),
+		cmocka_unit_test(
+			packed_remove_insert_cost_does_not_grow_with_n),
 		cmocka_unit_test(in_range_on_an_empty_mm_finds_nothing),
 		cmocka_unit_test(
 			in_range_finds_nodes_at_and_over_their_boundaries),
