@@ -17,8 +17,10 @@
  * table.
  *
  * A fault (unmapped address, missing permission, an entry or table outside
- * VRAM, a VA with bits above 47 set) is reported through mmu->fault; the
- * translation never touches memory outside VRAM.
+ * VRAM, a VA with bits above 47 set, a valid entry with bits set outside
+ * VALID, READ, WRITE and the address) is reported through mmu->fault; the
+ * translation never touches memory outside VRAM. The CPU mapping of VRAM
+ * must be at least 8-byte aligned (a mapping is page aligned).
  *
  * Locking: a struct simgpu_mmu is one execution context's view (one per
  * running queue); it is not shared between threads. Page tables are read
