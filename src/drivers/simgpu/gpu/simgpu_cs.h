@@ -47,6 +47,24 @@
  * DISPATCH runs a built-in kernel (SIMGPU_KERNEL_*) over count work items,
  * spread over the execution cores; args points to the kernel's argument
  * block (struct simgpu_kernel_*_args, little-endian, read through the MMU).
+ *
+ * Details the table leaves open (engine behaviour, see simgpu_cs.c):
+ * - WRITE32, WAIT, SYNC_*, TIMESTAMP and WRITE64 need a naturally aligned
+ *   va (4 for WRITE32, 8 for the others) and are single-copy atomic:
+ *   stores release, WAIT loads acquire. FILL needs dst and size multiples
+ *   of 4; JUMP/CALL need va and size (bytes) multiples of 4. A range that
+ *   wraps past 2^64 is malformed (-EINVAL); one past 2^48 faults.
+ * - COPY behaves as memmove for overlapping VA ranges. COPY, FILL and
+ *   BLIT go page by page: one that faults may have written the part of
+ *   its destination before the fault. BLIT writes 0xff into X of
+ *   XRGB8888, truncates to RGB565 and drops alpha there; width or height
+ *   0 is a no-op; each pitch must hold a row.
+ * - Reaching the end of a CALLed buffer returns as RETURN does.
+ * - DISPATCH: count must equal the argument block's n (SAXPY, REDUCE_SUM)
+ *   or height (MANDELBROT); arrays and the picture (dst, pitch) 4-byte
+ *   aligned; padding zero; max_iter <= SIMGPU_KERNEL_MANDELBROT_MAX_ITER.
+ *   A DISPATCH is not interrupted by *ctx->stop.
+ * - -EFAULT and -EINVAL also become st->error when it is 0.
  */
 #ifndef SIMGPU_GPU_CS_H
 #define SIMGPU_GPU_CS_H
@@ -93,6 +111,9 @@ enum simgpu_kernel {
 	/* An XRGB8888 picture of the Mandelbrot set; count = height rows. */
 	SIMGPU_KERNEL_MANDELBROT = 3,
 };
+
+/* Bounds a MANDELBROT dispatch's time (DISPATCH is not interruptible). */
+#define SIMGPU_KERNEL_MANDELBROT_MAX_ITER 65536u
 
 struct simgpu_kernel_saxpy_args {
 	uint64_t x, y; /* VAs of float arrays */
