@@ -287,10 +287,13 @@ static struct udrm_mm_tree_node *t_first(struct udrm_mm_tree_node *t)
 	return t;
 }
 
-static struct udrm_mm_tree_node *t_next(const struct udrm_mm_tree_node *t)
+/* The in-order successor of @t, or NULL; counted as one step. */
+static struct udrm_mm_tree_node *t_next(struct udrm_mm *mm,
+					const struct udrm_mm_tree_node *t)
 {
 	const struct udrm_mm_tree_node *p;
 
+	mm->debug_tree_steps++;
 	if (t->right)
 		return t_first(t->right);
 	for (p = t->parent; p && t == p->right; t = p, p = p->parent)
@@ -575,7 +578,7 @@ static struct udrm_mm_node *next_hole(struct udrm_mm *mm,
 	switch (mode) {
 	default:
 	case UDRM_MM_INSERT_BEST:
-		return size_to_node(t_next(&node->hole_by_size));
+		return size_to_node(t_next(mm, &node->hole_by_size));
 	case UDRM_MM_INSERT_LOW:
 		return addr_to_node(t_next_fit(mm, &node->hole_by_addr, size));
 	case UDRM_MM_INSERT_HIGH:
@@ -651,6 +654,229 @@ static void link_node_after_hole(struct udrm_mm_node *node,
 		      next == &mm->head_node ? NULL : &next->rb);
 	resize_hole(hole);
 	resize_hole(node);
+}
+
+/* ---- aligned searches ---- */
+
+/* What an insert asks for, as the searches below see it. */
+struct mm_request {
+	uint64_t size, alignment, remainder_mask;
+	uint64_t range_start, range_end;
+	unsigned long color;
+};
+
+/* Whether the request fits @hole (after colour adjustment), placed as
+ * @mode places it; its start in *@start. */
+static bool hole_fits(struct udrm_mm *mm, struct udrm_mm_node *hole,
+		      const struct mm_request *req,
+		      enum udrm_mm_insert_mode mode, uint64_t *start)
+{
+	uint64_t col_start = hole_start(hole);
+	uint64_t col_end = col_start + hole->hole_size;
+
+	if (mm->color_adjust)
+		mm->color_adjust(hole, req->color, &col_start, &col_end);
+	return fit_in_hole(col_start, col_end, req->range_start, req->range_end,
+			   req->size, req->alignment, req->remainder_mask, mode,
+			   start);
+}
+
+static uint64_t align_down(const struct mm_request *req, uint64_t x)
+{
+	return x - (req->remainder_mask ? x & req->remainder_mask
+					: x % req->alignment);
+}
+
+/* The lowest multiple of the alignment at or above @x; false if it is
+ * past 2^64 - 1. */
+static bool align_up(const struct mm_request *req, uint64_t x, uint64_t *out)
+{
+	uint64_t down = align_down(req, x);
+
+	if (down == x) {
+		*out = x;
+		return true;
+	}
+	if (down > UINT64_MAX - req->alignment)
+		return false;
+	*out = down + req->alignment;
+	return true;
+}
+
+/*
+ * A bottom-up walk over the holes that may hold an aligned allocation.
+ * A hole at least as big as the request may still not fit once the
+ * start is aligned; when a hole fails, every aligned start up to its end
+ * has failed, so the walk goes on from the first aligned address past it
+ * (@next) and finds the hole there, skipping the holes in between, which
+ * hold no aligned start: by stepping to the next big holes (cheap, and
+ * usually they reach next) or, after MM_ALIGNED_SHORT_STEPS of them, with
+ * one descent. Each step thus passes at least one hole and one aligned
+ * address: it costs O(log n) times the smaller of the numbers of holes and
+ * of aligned addresses in the range.
+ */
+#define MM_ALIGNED_SHORT_STEPS 4
+
+struct aligned_walk {
+	struct udrm_mm_tree_node *t; /* the hole of the last step */
+	uint64_t next;		     /* lowest aligned start not ruled out */
+	bool done;
+};
+
+static void low_walk_init(struct aligned_walk *w, const struct mm_request *req)
+{
+	w->t = NULL;
+	w->done = !align_up(req, req->range_start, &w->next);
+}
+
+/*
+ * One step: the next big enough hole ending past w->next, or NULL (and
+ * w->done) when none is left in the range; *@fits says whether the
+ * request fits it, at *@start.
+ */
+static struct udrm_mm_node *low_walk_step(struct udrm_mm *mm,
+					  struct aligned_walk *w,
+					  const struct mm_request *req,
+					  bool *fits, uint64_t *start)
+{
+	struct udrm_mm_tree_node *t = w->t;
+	struct udrm_mm_node *hole;
+	uint64_t end;
+
+	*fits = false;
+	if (w->done || w->next >= req->range_end ||
+	    req->range_end - w->next < req->size) {
+		w->done = true;
+		return NULL;
+	}
+	/* The next big holes in address order, until one ends past next;
+	 * a descent once a few have not. */
+	for (unsigned int i = 0; t && i < MM_ALIGNED_SHORT_STEPS; i++) {
+		t = t_next_fit(mm, t, req->size);
+		if (!t || t->key + t->hole_size > w->next)
+			break;
+	}
+	if (!t || t->key + t->hole_size <= w->next) {
+		t = hole_ending_after(mm, w->next);
+		if (t && t->hole_size < req->size)
+			t = t_next_fit(mm, t, req->size);
+	}
+	if (!t || t->key >= req->range_end) {
+		w->done = true;
+		return NULL;
+	}
+	w->t = t;
+	hole = addr_to_node(t);
+	*fits = hole_fits(mm, hole, req, UDRM_MM_INSERT_LOW, start);
+	end = t->key + t->hole_size;
+	if (!align_up(req, end, &w->next))
+		w->done = true;
+	return hole;
+}
+
+/* The lowest hole the aligned request fits, placed at its bottom. */
+static struct udrm_mm_node *find_low_aligned(struct udrm_mm *mm,
+					     const struct mm_request *req,
+					     uint64_t *start)
+{
+	struct udrm_mm_node *hole;
+	struct aligned_walk w;
+	bool fits;
+
+	low_walk_init(&w, req);
+	while (!w.done) {
+		hole = low_walk_step(mm, &w, req, &fits, start);
+		if (fits)
+			return hole;
+	}
+	return NULL;
+}
+
+/*
+ * The highest hole the aligned request fits, placed at its top: the
+ * mirror of the bottom-up walk, from the highest aligned start down.
+ */
+static struct udrm_mm_node *find_high_aligned(struct udrm_mm *mm,
+					      const struct mm_request *req,
+					      uint64_t *start)
+{
+	struct udrm_mm_tree_node *t = NULL;
+	struct udrm_mm_node *hole;
+	uint64_t top = align_down(req, req->range_end - req->size);
+
+	/* top: the highest aligned start not ruled out; its allocation ends
+	 * at or below range_end. */
+	while (top >= req->range_start) {
+		for (unsigned int i = 0; t && i < MM_ALIGNED_SHORT_STEPS; i++) {
+			t = t_prev_fit(mm, t, req->size);
+			if (!t || t->key < top + req->size)
+				break;
+		}
+		if (!t || t->key >= top + req->size) {
+			t = hole_starting_before(mm, top + req->size);
+			if (t && t->hole_size < req->size)
+				t = t_prev_fit(mm, t, req->size);
+		}
+		if (!t || t->key + t->hole_size <= req->range_start)
+			return NULL;
+		hole = addr_to_node(t);
+		if (hole_fits(mm, hole, req, UDRM_MM_INSERT_HIGH, start))
+			return hole;
+		if (t->key < req->size)
+			return NULL;
+		top = align_down(req, t->key - req->size);
+	}
+	return NULL;
+}
+
+#define MM_BEST_STEPS_PER_LOW_STEP 16
+
+/*
+ * The smallest hole the aligned request fits (the lowest among equals),
+ * placed at its bottom. The walk by size stops at the first hole that
+ * fits, but may meet many that are big enough and do not; the bottom-up
+ * walk must see every hole in the range, but skips those without an
+ * aligned start. Both give the same answer: the bottom-up walk takes one
+ * step (a descent, dearer) for every MM_BEST_STEPS_PER_LOW_STEP holes by
+ * size, and the search stops when either is done.
+ */
+static struct udrm_mm_node *find_best_aligned(struct udrm_mm *mm,
+					      const struct mm_request *req,
+					      uint64_t *start)
+{
+	struct udrm_mm_node *hole, *low_best = NULL;
+	struct udrm_mm_tree_node *t;
+	struct aligned_walk w;
+	uint64_t low_start = 0;
+	bool fits;
+
+	t = best_hole(mm, req->size);
+	if (!t)
+		return NULL;
+	if (hole_fits(mm, size_to_node(t), req, UDRM_MM_INSERT_BEST, start))
+		return size_to_node(t);
+	low_walk_init(&w, req);
+	for (unsigned int by_size = 1;; by_size++) {
+		t = t_next(mm, t);
+		if (!t)
+			return NULL;
+		if (hole_fits(mm, size_to_node(t), req, UDRM_MM_INSERT_BEST,
+			      start))
+			return size_to_node(t);
+		if (by_size % MM_BEST_STEPS_PER_LOW_STEP)
+			continue;
+
+		hole = low_walk_step(mm, &w, req, &fits, start);
+		if (fits &&
+		    (!low_best || hole->hole_size < low_best->hole_size)) {
+			low_best = hole;
+			low_start = *start;
+		}
+		if (w.done || (low_best && low_best->hole_size == req->size)) {
+			*start = low_start;
+			return low_best;
+		}
+	}
 }
 
 /* ---- the exported API ---- */
@@ -744,6 +970,27 @@ int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,
 		alignment = 0;
 	remainder_mask = is_power_of_2(alignment) ? alignment - 1 : 0;
 
+	if (alignment && !once && mode != UDRM_MM_INSERT_EVICT) {
+		const struct mm_request req = {
+			.size = size,
+			.alignment = alignment,
+			.remainder_mask = remainder_mask,
+			.range_start = range_start,
+			.range_end = range_end,
+			.color = color,
+		};
+
+		if (mode == UDRM_MM_INSERT_LOW)
+			hole = find_low_aligned(mm, &req, &start);
+		else if (mode == UDRM_MM_INSERT_HIGH)
+			hole = find_high_aligned(mm, &req, &start);
+		else
+			hole = find_best_aligned(mm, &req, &start);
+		if (!hole)
+			return -ENOSPC;
+		goto insert;
+	}
+
 	for (hole = first_hole(mm, range_start, range_end, size, mode); hole;
 	     hole = once ? NULL : next_hole(mm, hole, size, mode)) {
 		uint64_t col_start = hole_start(hole);
@@ -756,16 +1003,18 @@ int udrm_mm_insert_node_in_range(struct udrm_mm *mm, struct udrm_mm_node *node,
 			return -ENOSPC;
 		if (mm->color_adjust)
 			mm->color_adjust(hole, color, &col_start, &col_end);
-		if (!fit_in_hole(col_start, col_end, range_start, range_end,
-				 size, alignment, remainder_mask, mode, &start))
-			continue;
-		node->start = start;
-		node->size = size;
-		node->color = color;
-		link_node_after_hole(node, hole, mm);
-		return 0;
+		if (fit_in_hole(col_start, col_end, range_start, range_end,
+				size, alignment, remainder_mask, mode, &start))
+			goto insert;
 	}
 	return -ENOSPC;
+
+insert:
+	node->start = start;
+	node->size = size;
+	node->color = color;
+	link_node_after_hole(node, hole, mm);
+	return 0;
 }
 
 int udrm_mm_insert_node_generic(struct udrm_mm *mm, struct udrm_mm_node *node,
@@ -876,7 +1125,7 @@ struct udrm_mm_node *udrm_mm_first_hole(const struct udrm_mm *mm)
 
 struct udrm_mm_node *udrm_mm_next_hole(const struct udrm_mm_node *node)
 {
-	return addr_to_node(t_next(&node->hole_by_addr));
+	return addr_to_node(t_next(node->mm, &node->hole_by_addr));
 }
 
 struct udrm_mm_node *udrm_mm_interval_first(const struct udrm_mm *mm,

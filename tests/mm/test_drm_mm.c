@@ -1197,6 +1197,217 @@ static void packed_remove_insert_cost_does_not_grow_with_n(void **state)
 		 (ull)large);
 }
 
+/* ---- alignment larger than the holes ---- */
+
+/*
+ * Fits @size aligned to @align into [hs, he) ∩ [rs, re) at the bottom, or
+ * at the top for @high, as the kernel does; written out independently of
+ * the allocator, for small values.
+ */
+static bool expect_aligned_fit(uint64_t hs, uint64_t he, uint64_t rs,
+			       uint64_t re, uint64_t size, uint64_t align,
+			       bool high, uint64_t *out)
+{
+	uint64_t lo = hs > rs ? hs : rs, hi = he < re ? he : re, at;
+
+	if (hi <= lo || hi - lo < size)
+		return false;
+	if (high) {
+		at = (hi - size) / align * align;
+		if (at < lo)
+			return false;
+	} else {
+		at = (lo + align - 1) / align * align;
+		if (at + size > hi)
+			return false;
+	}
+	*out = at;
+	return true;
+}
+
+/*
+ * Where an aligned insert must go, by a walk over every hole: the lowest
+ * hole that fits (LOW), the highest (HIGH) or the smallest, the lowest
+ * among equals (BEST); -1 if none.
+ */
+static int64_t expected_aligned_start(struct udrm_mm *mm, uint64_t size,
+				      uint64_t align, unsigned long color,
+				      uint64_t rs, uint64_t re,
+				      enum udrm_mm_insert_mode mode)
+{
+	struct udrm_mm_node *hole;
+	uint64_t hs, he, at, best_size = UINT64_MAX;
+	int64_t found = -1;
+
+	udrm_mm_for_each_hole(hole, mm, hs, he)
+	{
+		uint64_t raw = he - hs;
+
+		if (mm->color_adjust)
+			mm->color_adjust(hole, color, &hs, &he);
+		if (!expect_aligned_fit(hs, he, rs, re, size, align,
+					mode == UDRM_MM_INSERT_HIGH, &at))
+			continue;
+		if (mode == UDRM_MM_INSERT_LOW)
+			return (int64_t)at;
+		if (mode == UDRM_MM_INSERT_HIGH ||
+		    (mode == UDRM_MM_INSERT_BEST && raw < best_size)) {
+			found = (int64_t)at;
+			best_size = raw;
+		}
+	}
+	return found;
+}
+
+/*
+ * Aligned inserts (powers of two and not, in ranges, with and without
+ * colours) land exactly where a walk over every hole says, in every mode,
+ * through random reserves, inserts and removals.
+ */
+static void aligned_inserts_match_a_walk_over_every_hole(void **state)
+{
+	static const uint64_t aligns[] = {2,  3,  4,   5,   7,	  8,   16,
+					  24, 64, 100, 128, 1000, 4096};
+	static const enum udrm_mm_insert_mode modes[] = {
+		UDRM_MM_INSERT_BEST, UDRM_MM_INSERT_LOW, UDRM_MM_INSERT_HIGH};
+	const unsigned int count = 600, ops = 6000;
+	const uint64_t end = 1u << 16;
+	struct udrm_mm_node *nodes = alloc_nodes(count);
+	uint32_t seed = 0xa11a11;
+	struct udrm_mm mm;
+
+	(void)state;
+	for (unsigned int coloured = 0; coloured < 2; coloured++) {
+		udrm_mm_init(&mm, 0, end);
+		if (coloured)
+			mm.color_adjust = separate_adjacent_colors;
+		/* Scattered small nodes: many holes, most unaligned. */
+		for (unsigned int i = 0; i < count / 2; i++) {
+			nodes[i] = (struct udrm_mm_node){
+				.start = rng_next(&seed) % end,
+				.size = 1 + rng_next(&seed) % 40,
+				.color = rng_next(&seed) % 2,
+			};
+			if (udrm_mm_reserve_node(&mm, &nodes[i]))
+				nodes[i] = (struct udrm_mm_node){0};
+		}
+		for (unsigned int op = 0; op < ops; op++) {
+			struct udrm_mm_node *node =
+				&nodes[rng_next(&seed) % count];
+			uint64_t size = 1 + rng_next(&seed) % 48;
+			uint64_t align = aligns[rng_next(&seed) % 13];
+			enum udrm_mm_insert_mode mode =
+				modes[rng_next(&seed) % 3];
+			unsigned long color = rng_next(&seed) % 2;
+			uint64_t rs = 0, re = end;
+			int64_t want;
+			int ret;
+
+			if (udrm_mm_node_allocated(node)) {
+				udrm_mm_remove_node(node);
+				continue;
+			}
+			if (op % 3 == 0) {
+				rs = rng_next(&seed) % end;
+				re = rs + rng_next(&seed) % (end - rs + 1);
+			}
+			want = expected_aligned_start(&mm, size, align, color,
+						      rs, re, mode);
+			ret = udrm_mm_insert_node_in_range(
+				&mm, node, size, align, color, rs, re, mode);
+			mm_expect(ret, want < 0 ? -ENOSPC : 0,
+				  "op %u: mode %d, size %llu, alignment %llu, "
+				  "range [%llu, %llu), colour %lu",
+				  op, (int)mode, (ull)size, (ull)align, (ull)rs,
+				  (ull)re, color);
+			if (!ret)
+				mm_expect(node->start, want,
+					  "op %u: start (mode %d, size %llu, "
+					  "alignment %llu, range [%llu, %llu))",
+					  op, (int)mode, (ull)size, (ull)align,
+					  (ull)rs, (ull)re);
+		}
+		check_mm_consistent(&mm, 0, end);
+		remove_all(&mm);
+		udrm_mm_takedown(&mm);
+	}
+	free(nodes);
+}
+
+/*
+ * A comb of @teeth 1-unit nodes at the bottom and at the top of [0, @top),
+ * holes of 2 between the teeth, one large hole in the middle; then one
+ * insert of 2 aligned to @align (top / 2): only @align, in the middle,
+ * has room. Returns the tree steps of that insert.
+ */
+static uint64_t steps_for_aligned_insert_beside(unsigned int teeth,
+						uint64_t top, uint64_t align,
+						enum udrm_mm_insert_mode mode)
+{
+	struct udrm_mm_node *nodes = alloc_nodes(2 * teeth + 1);
+	struct udrm_mm_node *node = &nodes[2 * teeth];
+	struct udrm_mm mm;
+	uint64_t before, steps;
+
+	udrm_mm_init(&mm, 0, top);
+	for (unsigned int i = 0; i < teeth; i++) {
+		nodes[i] = (struct udrm_mm_node){.start = 3ull * i, .size = 1};
+		nodes[teeth + i] = (struct udrm_mm_node){
+			.start = top - 1 - 3ull * i, .size = 1};
+		mm_expect(udrm_mm_reserve_node(&mm, &nodes[i]), 0,
+			  "reserve bottom tooth %u", i);
+		mm_expect(udrm_mm_reserve_node(&mm, &nodes[teeth + i]), 0,
+			  "reserve top tooth %u", i);
+	}
+	before = udrm_mm_debug_tree_steps(&mm);
+	mm_expect(udrm_mm_insert_node_generic(&mm, node, 2, align, 0, mode), 0,
+		  "insert aligned to %#llx in mode %d beside %u teeth",
+		  (ull)align, (int)mode, teeth);
+	steps = udrm_mm_debug_tree_steps(&mm) - before;
+	mm_expect(node->start, align, "start aligned to %#llx in mode %d",
+		  (ull)align, (int)mode);
+	check_mm_consistent(&mm, 0, top);
+	remove_all(&mm);
+	udrm_mm_takedown(&mm);
+	free(nodes);
+	return steps;
+}
+
+/*
+ * With a huge alignment, BEST, LOW and HIGH skip the holes that are big
+ * enough but hold no aligned start, instead of trying each (the kernel
+ * tries each): the cost of the insert beside 2 x 100000 such holes is at
+ * most twice that beside 2 x 1000 (a walk would be 100 times), for
+ * alignments of 2^39 (in 2^40) and 2^63 (in 2^64 - 1).
+ */
+static void huge_alignment_skips_holes_without_an_aligned_start(void **state)
+{
+	static const enum udrm_mm_insert_mode modes[] = {
+		UDRM_MM_INSERT_BEST, UDRM_MM_INSERT_LOW, UDRM_MM_INSERT_HIGH};
+	static const uint64_t tops[] = {1ull << 40, UINT64_MAX};
+	static const uint64_t aligns[] = {1ull << 39, 1ull << 63};
+
+	(void)state;
+	for (size_t a = 0; a < 2; a++) {
+		uint64_t align = aligns[a];
+
+		for (size_t m = 0; m < 3; m++) {
+			uint64_t small = steps_for_aligned_insert_beside(
+				1000, tops[a], align, modes[m]);
+			uint64_t large = steps_for_aligned_insert_beside(
+				100000, tops[a], align, modes[m]);
+
+			mm_check(large <= 2 * small,
+				 "alignment %#llx, mode %d: the insert costs "
+				 "%llu tree steps beside 2x100000 unaligned "
+				 "holes, %llu beside 2x1000: expected at most "
+				 "2x (they are skipped, not walked)",
+				 (ull)align, (int)modes[m], (ull)large,
+				 (ull)small);
+		}
+	}
+}
+
 /* ---- nodes in a range ---- */
 
 /*
@@ -1602,6 +1813,9 @@ int main(void)
 		cmocka_unit_test(insert_cost_grows_logarithmically_with_holes),
 		cmocka_unit_test(
 			packed_remove_insert_cost_does_not_grow_with_n),
+		cmocka_unit_test(aligned_inserts_match_a_walk_over_every_hole),
+		cmocka_unit_test(
+			huge_alignment_skips_holes_without_an_aligned_start),
 		cmocka_unit_test(in_range_on_an_empty_mm_finds_nothing),
 		cmocka_unit_test(
 			in_range_finds_nodes_at_and_over_their_boundaries),
