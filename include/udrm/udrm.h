@@ -215,7 +215,9 @@ int udrm_dmabuf_poll_fd(int fd, bool write, int *sync_fd);
  * SYNC_IOC_SET_DEADLINE. The fd polls POLLIN once its fences have
  * signalled. Returns 0 or -errno; -ENOTTY if @fd is not a udrm sync_file
  * (the caller then passes the ioctl to the real file) or for another
- * ioctl. Thread-safe; @arg is accessed with fault-safe copies.
+ * ioctl. Thread-safe; @arg is accessed with fault-safe copies. @fd is
+ * this process's; a transport serving another process sets its caller
+ * (core/uaccess.h) and @arg and the fds in it are then the caller's.
  */
 int udrm_sync_file_ioctl(int fd, unsigned long cmd, void *arg);
 

@@ -173,7 +173,7 @@ static int prime_dmabuf_sync(struct udrm_resv *resv, void *arg)
 	int64_t ret;
 	bool write;
 
-	if (udrm_uaccess_local.copy_from_user(&sync, udrm_user_ptr(arg),
+	if (udrm_copy_from_user(NULL, &sync, udrm_user_ptr(arg),
 					      sizeof(sync)))
 		return -EFAULT;
 	if (sync.flags & ~(uint64_t)DMA_BUF_SYNC_VALID_FLAGS_MASK)
@@ -197,7 +197,7 @@ static int prime_dmabuf_export_sync_file(struct udrm_resv *resv, void *arg)
 	struct udrm_fence *fence = NULL;
 	int ret, fd;
 
-	if (udrm_uaccess_local.copy_from_user(&args, udrm_user_ptr(arg),
+	if (udrm_copy_from_user(NULL, &args, udrm_user_ptr(arg),
 					      sizeof(args)))
 		return -EFAULT;
 	if ((args.flags & ~(uint32_t)DMA_BUF_SYNC_RW) ||
@@ -218,9 +218,9 @@ static int prime_dmabuf_export_sync_file(struct udrm_resv *resv, void *arg)
 	if (fd < 0)
 		return fd;
 	args.fd = fd;
-	if (udrm_uaccess_local.copy_to_user(udrm_user_ptr(arg), &args,
+	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &args,
 					    sizeof(args))) {
-		close(fd); /* the kernel never installs it */
+		udrm_fd_uninstall(fd); /* the kernel never installs it */
 		return -EFAULT;
 	}
 	return 0;
@@ -237,7 +237,7 @@ static int prime_dmabuf_import_sync_file(struct udrm_resv *resv, void *arg)
 	unsigned int num_fences = 0;
 	int ret = 0;
 
-	if (udrm_uaccess_local.copy_from_user(&args, udrm_user_ptr(arg),
+	if (udrm_copy_from_user(NULL, &args, udrm_user_ptr(arg),
 					      sizeof(args)))
 		return -EFAULT;
 	if ((args.flags & ~(uint32_t)DMA_BUF_SYNC_RW) ||
@@ -276,7 +276,7 @@ static int prime_dmabuf_set_name(struct stat *st, void *arg)
 	size_t i;
 
 	for (i = 0; i < sizeof(name); i++) {
-		if (udrm_uaccess_local.copy_from_user(
+		if (udrm_copy_from_user(NULL, 
 			    &name[i], udrm_user_ptr(arg) + i, 1))
 			return -EFAULT;
 		if (!name[i])
@@ -438,8 +438,8 @@ int udrm_prime_handle_to_fd_ioctl(struct udrm_device *dev, void *data,
 		if (ret)
 			goto out;
 	}
-	fd = udrm_shmem_open_fd(obj->shm, obj->export_mode,
-				args->flags & DRM_CLOEXEC);
+	fd = udrm_fd_install(udrm_shmem_open_fd(obj->shm, obj->export_mode,
+						args->flags & DRM_CLOEXEC));
 	if (fd < 0) {
 		ret = fd;
 		goto out;
@@ -480,10 +480,10 @@ static int prime_import(struct udrm_device *dev, int fd,
 	return 0;
 }
 
-int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
-				  struct udrm_file *file)
+/* PRIME_FD_TO_HANDLE on local @fd. */
+static int prime_fd_to_handle(struct udrm_device *dev, struct udrm_file *file,
+			      int fd, uint32_t *handle_out)
 {
-	struct drm_prime_handle *args = data;
 	struct udrm_gem_object *obj, *imported = NULL;
 	uint32_t handle;
 	dev_t st_dev;
@@ -491,10 +491,7 @@ int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 	void *known;
 	int ret;
 
-	if (!udrm_core_check_feature(dev, UDRM_FEAT_GEM))
-		return -EOPNOTSUPP;
-	/* flags only mean something for export; the kernel ignores them. */
-	ret = udrm_shmem_fd_key(args->fd, &key, &st_dev);
+	ret = udrm_shmem_fd_key(fd, &key, &st_dev);
 	if (ret)
 		return ret;
 
@@ -503,11 +500,11 @@ int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 	known = obj ? udrm_u64map_get(&file->prime, key) : NULL;
 	pthread_mutex_unlock(&dev->lock);
 	if (known) {
-		args->handle = (uint32_t)(uintptr_t)known;
+		*handle_out = (uint32_t)(uintptr_t)known;
 		return 0;
 	}
 	if (!obj) {
-		ret = prime_import(dev, args->fd, &imported);
+		ret = prime_import(dev, fd, &imported);
 		if (ret)
 			return ret;
 	}
@@ -539,11 +536,28 @@ int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
 	if (ret)
 		goto out; /* the handle stays, as when the kernel's fails */
 done:
-	args->handle = handle;
+	*handle_out = handle;
 out:
 	pthread_mutex_unlock(&dev->lock);
 	/* Drops our creation reference; a handle keeps the object. */
 	udrm_gem_object_put(imported);
+	return ret;
+}
+
+int udrm_prime_fd_to_handle_ioctl(struct udrm_device *dev, void *data,
+				  struct udrm_file *file)
+{
+	struct drm_prime_handle *args = data;
+	int fd, ret;
+
+	if (!udrm_core_check_feature(dev, UDRM_FEAT_GEM))
+		return -EOPNOTSUPP;
+	/* flags only mean something for export; the kernel ignores them. */
+	ret = udrm_fd_get(args->fd, &fd);
+	if (ret)
+		return ret;
+	ret = prime_fd_to_handle(dev, file, fd, &args->handle);
+	udrm_fd_put(args->fd, fd);
 	return ret;
 }
 

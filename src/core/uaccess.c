@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "file.h"
 
@@ -169,14 +170,84 @@ const struct udrm_uaccess_ops udrm_uaccess_local = {
 	.copy_to_user = local_copy_to_user,
 };
 
+static _Thread_local struct udrm_caller *current_caller;
+
+struct udrm_caller *udrm_caller_swap(struct udrm_caller *caller)
+{
+	struct udrm_caller *old = current_caller;
+
+	current_caller = caller;
+	return old;
+}
+
 int udrm_copy_from_user(struct udrm_file *file, void *dst, uint64_t src,
 			size_t n)
 {
+	struct udrm_caller *caller = current_caller;
+
+	if (caller)
+		return caller->ops->copy_from_user(caller, dst, src, n);
+	if (!file)
+		return local_copy_from_user(dst, src, n);
 	return file->uaccess->copy_from_user(dst, src, n);
 }
 
 int udrm_copy_to_user(struct udrm_file *file, uint64_t dst, const void *src,
 		      size_t n)
 {
+	struct udrm_caller *caller = current_caller;
+
+	if (caller)
+		return caller->ops->copy_to_user(caller, dst, src, n);
+	if (!file)
+		return local_copy_to_user(dst, src, n);
 	return file->uaccess->copy_to_user(dst, src, n);
+}
+
+int udrm_fd_install(int fd)
+{
+	struct udrm_caller *caller = current_caller;
+
+	if (fd < 0)
+		return -EBADF;
+	return caller ? caller->ops->fd_install(caller, fd) : fd;
+}
+
+void udrm_fd_uninstall(int ufd)
+{
+	struct udrm_caller *caller = current_caller;
+
+	if (ufd < 0)
+		return;
+	if (caller)
+		caller->ops->fd_uninstall(caller, ufd);
+	else
+		close(ufd);
+}
+
+int udrm_fd_get(int ufd, int *fd)
+{
+	struct udrm_caller *caller = current_caller;
+	int local;
+
+	*fd = -1;
+	if (ufd < 0)
+		return -EBADF;
+	if (!caller) {
+		*fd = ufd;
+		return 0;
+	}
+	local = caller->ops->fd_get(caller, ufd);
+	if (local < 0)
+		return local;
+	*fd = local;
+	return 0;
+}
+
+void udrm_fd_put(int ufd, int fd)
+{
+	/* Remotely a duplicate whose number may equal @ufd by chance. */
+	(void)ufd;
+	if (fd >= 0 && current_caller)
+		close(fd);
 }

@@ -5,9 +5,11 @@
  * these functions, which return -EFAULT for unmapped, protected or
  * out-of-range memory instead of crashing.
  *
- * Who the "user" is belongs to the file: an in-process caller uses
- * udrm_uaccess_local (guarded copies in this address space); a remote
- * transport can give a file other ops. core/ never assumes which.
+ * Who the "user" is belongs to the call: by default the program in this
+ * process (udrm_uaccess_local: guarded copies in this address space, the
+ * file's ops); a remote transport sets a struct udrm_caller for the calls
+ * it makes, and user memory and user fds are then the caller's. core/
+ * never assumes which.
  */
 #ifndef UDRM_CORE_UACCESS_H
 #define UDRM_CORE_UACCESS_H
@@ -31,6 +33,58 @@ struct udrm_uaccess_ops {
  * signal to the handler installed before it. Thread-safe. */
 extern const struct udrm_uaccess_ops udrm_uaccess_local;
 
+/*
+ * The caller of the entry point running on this thread, when it is not a
+ * program in this process: a device server serving a client sets one
+ * around each call it makes into core/ (udrm_caller_swap), and every user
+ * pointer and user fd of that call is then the client's. NULL, the
+ * default, means the caller is this process. A caller is used by one
+ * thread at a time; its ops run on that thread.
+ */
+struct udrm_caller;
+
+struct udrm_caller_ops {
+	/* As struct udrm_uaccess_ops, in the caller's address space. */
+	int (*copy_from_user)(struct udrm_caller *caller, void *dst,
+			      uint64_t src, size_t n);
+	int (*copy_to_user)(struct udrm_caller *caller, uint64_t dst,
+			    const void *src, size_t n);
+	/* Give local @fd to the caller (consumed, even on failure; its
+	 * FD_CLOEXEC flag carries over): the caller's fd number, or -errno. */
+	int (*fd_install)(struct udrm_caller *caller, int fd);
+	/* Close the caller's @ufd (undoing an install). */
+	void (*fd_uninstall)(struct udrm_caller *caller, int ufd);
+	/* A local duplicate of the caller's @ufd (close-on-exec), or -EBADF. */
+	int (*fd_get)(struct udrm_caller *caller, int ufd);
+};
+
+struct udrm_caller {
+	const struct udrm_caller_ops *ops;
+};
+
+/* Makes @caller (NULL: this process) this thread's caller; returns the
+ * previous one, to be put back when the call is done. */
+struct udrm_caller *udrm_caller_swap(struct udrm_caller *caller);
+
+/*
+ * File descriptors crossing the user boundary, as the kernel's fd_install()
+ * and fdget(). udrm_fd_install() gives local @fd (consumed, even on
+ * failure) to the caller and returns the number the caller knows it by,
+ * or -errno; in-process that is @fd itself. udrm_fd_uninstall() closes
+ * such a number again when the entry point fails after installing (the
+ * kernel would not have installed it yet). udrm_fd_get() puts in *fd a
+ * local fd for the caller's @ufd, valid until udrm_fd_put(ufd, *fd):
+ * in-process @ufd itself (not checked here: the user of the fd checks
+ * it), remotely a duplicate; -EBADF when the caller has no such fd.
+ */
+int udrm_fd_install(int fd);
+void udrm_fd_uninstall(int ufd);
+int udrm_fd_get(int ufd, int *fd);
+void udrm_fd_put(int ufd, int fd);
+
+/* Copies from/to the user of the running entry point: the thread's caller
+ * if one is set, else the program in this process through @file's ops
+ * (@file may be NULL for entry points on other fds: sync_file, dma-buf). */
 int udrm_copy_from_user(struct udrm_file *file, void *dst, uint64_t src,
 			size_t n);
 int udrm_copy_to_user(struct udrm_file *file, uint64_t dst, const void *src,

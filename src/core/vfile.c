@@ -465,7 +465,7 @@ static ssize_t vfile_show_read(struct udrm_vfile *vf,
 		if (n > len)
 			n = len;
 	}
-	if (n && udrm_uaccess_local.copy_to_user(udrm_user_ptr(ubuf),
+	if (n && udrm_copy_to_user(NULL, udrm_user_ptr(ubuf),
 						 of->content + p, n)) {
 		ret = -EFAULT;
 		goto out;
@@ -495,7 +495,7 @@ static ssize_t vfile_stream_read(struct udrm_vfile *vf,
 			 atomic_load(&of->nonblock));
 	if (n > (ssize_t)cap)
 		n = (ssize_t)cap;
-	if (n > 0 && udrm_uaccess_local.copy_to_user(udrm_user_ptr(ubuf), kbuf,
+	if (n > 0 && udrm_copy_to_user(NULL, udrm_user_ptr(ubuf), kbuf,
 						     (size_t)n))
 		n = -EFAULT;
 	free(kbuf);
@@ -550,7 +550,7 @@ ssize_t udrm_vfile_write(struct udrm_vfile_open *of, const void *buf,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (udrm_uaccess_local.copy_from_user(kbuf, udrm_user_ptr(buf), len)) {
+	if (udrm_copy_from_user(NULL, kbuf, udrm_user_ptr(buf), len)) {
 		free(kbuf);
 		ret = -EFAULT;
 		goto out;

@@ -548,7 +548,7 @@ static void unwind_signaling(struct udrm_file *file, struct out_fence_fds *fds)
 	unsigned int i;
 
 	for (i = 0; i < fds->count; i++) {
-		close(fds->f[i].fd);
+		udrm_fd_uninstall(fds->f[i].fd);
 		udrm_copy_to_user(file, fds->f[i].ptr, &none, sizeof(none));
 	}
 	fds->count = 0;

@@ -5,6 +5,8 @@
  */
 #include "sync_fd.h"
 
+#include "core/uaccess.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -145,7 +147,7 @@ int udrm_sync_fd_export(struct udrm_sync_fd *sfd,
 	struct udrm_sync_fd **dead;
 	struct stat st;
 	size_t ndead;
-	int sv[2], ret;
+	int sv[2], ufd, ret;
 
 	/* sv[0] is kept (always close-on-exec), sv[1] exported. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
@@ -157,6 +159,13 @@ int udrm_sync_fd_export(struct udrm_sync_fd *sfd,
 	if (fstat(sv[1], &st)) {
 		ret = -errno;
 		goto err_close;
+	}
+	/* The exported end goes to the caller (consumed) before the object
+	 * is registered: a failure after this point uninstalls it. */
+	ufd = udrm_fd_install(sv[1]);
+	if (ufd < 0) {
+		close(sv[0]);
+		return ufd;
 	}
 	sfd->ops = ops;
 	atomic_init(&sfd->refcount, 2);
@@ -174,8 +183,9 @@ int udrm_sync_fd_export(struct udrm_sync_fd *sfd,
 		if (!grown) {
 			sync_fds_after();
 			sync_fds_put_dead(dead, ndead);
-			ret = -ENOMEM;
-			goto err_close;
+			udrm_fd_uninstall(ufd);
+			close(sv[0]);
+			return -ENOMEM;
 		}
 		sync_fds.entries = grown;
 		sync_fds.capacity = cap;
@@ -183,7 +193,7 @@ int udrm_sync_fd_export(struct udrm_sync_fd *sfd,
 	sync_fds.entries[sync_fds.count++] = sfd;
 	sync_fds_after();
 	sync_fds_put_dead(dead, ndead);
-	*fd = sv[1];
+	*fd = ufd;
 	return 0;
 
 err_close:
@@ -192,8 +202,8 @@ err_close:
 	return ret;
 }
 
-struct udrm_sync_fd *udrm_sync_fd_lookup(int fd,
-					 const struct udrm_sync_fd_ops *ops)
+struct udrm_sync_fd *udrm_sync_fd_lookup_local(int fd,
+					       const struct udrm_sync_fd_ops *ops)
 {
 	struct udrm_sync_fd *found = NULL, **dead;
 	struct stat st;
@@ -215,6 +225,19 @@ struct udrm_sync_fd *udrm_sync_fd_lookup(int fd,
 	}
 	sync_fds_after();
 	sync_fds_put_dead(dead, ndead);
+	return found;
+}
+
+struct udrm_sync_fd *udrm_sync_fd_lookup(int ufd,
+					 const struct udrm_sync_fd_ops *ops)
+{
+	struct udrm_sync_fd *found;
+	int fd;
+
+	if (udrm_fd_get(ufd, &fd))
+		return NULL;
+	found = udrm_sync_fd_lookup_local(fd, ops);
+	udrm_fd_put(ufd, fd);
 	return found;
 }
 

@@ -141,7 +141,7 @@ static int sync_file_ioctl_merge(struct udrm_sync_file *sf, void *arg)
 	struct sync_merge_data data;
 	int fd;
 
-	if (udrm_uaccess_local.copy_from_user(&data, udrm_user_ptr(arg),
+	if (udrm_copy_from_user(NULL, &data, udrm_user_ptr(arg),
 					      sizeof(data)))
 		return -EFAULT;
 	if (data.flags || data.pad)
@@ -161,10 +161,10 @@ static int sync_file_ioctl_merge(struct udrm_sync_file *sf, void *arg)
 	if (fd < 0)
 		return fd;
 	data.fence = fd;
-	if (udrm_uaccess_local.copy_to_user(udrm_user_ptr(arg), &data,
+	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &data,
 					    sizeof(data))) {
 		/* The kernel never installs the fd in this case. */
-		close(fd);
+		udrm_fd_uninstall(fd);
 		return -EFAULT;
 	}
 	return 0;
@@ -192,7 +192,7 @@ static int sync_file_ioctl_fence_info(struct udrm_sync_file *sf, void *arg)
 	unsigned int num_fences = 0, cap;
 	int ret = 0;
 
-	if (udrm_uaccess_local.copy_from_user(&info, udrm_user_ptr(arg),
+	if (udrm_copy_from_user(NULL, &info, udrm_user_ptr(arg),
 					      sizeof(info)))
 		return -EFAULT;
 	if (info.flags || info.pad)
@@ -222,7 +222,7 @@ static int sync_file_ioctl_fence_info(struct udrm_sync_file *sf, void *arg)
 		status = sync_fill_fence_info(fence, &fence_info[num_fences++]);
 		info.status = info.status <= 0 ? info.status : status;
 	}
-	if (udrm_uaccess_local.copy_to_user(info.sync_fence_info, fence_info,
+	if (udrm_copy_to_user(NULL, info.sync_fence_info, fence_info,
 					    num_fences * sizeof(*fence_info))) {
 		ret = -EFAULT;
 		goto out;
@@ -231,7 +231,7 @@ static int sync_file_ioctl_fence_info(struct udrm_sync_file *sf, void *arg)
 no_fences:
 	sync_file_get_name(sf, info.name, sizeof(info.name));
 	info.num_fences = num_fences;
-	if (udrm_uaccess_local.copy_to_user(udrm_user_ptr(arg), &info,
+	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &info,
 					    sizeof(info)))
 		ret = -EFAULT;
 out:
@@ -243,7 +243,7 @@ static int sync_file_ioctl_set_deadline(struct udrm_sync_file *sf, void *arg)
 {
 	struct udrm_sync_set_deadline ts;
 
-	if (udrm_uaccess_local.copy_from_user(&ts, udrm_user_ptr(arg),
+	if (udrm_copy_from_user(NULL, &ts, udrm_user_ptr(arg),
 					      sizeof(ts)))
 		return -EFAULT;
 	if (ts.pad)
@@ -254,14 +254,17 @@ static int sync_file_ioctl_set_deadline(struct udrm_sync_file *sf, void *arg)
 
 int udrm_sync_file_ioctl(int fd, unsigned long cmd, void *arg)
 {
+	struct udrm_sync_fd *sfd;
 	struct udrm_sync_file *sf;
 	int ret;
 
 	if (_IOC_TYPE(cmd) != SYNC_IOC_MAGIC)
 		return -ENOTTY;
-	sf = sync_file_fdget(fd);
-	if (!sf)
+	/* @fd is local: the transport resolved the fd it was called on. */
+	sfd = udrm_sync_fd_lookup_local(fd, &sync_file_fd_ops);
+	if (!sfd)
 		return -ENOTTY;
+	sf = to_sync_file(sfd);
 	udrm_uaccess_init();
 	switch (cmd) {
 	case SYNC_IOC_MERGE:

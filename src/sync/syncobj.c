@@ -1023,9 +1023,12 @@ static int syncobj_eventfd_get(int fd)
 	ssize_t n;
 	int dup;
 
-	if (fd < 0)
+	int local;
+
+	if (udrm_fd_get(fd, &local))
 		return -EBADF;
-	dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	dup = fcntl(local, F_DUPFD_CLOEXEC, 0);
+	udrm_fd_put(fd, local);
 	if (dup < 0)
 		return errno == EBADF ? -EBADF : -errno;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dup);
