@@ -173,8 +173,7 @@ static int prime_dmabuf_sync(struct udrm_resv *resv, void *arg)
 	int64_t ret;
 	bool write;
 
-	if (udrm_copy_from_user(NULL, &sync, udrm_user_ptr(arg),
-					      sizeof(sync)))
+	if (udrm_copy_from_user(NULL, &sync, udrm_user_ptr(arg), sizeof(sync)))
 		return -EFAULT;
 	if (sync.flags & ~(uint64_t)DMA_BUF_SYNC_VALID_FLAGS_MASK)
 		return -EINVAL;
@@ -197,8 +196,7 @@ static int prime_dmabuf_export_sync_file(struct udrm_resv *resv, void *arg)
 	struct udrm_fence *fence = NULL;
 	int ret, fd;
 
-	if (udrm_copy_from_user(NULL, &args, udrm_user_ptr(arg),
-					      sizeof(args)))
+	if (udrm_copy_from_user(NULL, &args, udrm_user_ptr(arg), sizeof(args)))
 		return -EFAULT;
 	if ((args.flags & ~(uint32_t)DMA_BUF_SYNC_RW) ||
 	    !(args.flags & DMA_BUF_SYNC_RW))
@@ -218,8 +216,7 @@ static int prime_dmabuf_export_sync_file(struct udrm_resv *resv, void *arg)
 	if (fd < 0)
 		return fd;
 	args.fd = fd;
-	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &args,
-					    sizeof(args))) {
+	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &args, sizeof(args))) {
 		udrm_fd_uninstall(fd); /* the kernel never installs it */
 		return -EFAULT;
 	}
@@ -237,8 +234,7 @@ static int prime_dmabuf_import_sync_file(struct udrm_resv *resv, void *arg)
 	unsigned int num_fences = 0;
 	int ret = 0;
 
-	if (udrm_copy_from_user(NULL, &args, udrm_user_ptr(arg),
-					      sizeof(args)))
+	if (udrm_copy_from_user(NULL, &args, udrm_user_ptr(arg), sizeof(args)))
 		return -EFAULT;
 	if ((args.flags & ~(uint32_t)DMA_BUF_SYNC_RW) ||
 	    !(args.flags & DMA_BUF_SYNC_RW))
@@ -276,8 +272,8 @@ static int prime_dmabuf_set_name(struct stat *st, void *arg)
 	size_t i;
 
 	for (i = 0; i < sizeof(name); i++) {
-		if (udrm_copy_from_user(NULL, 
-			    &name[i], udrm_user_ptr(arg) + i, 1))
+		if (udrm_copy_from_user(NULL, &name[i], udrm_user_ptr(arg) + i,
+					1))
 			return -EFAULT;
 		if (!name[i])
 			break;

@@ -465,8 +465,8 @@ static ssize_t vfile_show_read(struct udrm_vfile *vf,
 		if (n > len)
 			n = len;
 	}
-	if (n && udrm_copy_to_user(NULL, udrm_user_ptr(ubuf),
-						 of->content + p, n)) {
+	if (n &&
+	    udrm_copy_to_user(NULL, udrm_user_ptr(ubuf), of->content + p, n)) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -495,8 +495,8 @@ static ssize_t vfile_stream_read(struct udrm_vfile *vf,
 			 atomic_load(&of->nonblock));
 	if (n > (ssize_t)cap)
 		n = (ssize_t)cap;
-	if (n > 0 && udrm_copy_to_user(NULL, udrm_user_ptr(ubuf), kbuf,
-						     (size_t)n))
+	if (n > 0 &&
+	    udrm_copy_to_user(NULL, udrm_user_ptr(ubuf), kbuf, (size_t)n))
 		n = -EFAULT;
 	free(kbuf);
 	return n;

@@ -202,8 +202,8 @@ err_close:
 	return ret;
 }
 
-struct udrm_sync_fd *udrm_sync_fd_lookup_local(int fd,
-					       const struct udrm_sync_fd_ops *ops)
+struct udrm_sync_fd *
+udrm_sync_fd_lookup_local(int fd, const struct udrm_sync_fd_ops *ops)
 {
 	struct udrm_sync_fd *found = NULL, **dead;
 	struct stat st;

@@ -54,9 +54,9 @@ struct udrm_sync_fd {
  * Makes a socket pair for @sfd, registers @sfd (initialised with @ops and
  * two references: the registry's and the caller's) and returns the
  * exported end in *fd, with FD_CLOEXEC if @cloexec, given to the caller of
- * the running entry point (udrm_fd_install(): *fd is the caller's number). On failure @sfd is
- * left uninitialised and the caller frees it; 0 or -errno (-EMFILE,
- * -ENOMEM...).
+ * the running entry point (udrm_fd_install(): *fd is the caller's number). On
+ * failure @sfd is left uninitialised and the caller frees it; 0 or -errno
+ * (-EMFILE, -ENOMEM...).
  */
 int udrm_sync_fd_export(struct udrm_sync_fd *sfd,
 			const struct udrm_sync_fd_ops *ops, bool cloexec,
@@ -68,8 +68,8 @@ int udrm_sync_fd_export(struct udrm_sync_fd *sfd,
 struct udrm_sync_fd *udrm_sync_fd_lookup(int fd,
 					 const struct udrm_sync_fd_ops *ops);
 /* The same for a local @fd (the fd an entry point was called on). */
-struct udrm_sync_fd *udrm_sync_fd_lookup_local(int fd,
-					       const struct udrm_sync_fd_ops *ops);
+struct udrm_sync_fd *
+udrm_sync_fd_lookup_local(int fd, const struct udrm_sync_fd_ops *ops);
 
 struct udrm_sync_fd *udrm_sync_fd_get(struct udrm_sync_fd *sfd);
 void udrm_sync_fd_put(struct udrm_sync_fd *sfd); /* NULL-safe */

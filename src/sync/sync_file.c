@@ -141,8 +141,7 @@ static int sync_file_ioctl_merge(struct udrm_sync_file *sf, void *arg)
 	struct sync_merge_data data;
 	int fd;
 
-	if (udrm_copy_from_user(NULL, &data, udrm_user_ptr(arg),
-					      sizeof(data)))
+	if (udrm_copy_from_user(NULL, &data, udrm_user_ptr(arg), sizeof(data)))
 		return -EFAULT;
 	if (data.flags || data.pad)
 		return -EINVAL;
@@ -161,8 +160,7 @@ static int sync_file_ioctl_merge(struct udrm_sync_file *sf, void *arg)
 	if (fd < 0)
 		return fd;
 	data.fence = fd;
-	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &data,
-					    sizeof(data))) {
+	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &data, sizeof(data))) {
 		/* The kernel never installs the fd in this case. */
 		udrm_fd_uninstall(fd);
 		return -EFAULT;
@@ -192,8 +190,7 @@ static int sync_file_ioctl_fence_info(struct udrm_sync_file *sf, void *arg)
 	unsigned int num_fences = 0, cap;
 	int ret = 0;
 
-	if (udrm_copy_from_user(NULL, &info, udrm_user_ptr(arg),
-					      sizeof(info)))
+	if (udrm_copy_from_user(NULL, &info, udrm_user_ptr(arg), sizeof(info)))
 		return -EFAULT;
 	if (info.flags || info.pad)
 		return -EINVAL;
@@ -223,7 +220,7 @@ static int sync_file_ioctl_fence_info(struct udrm_sync_file *sf, void *arg)
 		info.status = info.status <= 0 ? info.status : status;
 	}
 	if (udrm_copy_to_user(NULL, info.sync_fence_info, fence_info,
-					    num_fences * sizeof(*fence_info))) {
+			      num_fences * sizeof(*fence_info))) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -231,8 +228,7 @@ static int sync_file_ioctl_fence_info(struct udrm_sync_file *sf, void *arg)
 no_fences:
 	sync_file_get_name(sf, info.name, sizeof(info.name));
 	info.num_fences = num_fences;
-	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &info,
-					    sizeof(info)))
+	if (udrm_copy_to_user(NULL, udrm_user_ptr(arg), &info, sizeof(info)))
 		ret = -EFAULT;
 out:
 	free(fence_info);
@@ -243,8 +239,7 @@ static int sync_file_ioctl_set_deadline(struct udrm_sync_file *sf, void *arg)
 {
 	struct udrm_sync_set_deadline ts;
 
-	if (udrm_copy_from_user(NULL, &ts, udrm_user_ptr(arg),
-					      sizeof(ts)))
+	if (udrm_copy_from_user(NULL, &ts, udrm_user_ptr(arg), sizeof(ts)))
 		return -EFAULT;
 	if (ts.pad)
 		return -EINVAL;
