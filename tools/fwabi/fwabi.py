@@ -499,6 +499,7 @@ class Parser:
             if other.name == name:
                 self.error(line, "%s '%s' is already defined at line %d" %
                            (kind, name, other.line))
+        block.errors_before = len(self.errors.messages)
         if kind == "struct":
             self.struct = block
             self.schema.structs.append(block)
@@ -509,7 +510,8 @@ class Parser:
     def parse_enum_line(self, line, text, words):
         enum = self.enum
         if words[0] == "end" and len(words) == 1:
-            if not enum.values:
+            if not enum.values and \
+                    len(self.errors.messages) == enum.errors_before:
                 self.error(line, "enum '%s' has no values" % enum.name)
             self.enum = None
             return
@@ -531,7 +533,8 @@ class Parser:
         keyword = words[0]
         if keyword == "end" and len(words) == 1:
             struct.end_line = line
-            if not struct.items:
+            if not struct.items and \
+                    len(self.errors.messages) == struct.errors_before:
                 self.error(line, "struct '%s' has no fields" % struct.name)
             self.struct = None
             return
@@ -761,9 +764,13 @@ def vprefix(schema, version):
 def check_names(schema, errors):
     """Refuses two definitions that would generate the same C identifier."""
     seen = {}
+    bad_lines = set()
 
     def claim(name, line, what):
+        if line in bad_lines:
+            return
         if name in seen and seen[name][1] != what:
+            bad_lines.add(line)
             other_line, other_what = seen[name]
             errors.add(line, "%s generates the C name %s, which %s (line %d) "
                        "also generates" % (what, name, other_what,
@@ -805,8 +812,8 @@ def check_names(schema, errors):
 
 
 def rel_schema_path(path):
-    """The schema's path from the repository root (the generator's ../..),
-    so that the outputs do not depend on where the build directory is."""
+    """A path from the repository root (the generator's ../..), so that the
+    outputs and messages do not depend on where the build directory is."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
     rel = os.path.relpath(os.path.abspath(path), root)
@@ -1033,45 +1040,44 @@ def regenerate_note(schema):
 
 
 def field_cells(schema, struct):
-    """Rows of the report for a struct: (label, kind, [cell per version]),
-    a cell being None (absent) or a dict."""
+    """Rows of the report for a struct, in schema order (a field repeated
+    with other ranges where it first appears): (label, kind, cells), a cell
+    per version, None when absent. Pads are numbered, not named by line, so
+    that editing comments in the schema leaves the report alone."""
     rows = []
-    for name in struct.field_names:
+    seen = set()
+    pads = 0
+    for first in struct.items:
+        if first.kind == "field" and first.name in seen:
+            continue
+        if first.kind == "field":
+            seen.add(first.name)
+            label = first.name
+            same = [i for i in struct.items
+                    if i.kind == "field" and i.name == first.name]
+        else:
+            pads += 1
+            label = "pad #%d" % pads
+            same = [first]
         cells = []
         for version in schema.versions:
             lay = struct.layouts.get(version.index)
             cell = None
-            if lay:
-                for item, offset in lay["placed"]:
-                    if item.kind == "field" and item.name == name:
-                        size = SCALARS[item.type_name][0] \
-                            if item.type_name in SCALARS else \
-                            struct_size(schema, item.type_name,
-                                        version.index)
-                        cell = {"offset": offset, "size": size * item.count,
-                                "type": type_desc(item)}
+            for item, offset in (lay["placed"] if lay else []):
+                if item not in same:
+                    continue
+                if item.kind == "pad":
+                    size, type_text = item.count, "pad"
+                elif item.type_name in SCALARS:
+                    size = SCALARS[item.type_name][0] * item.count
+                    type_text = type_desc(item)
+                else:
+                    size = struct_size(schema, item.type_name,
+                                       version.index) * item.count
+                    type_text = type_desc(item)
+                cell = {"offset": offset, "size": size, "type": type_text}
             cells.append(cell)
-        rows.append((name, "field", cells))
-    pad_items = [item for item in struct.items if item.kind == "pad"]
-    for number, pad in enumerate(pad_items):
-        cells = []
-        for version in schema.versions:
-            lay = struct.layouts.get(version.index)
-            cell = None
-            if lay:
-                for item, offset in lay["placed"]:
-                    if item is pad:
-                        cell = {"offset": offset, "size": item.count,
-                                "type": "pad"}
-            cells.append(cell)
-        rows.append(("(pad, line %d)" % pad.line, "pad", cells))
-    # Rows in order of their offset in the newest version that has them.
-    def order(row):
-        for cell in reversed(row[2]):
-            if cell is not None:
-                return (0, cell["offset"])
-        return (1, 0)
-    rows.sort(key=order)
+        rows.append((label, first.kind, cells))
     return rows
 
 
@@ -1109,7 +1115,8 @@ def gen_report_md(schema):
         out.append(header % "field")
         out.append(rule)
         for label, kind, cells in field_cells(schema, struct):
-            out.append(md_row(label if kind == "pad" else "`%s`" % label,
+            out.append(md_row("*%s*" % label if kind == "pad" else
+                              "`%s`" % label,
                               [md_cell_text(c) for c in cells]))
         sizes = []
         for version in versions:
@@ -1161,7 +1168,7 @@ def gen_report_json(schema):
                  "fields": []}
         for label, kind, cells in field_cells(schema, struct):
             entry["fields"].append({
-                "name": label if kind == "field" else None,
+                "name": label,
                 "kind": kind,
                 "layout": {v.name: cells[v.index]
                            for v in schema.versions}})
@@ -1242,11 +1249,12 @@ def check_report(schema, md_path, json_path):
         if committed == expected[name]:
             continue
         stale = True
+        shown = rel_schema_path(path) if os.path.isabs(path) else path
         sys.stdout.writelines(difflib.unified_diff(
             committed.splitlines(True), expected[name].splitlines(True),
-            fromfile=path + " (committed)",
+            fromfile=shown + " (committed)",
             tofile=name + " (generated from the schema)"))
-        print("%s: error: the committed layout report is stale" % path,
+        print("%s: error: the committed layout report is stale" % shown,
               file=sys.stderr)
     if stale:
         print("regenerate it with: python3 %s %s --report-dir docs/fwabi" %
