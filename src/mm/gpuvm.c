@@ -858,3 +858,199 @@ int udrm_gpuvm_sm_unmap_ops_create(struct udrm_gpuvm *vm, uint64_t addr,
 	*out = sink.ops;
 	return 0;
 }
+
+/* --- exec: locking the reservations of a job --- */
+
+void udrm_gpuvm_exec_init(struct udrm_gpuvm_exec *exec, struct udrm_gpuvm *vm,
+			  unsigned int num_fences)
+{
+	*exec = (struct udrm_gpuvm_exec){.vm = vm, .num_fences = num_fences};
+}
+
+/* Collects @resv (a reference); duplicates go at lock time. */
+static int exec_add_resv(struct udrm_gpuvm_exec *exec, struct udrm_resv *resv)
+{
+	struct udrm_resv **grown;
+	unsigned int capacity;
+
+	if (exec->count == exec->capacity) {
+		capacity = exec->capacity ? 2 * exec->capacity : 8;
+		grown = realloc(exec->resvs, capacity * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		exec->resvs = grown;
+		exec->capacity = capacity;
+	}
+	exec->resvs[exec->count++] = udrm_resv_get(resv);
+	return 0;
+}
+
+int udrm_gpuvm_prepare_vm(struct udrm_gpuvm_exec *exec)
+{
+	return exec_add_resv(exec, udrm_gpuvm_resv(exec->vm));
+}
+
+int udrm_gpuvm_prepare_objects(struct udrm_gpuvm_exec *exec)
+{
+	struct udrm_gpuvm_bo *vm_bo;
+	int ret;
+
+	udrm_gpuvm_for_each_extobj(vm_bo, exec->vm)
+	{
+		ret = exec_add_resv(exec, vm_bo->obj->resv);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int udrm_gpuvm_prepare_range(struct udrm_gpuvm_exec *exec, uint64_t addr,
+			     uint64_t range)
+{
+	struct udrm_gpuva *va, *next;
+	int ret;
+
+	if (!range || range_overflows(addr, range))
+		return 0;
+	udrm_gpuvm_for_each_va_range_safe(va, next, exec->vm, addr,
+					  addr + range)
+	{
+		if (!va->gem.obj)
+			continue;
+		ret = exec_add_resv(exec, va->gem.obj->resv);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int udrm_gpuvm_exec_add_obj(struct udrm_gpuvm_exec *exec,
+			    struct udrm_gem_object *obj)
+{
+	return exec_add_resv(exec, obj->resv);
+}
+
+static int resv_address_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (struct udrm_resv *const *)a;
+	uintptr_t y = (uintptr_t) * (struct udrm_resv *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts the collection by address and drops the duplicates. */
+static void exec_sort_unique(struct udrm_gpuvm_exec *exec)
+{
+	unsigned int i, kept = 0;
+
+	if (exec->count > 1)
+		qsort(exec->resvs, exec->count, sizeof(*exec->resvs),
+		      resv_address_cmp);
+	for (i = 0; i < exec->count; i++) {
+		if (kept && exec->resvs[kept - 1] == exec->resvs[i])
+			udrm_resv_put(exec->resvs[i]);
+		else
+			exec->resvs[kept++] = exec->resvs[i];
+	}
+	exec->count = kept;
+}
+
+int udrm_gpuvm_exec_lock_all(struct udrm_gpuvm_exec *exec)
+{
+	unsigned int i;
+	int ret;
+
+	if (exec->locked)
+		return 0;
+	exec_sort_unique(exec);
+	for (i = 0; i < exec->count; i++) {
+		udrm_resv_lock(exec->resvs[i]);
+		ret = exec->num_fences
+			      ? udrm_resv_reserve_fences_locked(
+					exec->resvs[i], exec->num_fences)
+			      : 0;
+		if (ret) {
+			do
+				udrm_resv_unlock(exec->resvs[i]);
+			while (i--);
+			return ret;
+		}
+	}
+	exec->locked = true;
+	return 0;
+}
+
+int udrm_gpuvm_exec_lock(struct udrm_gpuvm_exec *exec)
+{
+	int ret = udrm_gpuvm_prepare_vm(exec);
+
+	if (!ret)
+		ret = udrm_gpuvm_prepare_objects(exec);
+	if (!ret)
+		ret = udrm_gpuvm_exec_lock_all(exec);
+	return ret;
+}
+
+void udrm_gpuvm_exec_unlock(struct udrm_gpuvm_exec *exec)
+{
+	unsigned int i;
+
+	if (!exec->locked)
+		return;
+	/* Reverse order, as lock_all's own error path. */
+	for (i = exec->count; i--;)
+		udrm_resv_unlock(exec->resvs[i]);
+	exec->locked = false;
+}
+
+void udrm_gpuvm_exec_fini(struct udrm_gpuvm_exec *exec)
+{
+	unsigned int i;
+
+	udrm_gpuvm_exec_unlock(exec);
+	for (i = 0; i < exec->count; i++)
+		udrm_resv_put(exec->resvs[i]);
+	free(exec->resvs);
+	exec->resvs = NULL;
+	exec->count = 0;
+	exec->capacity = 0;
+}
+
+unsigned int udrm_gpuvm_exec_count(const struct udrm_gpuvm_exec *exec)
+{
+	return exec->count;
+}
+
+int udrm_gpuvm_validate(struct udrm_gpuvm *vm, struct udrm_gpuvm_exec *exec,
+			void *priv)
+{
+	struct udrm_gpuvm_link *l, *next;
+	struct udrm_gpuvm_bo *vm_bo;
+	int ret;
+
+	(void)exec; /* the proof that the locks are held */
+	for (l = vm->evict_list.next; l != &vm->evict_list; l = next) {
+		next = l->next;
+		vm_bo = udrm_gpuvm_entry(l, struct udrm_gpuvm_bo, evict_entry);
+		ret = vm->ops->vm_bo_validate(vm_bo, priv);
+		if (ret)
+			return ret;
+		udrm_gpuvm_bo_evict(vm_bo, false);
+	}
+	return 0;
+}
+
+void udrm_gpuvm_resv_add_fence(struct udrm_gpuvm *vm,
+			       struct udrm_gpuvm_exec *exec,
+			       struct udrm_fence *fence,
+			       enum udrm_resv_usage private_usage,
+			       enum udrm_resv_usage extobj_usage)
+{
+	struct udrm_resv *own = udrm_gpuvm_resv(vm);
+	unsigned int i;
+
+	for (i = 0; i < exec->count; i++)
+		udrm_resv_add_fence_locked(
+			exec->resvs[i], fence,
+			exec->resvs[i] == own ? private_usage : extobj_usage);
+}

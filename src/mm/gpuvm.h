@@ -44,6 +44,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sync/dma_resv.h"
+
+struct udrm_fence;
 struct udrm_gem_object;
 struct udrm_resv;
 struct udrm_gpuvm;
@@ -163,6 +166,11 @@ struct udrm_gpuvm_ops {
 	int (*sm_step_map)(struct udrm_gpuva_op *op, void *priv);
 	int (*sm_step_remap)(struct udrm_gpuva_op *op, void *priv);
 	int (*sm_step_unmap)(struct udrm_gpuva_op *op, void *priv);
+	/* Makes an evicted object usable again (e.g. moves it back and
+	 * rebinds its mappings), for udrm_gpuvm_validate; 0 or -errno.
+	 * Called with the exec's reservations locked; it must not take
+	 * another vm_bo off the evict list. Required by validate only. */
+	int (*vm_bo_validate)(struct udrm_gpuvm_bo *vm_bo, void *priv);
 };
 
 struct udrm_gpuvm {
@@ -304,6 +312,91 @@ unsigned int udrm_gpuvm_evict_count(const struct udrm_gpuvm *vm);
 	     va##_l_ != &(vm_bo)->gpuva_list &&                                \
 	     ((va) = udrm_gpuvm_entry(va##_l_, struct udrm_gpuva, gem.entry)); \
 	     va##_l_ = va##_l_->next)
+
+/*
+ * Locking the reservations of a job, as the kernel's drm_gpuvm_exec /
+ * drm_exec: collect the VM's own reservation, those of its external
+ * objects, of the objects mapped in a range or of any other object, then
+ * lock them all at once, with room for the job's fences in each.
+ *
+ *	struct udrm_gpuvm_exec exec;
+ *
+ *	udrm_gpuvm_exec_init(&exec, vm, 1);
+ *	ret = udrm_gpuvm_exec_lock(&exec);   (VM + every external object)
+ *	if (!ret)
+ *		ret = udrm_gpuvm_validate(vm, &exec, priv);
+ *	if (!ret)
+ *		(submit; then)
+ *		udrm_gpuvm_resv_add_fence(vm, &exec, fence, BOOKKEEP, BOOKKEEP);
+ *	udrm_gpuvm_exec_fini(&exec);         (unlocks)
+ *
+ * Locking: udrm_resv locks are plain mutexes with no acquire context
+ * (sync/dma_resv.h), so an exec takes them in one global order, by
+ * address, after de-duplicating: two execs never deadlock, whatever
+ * objects they share. The caller holds no reservation lock when it calls
+ * udrm_gpuvm_exec_lock_all, and does not take one in another order while
+ * an exec holds its locks. The prepare_* calls read the VM's extobj list
+ * and tree: the caller serialises them with the VM (see the top of this
+ * file); the exec holds a reference to each reservation it collects.
+ */
+struct udrm_gpuvm_exec {
+	struct udrm_gpuvm *vm;
+	unsigned int num_fences; /* slots reserved in each reservation */
+	/* private */
+	struct udrm_resv **resvs; /* references; sorted once locked */
+	unsigned int count, capacity;
+	bool locked;
+};
+
+/* Starts an empty exec on @vm; @num_fences slots will be reserved in each
+ * reservation when locked (0: none). */
+void udrm_gpuvm_exec_init(struct udrm_gpuvm_exec *exec, struct udrm_gpuvm *vm,
+			  unsigned int num_fences);
+/* Collect: the VM's own reservation (drm_gpuvm_prepare_vm); 0 or -ENOMEM. */
+int udrm_gpuvm_prepare_vm(struct udrm_gpuvm_exec *exec);
+/* Collect: the reservation of every object on the VM's extobj list
+ * (drm_gpuvm_prepare_objects); 0 or -ENOMEM. */
+int udrm_gpuvm_prepare_objects(struct udrm_gpuvm_exec *exec);
+/* Collect: the reservation of every object mapped in [@addr, @addr +
+ * @range) (drm_gpuvm_prepare_range); 0 or -ENOMEM. */
+int udrm_gpuvm_prepare_range(struct udrm_gpuvm_exec *exec, uint64_t addr,
+			     uint64_t range);
+/* Collect: @obj's reservation (drm_exec_prepare_obj); 0 or -ENOMEM. */
+int udrm_gpuvm_exec_add_obj(struct udrm_gpuvm_exec *exec,
+			    struct udrm_gem_object *obj);
+/* Locks every collected reservation (each once, in address order) and
+ * reserves num_fences slots in each. 0, or -ENOMEM with nothing locked. */
+int udrm_gpuvm_exec_lock_all(struct udrm_gpuvm_exec *exec);
+/* prepare_vm + prepare_objects + lock_all, as drm_gpuvm_exec_lock. */
+int udrm_gpuvm_exec_lock(struct udrm_gpuvm_exec *exec);
+/* Unlocks what lock_all locked (the collection stays). */
+void udrm_gpuvm_exec_unlock(struct udrm_gpuvm_exec *exec);
+/* Unlocks if locked and drops the collected reservations. */
+void udrm_gpuvm_exec_fini(struct udrm_gpuvm_exec *exec);
+/* How many distinct reservations are collected (after lock_all). */
+unsigned int udrm_gpuvm_exec_count(const struct udrm_gpuvm_exec *exec);
+
+/*
+ * udrm_gpuvm_validate - calls ops->vm_bo_validate(vm_bo, @priv) for each
+ * vm_bo on @vm's evict list, in order, and takes each that succeeds off
+ * the list (drm_gpuvm_validate). Stops at the first error and returns it;
+ * that vm_bo and those after it stay listed. Needs @exec locked with the
+ * VM's and the evicted objects' reservations.
+ */
+int udrm_gpuvm_validate(struct udrm_gpuvm *vm, struct udrm_gpuvm_exec *exec,
+			void *priv);
+
+/*
+ * udrm_gpuvm_resv_add_fence - adds @fence to every reservation of the
+ * locked @exec: with @private_usage to the VM's own (the private
+ * objects'), with @extobj_usage to the others (drm_gpuvm_resv_add_fence).
+ * Uses the slots lock_all reserved: at most num_fences calls per lock.
+ */
+void udrm_gpuvm_resv_add_fence(struct udrm_gpuvm *vm,
+			       struct udrm_gpuvm_exec *exec,
+			       struct udrm_fence *fence,
+			       enum udrm_resv_usage private_usage,
+			       enum udrm_resv_usage extobj_usage);
 
 /* Adds @va to @vm_bo's mapping list, taking a vm_bo reference. */
 void udrm_gpuva_link(struct udrm_gpuva *va, struct udrm_gpuvm_bo *vm_bo);

@@ -18,6 +18,7 @@
 
 #include "core/gem.h"
 #include "mm/gpuvm.h"
+#include "sync/dma_fence.h"
 #include "sync/dma_resv.h"
 
 #define PG	 0x1000ULL
@@ -744,6 +745,248 @@ static void evict_marks_and_unmarks(void **state)
 	udrm_gpuvm_bo_put(a);
 }
 
+/* --- exec: locking, validating and fencing a job's reservations --- */
+
+/* Whether @resv is locked now (by anyone: the test is single-threaded). */
+static bool resv_is_locked(struct udrm_resv *resv)
+{
+	if (pthread_mutex_trylock(&resv->lock))
+		return true;
+	pthread_mutex_unlock(&resv->lock);
+	return false;
+}
+
+static bool exec_holds(const struct udrm_gpuvm_exec *exec,
+		       const struct udrm_resv *resv)
+{
+	for (unsigned int i = 0; i < udrm_gpuvm_exec_count(exec); i++)
+		if (exec->resvs[i] == resv)
+			return true;
+	return false;
+}
+
+static void exec_lock_locks_the_vm_and_each_external_object_once(void **state)
+{
+	struct fx *f = *state;
+	struct udrm_gpuvm_bo *a, *b, *priv;
+	struct udrm_gpuvm_exec exec;
+
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->a, &a), 0, "obtain a");
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->b, &b), 0, "obtain b");
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->priv, &priv), 0,
+		  "obtain priv");
+	udrm_gpuvm_bo_extobj_add(a);
+	udrm_gpuvm_bo_extobj_add(b);
+	udrm_gpuvm_bo_extobj_add(priv);
+
+	udrm_gpuvm_exec_init(&exec, f->vm, 1);
+	/* The VM's own reservation again, through the private object. */
+	ut_expect(udrm_gpuvm_exec_add_obj(&exec, f->priv), 0, "add priv");
+	ut_expect(udrm_gpuvm_exec_lock(&exec), 0, "exec lock");
+	ut_check(udrm_gpuvm_exec_count(&exec) == 3,
+		 "the VM's reservation and a's and b's, each once: got %u",
+		 udrm_gpuvm_exec_count(&exec));
+	ut_check(exec_holds(&exec, udrm_gpuvm_resv(f->vm)) &&
+			 exec_holds(&exec, f->a->resv) &&
+			 exec_holds(&exec, f->b->resv),
+		 "the exec holds the VM's, a's and b's reservations");
+	for (unsigned int i = 0; i + 1 < udrm_gpuvm_exec_count(&exec); i++)
+		ut_check((uintptr_t)exec.resvs[i] <
+				 (uintptr_t)exec.resvs[i + 1],
+			 "reservations are locked in address order");
+	ut_check(resv_is_locked(udrm_gpuvm_resv(f->vm)) &&
+			 resv_is_locked(f->a->resv) &&
+			 resv_is_locked(f->b->resv),
+		 "every collected reservation is locked");
+	ut_check(resv_is_locked(f->priv->resv),
+		 "the private object's reservation is the VM's, locked");
+	udrm_gpuvm_exec_unlock(&exec);
+	ut_check(!resv_is_locked(udrm_gpuvm_resv(f->vm)) &&
+			 !resv_is_locked(f->a->resv) &&
+			 !resv_is_locked(f->b->resv),
+		 "unlock releases every reservation");
+	ut_expect(udrm_gpuvm_exec_lock_all(&exec), 0, "locking again");
+	ut_check(resv_is_locked(f->a->resv), "the collection stays for a "
+					     "second lock");
+	udrm_gpuvm_exec_fini(&exec);
+	ut_check(!resv_is_locked(f->a->resv) &&
+			 !resv_is_locked(udrm_gpuvm_resv(f->vm)),
+		 "fini unlocks");
+	udrm_gpuvm_bo_put(priv);
+	udrm_gpuvm_bo_put(b);
+	udrm_gpuvm_bo_put(a);
+}
+
+static void exec_prepare_range_collects_the_objects_mapped_there(void **state)
+{
+	struct fx *f = *state;
+	struct udrm_gpuva *va_a = new_va(0, 4 * PG), *va_b = new_va(8 * PG, PG);
+	struct udrm_gpuva *sparse = new_va(4 * PG, 2 * PG);
+	struct udrm_gpuvm_exec exec;
+
+	va_a->gem.obj = f->a;
+	va_b->gem.obj = f->b;
+	ut_expect(udrm_gpuva_insert(f->vm, va_a), 0, "insert a's mapping");
+	ut_expect(udrm_gpuva_insert(f->vm, va_b), 0, "insert b's mapping");
+	ut_expect(udrm_gpuva_insert(f->vm, sparse), 0, "insert a sparse one");
+
+	udrm_gpuvm_exec_init(&exec, f->vm, 0);
+	ut_expect(udrm_gpuvm_prepare_range(&exec, 2 * PG, 4 * PG), 0,
+		  "prepare [2, 6) pages");
+	ut_expect(udrm_gpuvm_exec_lock_all(&exec), 0, "lock [2, 6)");
+	ut_check(udrm_gpuvm_exec_count(&exec) == 1 &&
+			 exec_holds(&exec, f->a->resv),
+		 "[2, 6) maps a (and a sparse range): only a's reservation, "
+		 "got %u",
+		 udrm_gpuvm_exec_count(&exec));
+	udrm_gpuvm_exec_fini(&exec);
+
+	udrm_gpuvm_exec_init(&exec, f->vm, 0);
+	ut_expect(udrm_gpuvm_prepare_range(&exec, 0, VM_PAGES * PG), 0,
+		  "prepare the whole VM");
+	ut_expect(udrm_gpuvm_exec_lock_all(&exec), 0, "lock the whole VM");
+	ut_check(udrm_gpuvm_exec_count(&exec) == 2 &&
+			 exec_holds(&exec, f->a->resv) &&
+			 exec_holds(&exec, f->b->resv),
+		 "the whole VM maps a and b: got %u reservations",
+		 udrm_gpuvm_exec_count(&exec));
+	udrm_gpuvm_exec_fini(&exec);
+
+	udrm_gpuvm_exec_init(&exec, f->vm, 0);
+	ut_expect(udrm_gpuvm_prepare_range(&exec, 12 * PG, 4 * PG), 0,
+		  "prepare an empty range");
+	ut_expect(udrm_gpuvm_exec_lock_all(&exec), 0, "lock nothing");
+	ut_check(udrm_gpuvm_exec_count(&exec) == 0,
+		 "an unmapped range collects nothing");
+	udrm_gpuvm_exec_fini(&exec);
+}
+
+struct validate_log {
+	struct fx *f;
+	char order[8];
+	unsigned int calls;
+	struct udrm_gem_object *fail_on;
+};
+
+static int validate_vm_bo(struct udrm_gpuvm_bo *vm_bo, void *priv)
+{
+	struct validate_log *log = priv;
+
+	ut_check(resv_is_locked(vm_bo->obj->resv),
+		 "validate runs with the object's reservation locked");
+	if (log->calls < sizeof(log->order) - 1)
+		log->order[log->calls] =
+			vm_bo->obj == log->f->priv
+				? 'P'
+				: obj_letter(log->f, vm_bo->obj);
+	log->calls++;
+	return vm_bo->obj == log->fail_on ? -ENOMEM : 0;
+}
+
+static void validate_revalidates_the_evicted_and_stops_at_an_error(void **state)
+{
+	static const struct udrm_gpuvm_ops ops = {
+		.vm_free = vm_free,
+		.vm_bo_validate = validate_vm_bo,
+	};
+	struct fx *f = *state;
+	struct validate_log log = {.f = f};
+	struct udrm_gpuvm_bo *a, *b, *priv;
+	struct udrm_gpuvm_exec exec;
+
+	f->vm->ops = &ops;
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->a, &a), 0, "obtain a");
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->b, &b), 0, "obtain b");
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->priv, &priv), 0,
+		  "obtain priv");
+	udrm_gpuvm_bo_extobj_add(a);
+	udrm_gpuvm_bo_extobj_add(b);
+	udrm_gpuvm_bo_evict(priv, true);
+	udrm_gpuvm_bo_evict(b, true);
+	udrm_gpuvm_bo_evict(a, true);
+
+	udrm_gpuvm_exec_init(&exec, f->vm, 0);
+	ut_expect(udrm_gpuvm_exec_lock(&exec), 0, "exec lock");
+	log.fail_on = f->b;
+	ut_expect(udrm_gpuvm_validate(f->vm, &exec, &log), -ENOMEM,
+		  "validate with b failing");
+	ut_check(!strcmp(log.order, "PB"),
+		 "validate walks the evict list in order and stops at b: "
+		 "called for \"%s\"",
+		 log.order);
+	ut_check(!priv->evicted && b->evicted && a->evicted &&
+			 udrm_gpuvm_evict_count(f->vm) == 2,
+		 "the validated vm_bo leaves the evict list, the failed one "
+		 "and those after it stay (count %u)",
+		 udrm_gpuvm_evict_count(f->vm));
+
+	log = (struct validate_log){.f = f};
+	ut_expect(udrm_gpuvm_validate(f->vm, &exec, &log), 0, "validate again");
+	ut_check(!strcmp(log.order, "BA") && udrm_gpuvm_evict_count(f->vm) == 0,
+		 "the rest is validated in order (\"%s\") and the list is "
+		 "empty (count %u)",
+		 log.order, udrm_gpuvm_evict_count(f->vm));
+	log = (struct validate_log){.f = f};
+	ut_expect(udrm_gpuvm_validate(f->vm, &exec, &log), 0,
+		  "validate with nothing evicted");
+	ut_check(log.calls == 0, "nothing evicted: no callback, got %u",
+		 log.calls);
+	udrm_gpuvm_exec_fini(&exec);
+	f->vm->ops = &vm_ops;
+	udrm_gpuvm_bo_put(priv);
+	udrm_gpuvm_bo_put(b);
+	udrm_gpuvm_bo_put(a);
+}
+
+static unsigned int fences_of(struct udrm_resv *resv,
+			      enum udrm_resv_usage usage)
+{
+	struct udrm_fence **fences = NULL;
+	unsigned int count = 0;
+
+	ut_expect(udrm_resv_get_fences(resv, usage, &count, &fences), 0,
+		  "getting the fences of a reservation");
+	for (unsigned int i = 0; i < count; i++)
+		udrm_fence_put(fences[i]);
+	free(fences);
+	return count;
+}
+
+static void resv_add_fence_uses_private_and_extobj_usages(void **state)
+{
+	static const struct udrm_fence_ops fence_ops = {0};
+	struct fx *f = *state;
+	struct udrm_fence *fence = calloc(1, sizeof(*fence));
+	struct udrm_gpuvm_bo *a;
+	struct udrm_gpuvm_exec exec;
+
+	assert_non_null(fence);
+	udrm_fence_init(fence, &fence_ops, NULL, NULL,
+			udrm_fence_context_alloc(1), 1);
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->a, &a), 0, "obtain a");
+	udrm_gpuvm_bo_extobj_add(a);
+
+	udrm_gpuvm_exec_init(&exec, f->vm, 1);
+	ut_expect(udrm_gpuvm_exec_lock(&exec), 0, "exec lock");
+	udrm_gpuvm_resv_add_fence(f->vm, &exec, fence, UDRM_RESV_USAGE_BOOKKEEP,
+				  UDRM_RESV_USAGE_WRITE);
+	udrm_gpuvm_exec_fini(&exec);
+
+	ut_check(fences_of(udrm_gpuvm_resv(f->vm), UDRM_RESV_USAGE_READ) == 0 &&
+			 fences_of(udrm_gpuvm_resv(f->vm),
+				   UDRM_RESV_USAGE_BOOKKEEP) == 1,
+		 "the VM's reservation has the fence as BOOKKEEP only");
+	ut_check(fences_of(f->a->resv, UDRM_RESV_USAGE_WRITE) == 1,
+		 "the external object's reservation has it as WRITE");
+	ut_check(fences_of(f->priv->resv, UDRM_RESV_USAGE_BOOKKEEP) == 1,
+		 "the private object shares the VM's reservation and fence");
+	ut_check(fences_of(f->b->resv, UDRM_RESV_USAGE_BOOKKEEP) == 0,
+		 "an object not in the VM gets no fence");
+	udrm_fence_signal(fence);
+	udrm_fence_put(fence);
+	udrm_gpuvm_bo_put(a);
+}
+
 /* --- split/merge --- */
 
 struct sm_case {
@@ -1069,6 +1312,18 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(evict_marks_and_unmarks, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			exec_lock_locks_the_vm_and_each_external_object_once,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			exec_prepare_range_collects_the_objects_mapped_there,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			validate_revalidates_the_evicted_and_stops_at_an_error,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			resv_add_fence_uses_private_and_extobj_usages, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(split_merge_table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(callback_error_stops_the_walk,
