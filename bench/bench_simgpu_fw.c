@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simgpu firmware's cost, through its shared-memory interface as a
+ * driver uses it (simgpu_fwif), without the DRM uapi:
+ *
+ *  - ring round trip: push an EXEC entry of a one-NOP stream, ring the
+ *    queue's doorbell, wait on the interrupt eventfd until the entry's
+ *    sync object is written. The firmware crosses three threads (the
+ *    doorbell wakes the MCU, the MCU wakes a core, the core raises the
+ *    interrupt); the baseline is the bare cost of one such crossing and
+ *    back: an eventfd ping-pong between two threads.
+ *  - DISPATCH throughput: a Mandelbrot picture through the ring on 1 and
+ *    2 execution cores, beside the same kernel on the CPU
+ *    (simgpu_kernel_mandelbrot_cpu) in the same process.
+ *
+ * Usage: bench-simgpu-fw [REPETITIONS]
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "gpu/simgpu_cs.h"
+#include "simgpu_fwif.h"
+#include "simgpu_pt.h"
+
+#define MEM_VA	   0x100000000ull
+#define MEM_SIZE   (8ull << 20)
+#define RING_OFF   0x0
+#define RING_SIZE  4096u
+#define SYNC_OFF   0x1000
+#define STREAM_OFF 0x2000
+#define ARGS_OFF   0x3000
+#define PIC_OFF	   0x10000
+#define PIC_W	   256
+#define PIC_H	   256
+#define PIC_ITER   64
+#define TIMEOUT_MS 10000
+
+struct fw_bench {
+	struct simgpu_dev *dev;
+	struct simgpu_fwif fwif;
+	struct simgpu_pt pt;
+	struct udrm_mm_node mem;
+	uint8_t *cpu;
+	struct simgpu_fwif_queue q;
+	uint64_t seqno;
+	struct simgpu_fwif_entry entry;
+};
+
+static int fw_bench_setup(struct fw_bench *fb, unsigned int cores)
+{
+	struct simgpu_dev_config config;
+	int ret;
+
+	memset(fb, 0, sizeof(*fb));
+	simgpu_dev_config_default(&config);
+	config.num_cores = cores;
+	ret = simgpu_dev_create(&config, &fb->dev);
+	if (ret)
+		return ret;
+	simgpu_fwif_init(&fb->fwif, fb->dev);
+	ret = simgpu_fwif_boot(&fb->fwif, 0, TIMEOUT_MS);
+	if (!ret)
+		ret = simgpu_pt_init(&fb->pt, fb->dev);
+	if (!ret)
+		ret = simgpu_dev_vram_alloc(fb->dev, &fb->mem, MEM_SIZE, 0);
+	if (ret)
+		return ret;
+	fb->cpu = simgpu_dev_vram_ptr(fb->dev, fb->mem.start);
+	ret = simgpu_pt_map(&fb->pt, MEM_VA, fb->mem.start, MEM_SIZE,
+			    SIMGPU_PTE_READ | SIMGPU_PTE_WRITE);
+	if (!ret)
+		ret = simgpu_fwif_group_start(
+			&fb->fwif, 0, simgpu_pt_root(&fb->pt), 5, TIMEOUT_MS);
+	if (!ret)
+		ret = simgpu_fwif_queue_start(
+			&fb->fwif, &fb->q, 0, 0, fb->cpu + RING_OFF,
+			MEM_VA + RING_OFF, RING_SIZE, TIMEOUT_MS);
+	return ret;
+}
+
+static void fw_bench_teardown(struct fw_bench *fb)
+{
+	if (!fb->dev)
+		return;
+	simgpu_fwif_fini(&fb->fwif);
+	if (fb->pt.dev)
+		simgpu_pt_fini(&fb->pt);
+	if (udrm_mm_node_allocated(&fb->mem))
+		simgpu_dev_vram_free(fb->dev, &fb->mem);
+	simgpu_dev_destroy(fb->dev);
+}
+
+/* An EXEC entry of the stream in @words, signalling the sync object. */
+static int fw_bench_set_stream(struct fw_bench *fb,
+			       const struct simgpu_cs_builder *b)
+{
+	uint64_t type;
+
+	if (b->overflow ||
+	    simgpu_fwif_const(&fb->fwif, SIMGPU_FW_C_MSG_EXEC, &type))
+		return -EINVAL;
+	memcpy(fb->cpu + STREAM_OFF, b->words, b->len * 4);
+	fb->entry = (struct simgpu_fwif_entry){
+		.type = (uint32_t)type,
+		.stream_va = MEM_VA + STREAM_OFF,
+		.stream_size = b->len * 4,
+		.sync_va = MEM_VA + SYNC_OFF,
+	};
+	return 0;
+}
+
+/* One submission, waited for through the interrupt. */
+static int fw_bench_round_trip(void *ctx)
+{
+	struct fw_bench *fb = ctx;
+	int32_t status;
+
+	fb->entry.sync_seqno = ++fb->seqno;
+	if (simgpu_fwif_queue_submit(&fb->q, &fb->entry))
+		return -1;
+	if (simgpu_fwif_sync_wait(&fb->fwif, fb->cpu + SYNC_OFF, fb->seqno,
+				  TIMEOUT_MS, &status) ||
+	    status)
+		return -1;
+	return 0;
+}
+
+/* The baseline: an eventfd ping-pong with a thread. */
+struct pingpong {
+	int ping, pong;
+	pthread_t thread;
+	atomic_bool stop;
+};
+
+static int efd_wait(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	uint64_t value;
+
+	for (;;) {
+		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+			return -1;
+		if (read(fd, &value, sizeof(value)) == sizeof(value))
+			return 0;
+		if (errno != EAGAIN)
+			return -1;
+	}
+}
+
+static void *pingpong_main(void *arg)
+{
+	struct pingpong *pp = arg;
+	uint64_t one = 1;
+
+	while (!efd_wait(pp->ping) && !atomic_load(&pp->stop))
+		if (write(pp->pong, &one, sizeof(one)) != sizeof(one))
+			break;
+	return NULL;
+}
+
+static int pingpong_op(void *ctx)
+{
+	struct pingpong *pp = ctx;
+	uint64_t one = 1;
+
+	if (write(pp->ping, &one, sizeof(one)) != sizeof(one))
+		return -1;
+	return efd_wait(pp->pong);
+}
+
+static int bench_round_trip(unsigned int reps)
+{
+	struct pingpong pp = {0};
+	struct fw_bench fb;
+	uint32_t words[4];
+	struct simgpu_cs_builder b;
+	double fw_ns, pp_ns;
+	uint64_t one = 1;
+	int ret;
+
+	ret = fw_bench_setup(&fb, 2);
+	if (ret) {
+		fprintf(stderr, "bench-simgpu-fw: setup: %s\n", strerror(-ret));
+		fw_bench_teardown(&fb);
+		return -1;
+	}
+	simgpu_cs_builder_init(&b, words, 4);
+	simgpu_cs_nop(&b);
+	fw_bench_set_stream(&fb, &b);
+
+	pp.ping = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pp.pong = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	atomic_init(&pp.stop, false);
+	if (pp.ping < 0 || pp.pong < 0 ||
+	    pthread_create(&pp.thread, NULL, pingpong_main, &pp)) {
+		fw_bench_teardown(&fb);
+		return -1;
+	}
+
+	struct bench_case subject = {"simgpu ring round trip",
+				     fw_bench_round_trip, &fb};
+	struct bench_case baseline = {"eventfd ping-pong", pingpong_op, &pp};
+
+	ret = bench_compare_ns(&subject, &baseline, reps, &fw_ns, &pp_ns);
+	if (!ret)
+		bench_report_ns("simgpu-fw: ring round trip (doorbell to irq)",
+				fw_ns, "eventfd ping-pong between 2 threads",
+				pp_ns);
+
+	atomic_store(&pp.stop, true);
+	if (write(pp.ping, &one, sizeof(one)) != sizeof(one))
+		ret = -1;
+	pthread_join(pp.thread, NULL);
+	close(pp.ping);
+	close(pp.pong);
+	fw_bench_teardown(&fb);
+	return ret;
+}
+
+/* DISPATCH of a Mandelbrot picture, and the CPU kernel. */
+static int cpu_mandelbrot_op(void *ctx)
+{
+	simgpu_kernel_mandelbrot_cpu(ctx, PIC_W, PIC_H, 4 * PIC_W, PIC_ITER,
+				     -2.0f, -1.5f, 3.0f / PIC_H);
+	return 0;
+}
+
+static int bench_dispatch(unsigned int cores, unsigned int reps)
+{
+	struct simgpu_kernel_mandelbrot_args *args;
+	uint32_t words[8], *pic;
+	struct simgpu_cs_builder b;
+	struct fw_bench fb;
+	double fw_ns, cpu_ns;
+	char name[96];
+	int ret;
+
+	ret = fw_bench_setup(&fb, cores);
+	pic = calloc(PIC_W * PIC_H, 4);
+	if (ret || !pic) {
+		fprintf(stderr, "bench-simgpu-fw: setup: %s\n",
+			strerror(ret ? -ret : ENOMEM));
+		fw_bench_teardown(&fb);
+		free(pic);
+		return -1;
+	}
+	args = (void *)(fb.cpu + ARGS_OFF);
+	*args = (struct simgpu_kernel_mandelbrot_args){
+		.dst = MEM_VA + PIC_OFF,
+		.width = PIC_W,
+		.height = PIC_H,
+		.pitch = 4 * PIC_W,
+		.max_iter = PIC_ITER,
+		.x0 = -2.0f,
+		.y0 = -1.5f,
+		.step = 3.0f / PIC_H,
+	};
+	simgpu_cs_builder_init(&b, words, 8);
+	simgpu_cs_dispatch(&b, SIMGPU_KERNEL_MANDELBROT, MEM_VA + ARGS_OFF,
+			   PIC_H);
+	fw_bench_set_stream(&fb, &b);
+
+	struct bench_case subject = {"simgpu DISPATCH", fw_bench_round_trip,
+				     &fb};
+	struct bench_case baseline = {"CPU mandelbrot", cpu_mandelbrot_op, pic};
+
+	ret = bench_compare_ns(&subject, &baseline, reps, &fw_ns, &cpu_ns);
+	if (!ret) {
+		snprintf(name, sizeof(name),
+			 "simgpu-fw: DISPATCH mandelbrot %dx%d, %u core%s",
+			 PIC_W, PIC_H, cores, cores > 1 ? "s" : "");
+		bench_report_rate(name, 1e9 / fw_ns,
+				  "the same kernel on the CPU (1 thread)",
+				  1e9 / cpu_ns);
+		if (memcmp(pic, fb.cpu + PIC_OFF, 4 * PIC_W * PIC_H)) {
+			fprintf(stderr, "bench-simgpu-fw: the GPU picture "
+					"differs from the CPU's\n");
+			ret = -1;
+		}
+	}
+	free(pic);
+	fw_bench_teardown(&fb);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int reps = argc > 1 ? (unsigned int)atoi(argv[1]) : 11;
+
+	if (bench_round_trip(reps) || bench_dispatch(1, reps) ||
+	    bench_dispatch(2, reps))
+		return 1;
+	return 0;
+}
