@@ -156,6 +156,12 @@ ssize_t udrm_file_read(struct udrm_file *file, void *buf, size_t len);
  * are pending. Duplicate it to hand it to a program. */
 int udrm_file_fd(const struct udrm_file *file);
 
+/* Hands the file's pollable fd (udrm_file_fd()) over to the caller, who
+ * owns it from then on: closing the file no longer closes it. For a
+ * transport that passes it to another process. The fd, or -EBADF when it
+ * was handed over already. */
+int udrm_file_take_fd(struct udrm_file *file);
+
 /* The device and node of an open file. */
 struct udrm_device *udrm_file_device(const struct udrm_file *file);
 enum udrm_node_type udrm_file_node_type(const struct udrm_file *file);

@@ -10,6 +10,7 @@
 
 #include "device.h"
 #include "file.h"
+#include "uaccess.h"
 
 struct udrm_master *udrm_master_create(struct udrm_device *dev)
 {
@@ -45,7 +46,7 @@ void udrm_master_put_locked(struct udrm_master **master)
  * it opened the file and the file was master before (drm_master_check_perm). */
 static int master_check_perm(struct udrm_file *file)
 {
-	if (file->was_master && file->pid == getpid())
+	if (file->was_master && file->pid == udrm_caller_pid())
 		return 0;
 	if (!(file->dev->flags & UDRM_DEVICE_PRIVILEGED))
 		return -EACCES;

@@ -41,7 +41,8 @@ int udrm_event_init(struct udrm_file *file)
 
 void udrm_event_fini(struct udrm_file *file)
 {
-	close(file->user_fd);
+	if (file->user_fd >= 0) /* not handed over (udrm_file_take_fd) */
+		close(file->user_fd);
 	close(file->event_fd);
 	pthread_mutex_destroy(&file->event_lock);
 }

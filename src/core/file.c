@@ -32,7 +32,7 @@ int udrm_file_open(struct udrm_device *dev, enum udrm_node_type type,
 	file->dev = dev;
 	file->node = type;
 	file->open_flags = open_flags;
-	file->pid = getpid();
+	file->pid = udrm_caller_pid();
 	file->uaccess = &udrm_uaccess_local;
 	file->authenticated = dev->flags & UDRM_DEVICE_PRIVILEGED;
 	udrm_idr_init(&file->handles, 1);
@@ -107,6 +107,17 @@ void udrm_file_close(struct udrm_file *file)
 int udrm_file_fd(const struct udrm_file *file)
 {
 	return file->user_fd;
+}
+
+int udrm_file_take_fd(struct udrm_file *file)
+{
+	int fd;
+
+	pthread_mutex_lock(&file->event_lock);
+	fd = file->user_fd;
+	file->user_fd = -1;
+	pthread_mutex_unlock(&file->event_lock);
+	return fd >= 0 ? fd : -EBADF;
 }
 
 struct udrm_device *udrm_file_device(const struct udrm_file *file)

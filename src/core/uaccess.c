@@ -180,6 +180,11 @@ struct udrm_caller *udrm_caller_swap(struct udrm_caller *caller)
 	return old;
 }
 
+pid_t udrm_caller_pid(void)
+{
+	return current_caller ? current_caller->pid : getpid();
+}
+
 int udrm_copy_from_user(struct udrm_file *file, void *dst, uint64_t src,
 			size_t n)
 {

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct udrm_file;
 
@@ -60,11 +61,16 @@ struct udrm_caller_ops {
 
 struct udrm_caller {
 	const struct udrm_caller_ops *ops;
+	pid_t pid; /* the calling process */
 };
 
 /* Makes @caller (NULL: this process) this thread's caller; returns the
  * previous one, to be put back when the call is done. */
 struct udrm_caller *udrm_caller_swap(struct udrm_caller *caller);
+
+/* The calling process: the caller's, else this one (the kernel's
+ * task_tgid(current)). */
+pid_t udrm_caller_pid(void);
 
 /*
  * File descriptors crossing the user boundary, as the kernel's fd_install()

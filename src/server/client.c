@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "transport.h"
+
+struct udrm_client {
+	int sock;
+	uint64_t *proven; /* inodes of files this connection has shown */
+	size_t nproven, capproven;
+};
+
+static bool client_proven(struct udrm_client *c, uint64_t ino)
+{
+	for (size_t i = 0; i < c->nproven; i++)
+		if (c->proven[i] == ino)
+			return true;
+	return false;
+}
+
+static void client_remember(struct udrm_client *c, uint64_t ino)
+{
+	if (client_proven(c, ino))
+		return;
+	if (c->nproven == c->capproven) {
+		size_t cap = c->capproven ? c->capproven * 2 : 8;
+		uint64_t *p = realloc(c->proven, cap * sizeof(*p));
+
+		if (!p)
+			return; /* the fd goes along again next time */
+		c->proven = p;
+		c->capproven = cap;
+	}
+	c->proven[c->nproven++] = ino;
+}
+
+/* Answers the server's callbacks until the reply to our request. */
+static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
+			     int *reply_fd)
+{
+	for (;;) {
+		struct udrm_msg answer = {.type = UDRM_MSG_CALLBACK_REPLY};
+		int fd, ret = udrm_msg_recv(c->sock, reply, &fd);
+
+		if (ret)
+			return ret;
+		switch (reply->type) {
+		case UDRM_MSG_REPLY:
+			*reply_fd = fd;
+			return 0;
+		case UDRM_MSG_FD_INSTALL:
+			if (fd < 0) {
+				answer.ret = -EBADF;
+			} else {
+				if (!reply->a)
+					fcntl(fd, F_SETFD, 0);
+				answer.ret = fd;
+			}
+			break;
+		case UDRM_MSG_FD_UNINSTALL:
+			if (fd >= 0)
+				close(fd);
+			if (reply->a <= INT32_MAX)
+				close((int)reply->a);
+			break;
+		default:
+			if (fd >= 0)
+				close(fd);
+			return -EPROTO;
+		}
+		ret = udrm_msg_send(c->sock, &answer, -1);
+		if (ret)
+			return ret;
+	}
+}
+
+static int client_call(struct udrm_client *c, struct udrm_msg *req, int fd,
+		       struct udrm_msg *reply, int *reply_fd)
+{
+	int ret = udrm_msg_send(c->sock, req, fd);
+
+	*reply_fd = -1;
+	if (ret)
+		return ret;
+	return client_wait_reply(c, reply, reply_fd);
+}
+
+int udrm_client_connect(const char *path, struct udrm_client **out)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct udrm_msg req = {.type = UDRM_MSG_HELLO, .a = UDRM_PROTO_VERSION};
+	struct udrm_msg reply;
+	struct udrm_client *c;
+	int ret, fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->sock < 0 ||
+	    connect(c->sock, (struct sockaddr *)&addr, sizeof(addr))) {
+		ret = -errno;
+		goto err;
+	}
+	ret = client_call(c, &req, -1, &reply, &fd);
+	if (!ret && fd >= 0) {
+		close(fd);
+		ret = -EPROTO;
+	}
+	if (!ret)
+		ret = (int)reply.ret;
+	if (ret)
+		goto err;
+	*out = c;
+	return 0;
+err:
+	if (c->sock >= 0)
+		close(c->sock);
+	free(c);
+	return ret;
+}
+
+void udrm_client_disconnect(struct udrm_client *c)
+{
+	if (!c)
+		return;
+	close(c->sock);
+	free(c->proven);
+	free(c);
+}
+
+int udrm_client_open(struct udrm_client *c, int minor, int flags)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_OPEN,
+			       .a = (uint64_t)minor,
+			       .b = (uint64_t)flags};
+	struct udrm_msg reply;
+	int fd, ret = client_call(c, &req, -1, &reply, &fd);
+
+	if (ret)
+		return ret;
+	if (reply.ret) {
+		if (fd >= 0)
+			close(fd);
+		return reply.ret < 0 ? (int)reply.ret : -EPROTO;
+	}
+	if (fd < 0)
+		return -EPROTO;
+	if (!(flags & O_CLOEXEC))
+		fcntl(fd, F_SETFD, 0);
+	client_remember(c, reply.ino);
+	return fd;
+}
+
+int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
+		      void *arg)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_IOCTL,
+			       .a = cmd,
+			       .b = (uint64_t)(uintptr_t)arg};
+	struct udrm_msg reply;
+	struct stat st;
+	bool prove;
+	int rfd, ret;
+
+	if (fstat(fd, &st))
+		return -errno;
+	req.ino = st.st_ino;
+	prove = !client_proven(c, st.st_ino);
+	ret = client_call(c, &req, prove ? fd : -1, &reply, &rfd);
+	if (rfd >= 0)
+		close(rfd);
+	if (ret)
+		return ret;
+	if (prove && reply.ret != -EBADF)
+		client_remember(c, st.st_ino);
+	return reply.ret < INT32_MIN ? -EPROTO : (int)reply.ret;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client side of the device server's transport (docs/server.md): one
+ * connection, used by one thread at a time. The interposer keeps one per
+ * thread; tests use it directly.
+ */
+#ifndef UDRM_SERVER_CLIENT_H
+#define UDRM_SERVER_CLIENT_H
+
+struct udrm_client;
+
+/* Connects to the server at @path and checks the protocol version.
+ * 0 or -errno (-EPROTO for another version). */
+int udrm_client_connect(const char *path, struct udrm_client **out);
+void udrm_client_disconnect(struct udrm_client *c);
+
+/* Opens the node with @minor: a new open file; its fd, or -errno. */
+int udrm_client_open(struct udrm_client *c, int minor, int flags);
+
+/* An ioctl on device fd @fd (from udrm_client_open, or a dup, an
+ * inherited or a received copy of one): 0 or -errno. Fds the server
+ * installs during the call (PRIME exports, sync_files...) appear in this
+ * process. */
+int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
+		      void *arg);
+
+#endif

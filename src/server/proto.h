@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device server's wire protocol (docs/server.md).
+ *
+ * Each client thread has its own AF_UNIX SOCK_SEQPACKET connection to the
+ * server; every message is exactly one struct udrm_msg, with at most one
+ * fd attached (SCM_RIGHTS). A client sends a request and reads messages
+ * until the REPLY to it: meanwhile the server may call back (FD_INSTALL,
+ * FD_UNINSTALL) and the client answers each with a CALLBACK_REPLY.
+ *
+ * Open files are named by the inode number of the client's fd (the
+ * socket end the server handed over at OPEN). A connection proves it may
+ * use a file by attaching the fd to its first request on that file.
+ */
+#ifndef UDRM_SERVER_PROTO_H
+#define UDRM_SERVER_PROTO_H
+
+#include <stdint.h>
+
+#define UDRM_PROTO_VERSION 1
+
+enum udrm_msg_type {
+	/* c->s: a = UDRM_PROTO_VERSION. s->c REPLY: ret = 0 or -EPROTO. */
+	UDRM_MSG_HELLO = 1,
+	/* c->s: a = minor, b = open(2) flags. s->c REPLY: ret, ino; the
+	 * file's fd attached on success. */
+	UDRM_MSG_OPEN = 2,
+	/* c->s: ino, a = ioctl cmd, b = argument (a client address); the fd
+	 * attached when the connection has not used this file yet. s->c
+	 * REPLY: ret. */
+	UDRM_MSG_IOCTL = 3,
+	/* s->c during a request: an fd attached, a = 1 for close-on-exec.
+	 * c->s CALLBACK_REPLY: ret = the client's fd number or -errno. */
+	UDRM_MSG_FD_INSTALL = 4,
+	/* s->c during a request: a = the client's fd number to close.
+	 * c->s CALLBACK_REPLY: ret = 0. */
+	UDRM_MSG_FD_UNINSTALL = 5,
+	UDRM_MSG_CALLBACK_REPLY = 6,
+	UDRM_MSG_REPLY = 7,
+};
+
+struct udrm_msg {
+	uint32_t type; /* enum udrm_msg_type */
+	uint32_t size; /* sizeof(struct udrm_msg) */
+	int64_t ret;
+	uint64_t ino;
+	uint64_t a, b;
+};
+_Static_assert(sizeof(struct udrm_msg) == 40, "udrm_msg layout");
+
+#endif

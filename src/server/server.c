@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device server (see server.h and docs/server.md).
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "core/uaccess.h"
+#include "proto.h"
+#include "transport.h"
+
+/* One open file (srv->lock for the list, refs and dead). */
+struct srv_file {
+	uint64_t ino; /* the inode of the client's fd */
+	struct udrm_file *file;
+	int kept_fd;	   /* core's end of the pair, polled for POLLHUP */
+	unsigned int refs; /* the list's + one per request using it */
+	struct srv_file *next;
+};
+
+/* One client connection, served by its own thread. */
+struct srv_conn {
+	struct udrm_caller caller; /* first: the ops get back to the conn */
+	struct udrm_server *srv;
+	int sock;
+	int pidfd;
+	pthread_t thread;
+	uint64_t *proven; /* inodes of the files this connection holds */
+	size_t nproven, capproven;
+	bool broken;	  /* a callback failed: the connection is dropped */
+	atomic_bool done; /* the thread has finished (may be joined) */
+	struct srv_conn *next;
+};
+
+struct udrm_server {
+	struct udrm_device **devs;
+	size_t ndevs;
+	char *path;
+	int listen_fd;
+	int wake[2]; /* wakes the accepter and the watcher */
+	pthread_t accept_thread, watch_thread;
+	atomic_bool stopping;
+
+	pthread_mutex_t lock;
+	struct srv_file *files;
+	struct srv_conn *conns; /* the accepting thread's */
+};
+
+static void srv_wake(struct udrm_server *srv)
+{
+	static const char byte = 1;
+
+	if (write(srv->wake[1], &byte, 1) < 0) {
+		/* A full pipe is already a pending wake-up. */
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+
+static struct srv_file *srv_file_find(struct udrm_server *srv, uint64_t ino)
+{
+	struct srv_file *f;
+
+	pthread_mutex_lock(&srv->lock);
+	for (f = srv->files; f; f = f->next)
+		if (f->ino == ino)
+			break;
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&srv->lock);
+	return f;
+}
+
+static void srv_file_put(struct udrm_server *srv, struct srv_file *f)
+{
+	bool last;
+
+	pthread_mutex_lock(&srv->lock);
+	last = --f->refs == 0;
+	pthread_mutex_unlock(&srv->lock);
+	if (last) {
+		udrm_file_close(f->file);
+		free(f);
+	}
+}
+
+/* Takes @f off the list (the list's reference goes). */
+static void srv_file_unlink_locked(struct udrm_server *srv, struct srv_file *f)
+{
+	struct srv_file **link;
+
+	for (link = &srv->files; *link; link = &(*link)->next) {
+		if (*link == f) {
+			*link = f->next;
+			return;
+		}
+	}
+}
+
+/*
+ * Closes the files whose client fds are all gone: the kept end of such a
+ * file polls POLLHUP, whoever held the fds and however they died.
+ */
+static void *srv_watch_thread(void *arg)
+{
+	struct udrm_server *srv = arg;
+	struct pollfd *pfds = NULL;
+	struct srv_file **files = NULL;
+	size_t cap = 0;
+
+	while (!atomic_load(&srv->stopping)) {
+		size_t n = 1;
+		struct srv_file *f;
+		char buf[64];
+
+		pthread_mutex_lock(&srv->lock);
+		for (f = srv->files; f; f = f->next)
+			n++;
+		if (n > cap) {
+			struct pollfd *np = realloc(pfds, n * sizeof(*np));
+			struct srv_file **nf =
+				np ? realloc(files, n * sizeof(*nf)) : NULL;
+
+			if (np)
+				pfds = np;
+			if (!nf) {
+				pthread_mutex_unlock(&srv->lock);
+				usleep(10000); /* out of memory: try again */
+				continue;
+			}
+			files = nf;
+			cap = n;
+		}
+		pfds[0] = (struct pollfd){.fd = srv->wake[0], .events = POLLIN};
+		n = 1;
+		for (f = srv->files; f; f = f->next) {
+			f->refs++; /* kept alive while polled */
+			files[n] = f;
+			pfds[n++] = (struct pollfd){.fd = f->kept_fd};
+		}
+		pthread_mutex_unlock(&srv->lock);
+
+		if (poll(pfds, n, -1) < 0 && errno != EINTR)
+			usleep(1000);
+		if (pfds[0].revents & POLLIN) {
+			while (read(srv->wake[0], buf, sizeof(buf)) ==
+			       (ssize_t)sizeof(buf))
+				;
+		}
+		for (size_t i = 1; i < n; i++) {
+			if (pfds[i].revents & (POLLHUP | POLLERR)) {
+				pthread_mutex_lock(&srv->lock);
+				srv_file_unlink_locked(srv, files[i]);
+				files[i]->refs--; /* the list's */
+				pthread_mutex_unlock(&srv->lock);
+			}
+			srv_file_put(srv, files[i]);
+		}
+	}
+	free(pfds);
+	free(files);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The client as the caller of core/                                   */
+
+static struct srv_conn *to_conn(struct udrm_caller *caller)
+{
+	return (struct srv_conn *)caller;
+}
+
+static int srv_copy_from_user(struct udrm_caller *caller, void *dst,
+			      uint64_t src, size_t n)
+{
+	struct iovec local = {dst, n};
+	struct iovec remote = {(void *)(uintptr_t)src, n};
+
+	if (!n)
+		return 0;
+	if (src + n < src)
+		return -EFAULT;
+	return process_vm_readv(caller->pid, &local, 1, &remote, 1, 0) ==
+			       (ssize_t)n
+		       ? 0
+		       : -EFAULT;
+}
+
+static int srv_copy_to_user(struct udrm_caller *caller, uint64_t dst,
+			    const void *src, size_t n)
+{
+	struct iovec local = {(void *)src, n};
+	struct iovec remote = {(void *)(uintptr_t)dst, n};
+
+	if (!n)
+		return 0;
+	if (dst + n < dst)
+		return -EFAULT;
+	return process_vm_writev(caller->pid, &local, 1, &remote, 1, 0) ==
+			       (ssize_t)n
+		       ? 0
+		       : -EFAULT;
+}
+
+/* A callback to the client waiting for its reply; its answer's ret. */
+static int64_t srv_callback(struct srv_conn *conn, struct udrm_msg *msg, int fd)
+{
+	struct udrm_msg reply;
+	int rfd = -1;
+
+	if (conn->broken)
+		return -EPIPE;
+	if (udrm_msg_send(conn->sock, msg, fd) ||
+	    udrm_msg_recv(conn->sock, &reply, &rfd) ||
+	    reply.type != UDRM_MSG_CALLBACK_REPLY) {
+		if (rfd >= 0)
+			close(rfd);
+		conn->broken = true;
+		shutdown(conn->sock, SHUT_RDWR);
+		return -EPIPE;
+	}
+	if (rfd >= 0)
+		close(rfd);
+	return reply.ret;
+}
+
+static int srv_fd_install(struct udrm_caller *caller, int fd)
+{
+	struct srv_conn *conn = to_conn(caller);
+	int flags = fcntl(fd, F_GETFD);
+	struct udrm_msg msg = {.type = UDRM_MSG_FD_INSTALL,
+			       .a = flags >= 0 && (flags & FD_CLOEXEC)};
+	int64_t ret = srv_callback(conn, &msg, fd);
+
+	close(fd);
+	if (ret < INT32_MIN || ret > INT32_MAX)
+		return -EPROTO;
+	return (int)ret;
+}
+
+static void srv_fd_uninstall(struct udrm_caller *caller, int ufd)
+{
+	struct udrm_msg msg = {.type = UDRM_MSG_FD_UNINSTALL,
+			       .a = (uint64_t)ufd};
+
+	srv_callback(to_conn(caller), &msg, -1);
+}
+
+static int srv_fd_get(struct udrm_caller *caller, int ufd)
+{
+	struct srv_conn *conn = to_conn(caller);
+	int fd = (int)syscall(SYS_pidfd_getfd, conn->pidfd, ufd, 0);
+
+	return fd < 0 ? -EBADF : fd;
+}
+
+static const struct udrm_caller_ops srv_caller_ops = {
+	.copy_from_user = srv_copy_from_user,
+	.copy_to_user = srv_copy_to_user,
+	.fd_install = srv_fd_install,
+	.fd_uninstall = srv_fd_uninstall,
+	.fd_get = srv_fd_get,
+};
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+
+static bool conn_holds(struct srv_conn *conn, uint64_t ino)
+{
+	for (size_t i = 0; i < conn->nproven; i++)
+		if (conn->proven[i] == ino)
+			return true;
+	return false;
+}
+
+static int conn_prove(struct srv_conn *conn, uint64_t ino)
+{
+	if (conn_holds(conn, ino))
+		return 0;
+	if (conn->nproven == conn->capproven) {
+		size_t cap = conn->capproven ? conn->capproven * 2 : 8;
+		uint64_t *p = realloc(conn->proven, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		conn->proven = p;
+		conn->capproven = cap;
+	}
+	conn->proven[conn->nproven++] = ino;
+	return 0;
+}
+
+static struct udrm_device *srv_device_by_minor(struct udrm_server *srv,
+					       int minor,
+					       enum udrm_node_type *type)
+{
+	for (size_t i = 0; i < srv->ndevs; i++) {
+		for (int t = UDRM_NODE_PRIMARY; t <= UDRM_NODE_RENDER; t++) {
+			if (udrm_device_minor(srv->devs[i], t) == minor) {
+				*type = t;
+				return srv->devs[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* OPEN: a new file; its fd goes back with the reply. */
+static int srv_open(struct srv_conn *conn, const struct udrm_msg *req,
+		    struct udrm_msg *reply, int *reply_fd)
+{
+	struct udrm_server *srv = conn->srv;
+	enum udrm_node_type type;
+	struct udrm_device *dev;
+	struct udrm_caller *old;
+	struct udrm_file *file;
+	struct srv_file *f;
+	struct stat st;
+	int fd, ret;
+
+	if (req->a > INT32_MAX || req->b > INT32_MAX)
+		return -EINVAL;
+	dev = srv_device_by_minor(srv, (int)req->a, &type);
+	if (!dev)
+		return -ENODEV;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	old = udrm_caller_swap(&conn->caller);
+	ret = udrm_file_open(dev, type, (int)req->b, &file);
+	udrm_caller_swap(old);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	fd = udrm_file_take_fd(file);
+	if (fd < 0 || fstat(fd, &st) || conn_prove(conn, st.st_ino)) {
+		ret = fd < 0 ? fd : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		udrm_file_close(file);
+		free(f);
+		return ret;
+	}
+	f->ino = st.st_ino;
+	f->file = file;
+	f->kept_fd = file->event_fd;
+	f->refs = 1;
+	pthread_mutex_lock(&srv->lock);
+	f->next = srv->files;
+	srv->files = f;
+	pthread_mutex_unlock(&srv->lock);
+	srv_wake(srv);
+	reply->ino = st.st_ino;
+	*reply_fd = fd;
+	return 0;
+}
+
+/* IOCTL on a file the connection holds (or proves it holds with @fd). */
+static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
+{
+	struct udrm_caller *old;
+	struct srv_file *f;
+	struct stat st;
+	int ret;
+
+	if (fd >= 0) {
+		if (fstat(fd, &st) || st.st_ino != req->ino)
+			return -EBADF;
+		ret = conn_prove(conn, req->ino);
+		if (ret)
+			return ret;
+	}
+	if (!conn_holds(conn, req->ino))
+		return -EBADF;
+	f = srv_file_find(conn->srv, req->ino);
+	if (!f)
+		return -EBADF;
+	old = udrm_caller_swap(&conn->caller);
+	ret = udrm_file_ioctl(f->file, (unsigned long)req->a,
+			      (void *)(uintptr_t)req->b);
+	udrm_caller_swap(old);
+	srv_file_put(conn->srv, f);
+	return ret;
+}
+
+static void *srv_conn_thread(void *arg)
+{
+	struct srv_conn *conn = arg;
+
+	while (!conn->broken) {
+		struct udrm_msg req, reply = {.type = UDRM_MSG_REPLY};
+		int fd = -1, reply_fd = -1;
+		int ret = udrm_msg_recv(conn->sock, &req, &fd);
+
+		if (ret) /* gone, or a malformed message: drop it */
+			break;
+		switch (req.type) {
+		case UDRM_MSG_HELLO:
+			reply.ret = req.a == UDRM_PROTO_VERSION ? 0 : -EPROTO;
+			break;
+		case UDRM_MSG_OPEN:
+			reply.ret = srv_open(conn, &req, &reply, &reply_fd);
+			break;
+		case UDRM_MSG_IOCTL:
+			reply.ret = srv_ioctl(conn, &req, fd);
+			break;
+		default:
+			reply.ret = -EINVAL;
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (conn->broken)
+			break;
+		ret = udrm_msg_send(conn->sock, &reply, reply_fd);
+		if (reply_fd >= 0)
+			close(reply_fd);
+		if (ret)
+			break;
+	}
+	shutdown(conn->sock, SHUT_RDWR);
+	atomic_store(&conn->done, true);
+	return NULL;
+}
+
+static void srv_conn_free(struct srv_conn *conn)
+{
+	close(conn->sock);
+	if (conn->pidfd >= 0)
+		close(conn->pidfd);
+	free(conn->proven);
+	free(conn);
+}
+
+/* Joins and frees the connections whose threads are done (all, when
+ * @all). The accepting thread's, or the stopper's once it is gone. */
+static void srv_reap_conns(struct udrm_server *srv, bool all)
+{
+	struct srv_conn **link = &srv->conns;
+
+	while (*link) {
+		struct srv_conn *conn = *link;
+
+		if (!all && !atomic_load(&conn->done)) {
+			link = &conn->next;
+			continue;
+		}
+		/* Wakes a thread waiting for a request (not one inside a
+		 * request: that one finishes it first). */
+		shutdown(conn->sock, SHUT_RDWR);
+		pthread_join(conn->thread, NULL);
+		*link = conn->next;
+		srv_conn_free(conn);
+	}
+}
+
+static void *srv_accept_thread(void *arg)
+{
+	struct udrm_server *srv = arg;
+
+	while (!atomic_load(&srv->stopping)) {
+		struct pollfd pfd = {.fd = srv->listen_fd, .events = POLLIN};
+		struct srv_conn *conn;
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		int sock;
+
+		if (poll(&pfd, 1, 200) <= 0) {
+			srv_reap_conns(srv, false);
+			continue;
+		}
+		sock = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (sock < 0)
+			continue;
+		conn = calloc(1, sizeof(*conn));
+		if (!conn ||
+		    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+			free(conn);
+			close(sock);
+			continue;
+		}
+		conn->caller.ops = &srv_caller_ops;
+		conn->caller.pid = cred.pid;
+		conn->srv = srv;
+		conn->sock = sock;
+		conn->pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+		if (conn->pidfd < 0 || pthread_create(&conn->thread, NULL,
+						      srv_conn_thread, conn)) {
+			srv_conn_free(conn);
+			continue;
+		}
+		conn->next = srv->conns;
+		srv->conns = conn;
+		srv_reap_conns(srv, false);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
+		      const char *path, struct udrm_server **out)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct udrm_server *srv;
+	int ret;
+
+	if (!path || strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->listen_fd = srv->wake[0] = srv->wake[1] = -1;
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->devs = malloc((ndevs ? ndevs : 1) * sizeof(*srv->devs));
+	srv->path = strdup(path);
+	if (!srv->devs || !srv->path) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	memcpy(srv->devs, devs, ndevs * sizeof(*devs));
+	srv->ndevs = ndevs;
+	if (pipe2(srv->wake, O_CLOEXEC | O_NONBLOCK)) {
+		ret = -errno;
+		goto err;
+	}
+	srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	strcpy(addr.sun_path, path);
+	if (srv->listen_fd < 0 ||
+	    bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		ret = -errno;
+		goto err;
+	}
+	if (listen(srv->listen_fd, 64)) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	if (pthread_create(&srv->watch_thread, NULL, srv_watch_thread, srv)) {
+		ret = -EAGAIN;
+		goto err_unlink;
+	}
+	if (pthread_create(&srv->accept_thread, NULL, srv_accept_thread, srv)) {
+		atomic_store(&srv->stopping, true);
+		srv_wake(srv);
+		pthread_join(srv->watch_thread, NULL);
+		ret = -EAGAIN;
+		goto err_unlink;
+	}
+	*out = srv;
+	return 0;
+
+err_unlink:
+	unlink(path);
+err:
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	if (srv->wake[0] >= 0) {
+		close(srv->wake[0]);
+		close(srv->wake[1]);
+	}
+	pthread_mutex_destroy(&srv->lock);
+	free(srv->path);
+	free(srv->devs);
+	free(srv);
+	return ret;
+}
+
+void udrm_server_stop(struct udrm_server *srv)
+{
+	struct srv_file *f;
+
+	if (!srv)
+		return;
+	atomic_store(&srv->stopping, true);
+	srv_wake(srv);
+	pthread_join(srv->accept_thread, NULL);
+	pthread_join(srv->watch_thread, NULL);
+	srv_reap_conns(srv, true);
+	/* No request runs any more: each file has only the list's ref. */
+	while ((f = srv->files)) {
+		srv->files = f->next;
+		udrm_file_close(f->file);
+		free(f);
+	}
+	close(srv->listen_fd);
+	unlink(srv->path);
+	close(srv->wake[0]);
+	close(srv->wake[1]);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv->path);
+	free(srv->devs);
+	free(srv);
+}
+
+size_t udrm_server_file_count(struct udrm_server *srv)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&srv->lock);
+	for (struct srv_file *f = srv->files; f; f = f->next)
+		n++;
+	pthread_mutex_unlock(&srv->lock);
+	return n;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The udrm device server: devices shared by several processes with the
+ * kernel's semantics (docs/server.md). This is the server side of the
+ * transport; src/server/client.h is the other.
+ *
+ * Open files live in the server. A client's device fd is one end of the
+ * file's event socket pair, made by core/ and handed over at OPEN; the
+ * server keeps the other end, so the file is closed exactly when every
+ * copy of the client's fd, in every process, is gone (dup, fork and
+ * SCM_RIGHTS share it as they share a kernel file). Each request runs
+ * with the client as the caller (core/uaccess.h): user memory through
+ * process_vm_readv/writev, user fds through pidfd_getfd() and FD_INSTALL
+ * callbacks.
+ *
+ * Threads: one accepting connections, one per connection (a client thread's
+ * requests run in order, on that thread; other clients are not held up by a
+ * blocking request), and one watching the kept ends for files to close.
+ * srv->lock guards the file and connection lists and file references; no
+ * core/ call is made under it.
+ */
+#ifndef UDRM_SERVER_SERVER_H
+#define UDRM_SERVER_SERVER_H
+
+#include <stddef.h>
+
+#include "udrm/udrm.h"
+
+struct udrm_server;
+
+/*
+ * Serves @devs (borrowed: they must outlive the server) on a new
+ * AF_UNIX SOCK_SEQPACKET socket at @path, which must not exist. 0 or
+ * -errno; the server runs on its own threads until udrm_server_stop().
+ */
+int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
+		      const char *path, struct udrm_server **out);
+
+/* Stops accepting, disconnects every client (their requests finish
+ * first), closes every open file, joins every thread and removes the
+ * socket. */
+void udrm_server_stop(struct udrm_server *srv);
+
+/* Open files the server holds (for tests and `udrm info`). */
+size_t udrm_server_file_count(struct udrm_server *srv);
+
+#endif
