@@ -44,11 +44,17 @@ Schema (line based; '#' starts a comment; indentation is free):
   A field name may be repeated with disjoint ranges (e.g. a field widened
   from u32 to u64): it keeps one field id.
 
-Layout rules: fields are laid out in order; the generator never pads. A
-field must sit at its natural alignment right after the previous one; the
-bytes a C compiler would insert to align it (or at the end of the struct, up
-to its alignment) are an "undeclared hole" unless a 'pad' covers them. A
-declared offset (@) or size must agree with the computed one.
+Layout rules, checked in every version: fields are laid out in order and
+the generator never pads. A field must sit at its natural alignment right
+after the previous one; the bytes a C compiler would insert to align it (or
+at the end of the struct, up to its alignment) are an "undeclared hole"
+unless a 'pad' covers them. A declared offset (@) pins a field:
+  - not a multiple of the field's alignment: "misaligned field";
+  - below the end of the previous field: the field "overlaps" it (e.g. a
+    field inserted before a pinned one);
+  - above it: "declared offset ... disagrees with its computed offset".
+A declared size smaller than the fields "overlaps the end of struct"; a
+larger one leaves an undeclared hole at the end.
 
 Version code: major << 24 | minor << 16 | patch << 8 | pre, pre = 0xff for
 a release, else the 1-based position of the pre-release among the listed
@@ -904,6 +910,12 @@ def gen_abi_header(schema):
                          "tables (fwabi.h), version codes, lookup." % p)]
     out.append("#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n"
                "#include \"fwabi.h\"\n\n" % (guard, guard))
+    out.append("/*\n * Version codes, as the firmware reports them: major << 24 "
+               "| minor << 16 |\n * patch << 8 | pre, pre = 0xff for a "
+               "release, else the 1-based position of\n * the pre-release "
+               "among the listed pre-releases of the same\n * "
+               "major.minor.patch (1.0 is 0x010000ff).\n"
+               " */\n")
     for version in schema.versions:
         out.append("#define %s 0x%08xu\n" % (version_macro(schema, version),
                                              version.code))
