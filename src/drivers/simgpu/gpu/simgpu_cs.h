@@ -131,8 +131,8 @@ struct simgpu_kernel_reduce_args {
 _Static_assert(sizeof(struct simgpu_kernel_reduce_args) == 24, "reduce args");
 
 struct simgpu_kernel_mandelbrot_args {
-	uint64_t dst; /* VA of the XRGB8888 picture */
-	uint32_t width, height, pitch;
+	uint64_t dst;		       /* VA of the XRGB8888 picture */
+	uint32_t width, height, pitch; /* pitch in bytes */
 	uint32_t max_iter;
 	float x0, y0; /* the complex plane at pixel (0, 0) */
 	float step;   /* per pixel */
@@ -231,7 +231,8 @@ void simgpu_cs_dispatch(struct simgpu_cs_builder *b, enum simgpu_kernel kernel,
 			uint64_t args, uint32_t count);
 
 /* The same kernels on the CPU, on plain pointers (the benchmark's
- * baseline and the tests' reference). */
+ * baseline and the tests' reference); DISPATCH gives bit-identical
+ * results. The picture's pitch is in bytes. */
 void simgpu_kernel_saxpy_cpu(float *y, const float *x, float a, uint32_t n);
 uint32_t simgpu_kernel_reduce_cpu(const uint32_t *x, uint32_t n);
 void simgpu_kernel_mandelbrot_cpu(uint32_t *dst, uint32_t width,

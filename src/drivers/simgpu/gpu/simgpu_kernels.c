@@ -350,8 +350,6 @@ int simgpu_kernel_dispatch(struct simgpu_cs_ctx *ctx, uint32_t kernel,
 		return -EFAULT;
 	}
 	if (kernel == SIMGPU_KERNEL_REDUCE_SUM) {
-		if (job.y & 3)
-			return -EINVAL;
 		out = simgpu_mmu_ptr(ctx->mmu, job.y, SIMGPU_ACCESS_WRITE);
 		if (!out)
 			return -EFAULT;
