@@ -42,6 +42,10 @@ enum udrm_node_type {
 /* Callers act as if they had CAP_SYS_ADMIN (files start authenticated and
  * may take master from any process). Off by default: a desktop user. */
 #define UDRM_DEVICE_PRIVILEGED (1u << 0)
+/* Every GEM object gets a memfd of its own instead of a range of an arena,
+ * so that its pages can be handed to other processes (the device server,
+ * docs/server.md). Costs one fd per object in this process. */
+#define UDRM_DEVICE_OBJECT_MEMFDS (1u << 1)
 
 /* Describes one device. Strings are copied by udrm_device_create(). */
 struct udrm_device_desc {
@@ -142,6 +146,17 @@ int udrm_file_ioctl(struct udrm_file *file, unsigned long cmd, void *arg);
  */
 int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
 		   int flags, uint64_t offset, void **out);
+
+/*
+ * What udrm_file_mmap() would map, for a transport whose client maps it
+ * itself: the same checks, then *fd (a new fd the caller closes: read-write
+ * when @prot has PROT_WRITE, else read-only) and *fd_offset to give to
+ * mmap(2). Needs UDRM_DEVICE_OBJECT_MEMFDS (an arena must not be handed
+ * out: -EOPNOTSUPP).
+ */
+int udrm_file_mmap_target(struct udrm_file *file, size_t len, int prot,
+			  int flags, uint64_t offset, int *fd,
+			  uint64_t *fd_offset);
 
 /*
  * read(2) on the file: copies whole pending struct drm_event records into

@@ -137,7 +137,7 @@ int udrm_device_create(const struct udrm_device_desc *desc,
 	drv = find_driver(desc->driver);
 	if (!drv)
 		return -ENODEV;
-	if (desc->flags & ~UDRM_DEVICE_PRIVILEGED)
+	if (desc->flags & ~(UDRM_DEVICE_PRIVILEGED | UDRM_DEVICE_OBJECT_MEMFDS))
 		return -EINVAL;
 	if (desc->primary_minor < -1 || desc->primary_minor > 63 ||
 	    desc->render_minor < -1 ||

@@ -5,6 +5,7 @@
 #include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -78,9 +79,16 @@ int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
 	obj = gem_object_alloc(dev, size);
 	if (!obj)
 		return -ENOMEM;
-	pthread_mutex_lock(&dev->lock);
-	ret = gem_arena_alloc_locked(dev, size, &obj->shm, &obj->shm_offset);
-	pthread_mutex_unlock(&dev->lock);
+	if (dev->flags & UDRM_DEVICE_OBJECT_MEMFDS) {
+		/* Named as the device's dma-bufs: exporting it moves nothing.
+		 */
+		ret = udrm_shmem_create(size, dev->dmabuf_name, &obj->shm);
+	} else {
+		pthread_mutex_lock(&dev->lock);
+		ret = gem_arena_alloc_locked(dev, size, &obj->shm,
+					     &obj->shm_offset);
+		pthread_mutex_unlock(&dev->lock);
+	}
 	if (ret) {
 		udrm_resv_put(obj->resv);
 		free(obj);
@@ -304,14 +312,29 @@ int udrm_gem_create_mmap_offset(struct udrm_gem_object *obj, uint64_t *offset)
 	return ret;
 }
 
-int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
-		   int flags, uint64_t offset, void **out)
+/* The object at fake offset @offset that @file may map @len bytes of with
+ * @prot and @flags; dev->lock held. */
+static int gem_mmap_lookup_locked(struct udrm_file *file, size_t len, int prot,
+				  int flags, uint64_t offset,
+				  struct udrm_gem_object **out)
 {
 	struct udrm_device *dev = file->dev;
 	struct udrm_gem_object *obj;
+
+	obj = udrm_u64map_get(&dev->mmap_offsets, offset / UDRM_PAGE_SIZE);
+	if (!obj || page_align(len) > obj->size)
+		return -EINVAL;
+	if (!vma_is_allowed_locked(obj, file))
+		return -EACCES;
+	*out = obj;
+	return 0;
+}
+
+/* The checks that need no lock. */
+static int gem_mmap_check(struct udrm_file *file, size_t len, int prot,
+			  int flags, uint64_t offset)
+{
 	int accmode = file->open_flags & O_ACCMODE;
-	int ret = 0;
-	void *map;
 
 	if (!len || (offset & (UDRM_PAGE_SIZE - 1)) ||
 	    ((flags & MAP_TYPE) != MAP_SHARED &&
@@ -321,19 +344,25 @@ int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
 	if (((prot & PROT_READ) && accmode == O_WRONLY) ||
 	    ((prot & PROT_WRITE) && accmode == O_RDONLY))
 		return -EACCES;
-	if (!udrm_core_check_feature(dev, UDRM_FEAT_GEM))
+	if (!udrm_core_check_feature(file->dev, UDRM_FEAT_GEM))
 		return -ENODEV;
+	return 0;
+}
 
+int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
+		   int flags, uint64_t offset, void **out)
+{
+	struct udrm_device *dev = file->dev;
+	struct udrm_gem_object *obj;
+	void *map;
+	int ret = gem_mmap_check(file, len, prot, flags, offset);
+
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&dev->lock);
-	obj = udrm_u64map_get(&dev->mmap_offsets, offset / UDRM_PAGE_SIZE);
-	if (!obj || page_align(len) > obj->size) {
-		ret = -EINVAL;
+	ret = gem_mmap_lookup_locked(file, len, prot, flags, offset, &obj);
+	if (ret)
 		goto out;
-	}
-	if (!vma_is_allowed_locked(obj, file)) {
-		ret = -EACCES;
-		goto out;
-	}
 	/* Under the lock, so that an export cannot move the pages between
 	 * looking them up and mapping them. */
 	map = mmap(addr, len, prot, flags, obj->shm->fd,
@@ -342,6 +371,39 @@ int udrm_file_mmap(struct udrm_file *file, void *addr, size_t len, int prot,
 		ret = -errno;
 	else
 		*out = map;
+out:
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+int udrm_file_mmap_target(struct udrm_file *file, size_t len, int prot,
+			  int flags, uint64_t offset, int *fd,
+			  uint64_t *fd_offset)
+{
+	struct udrm_device *dev = file->dev;
+	struct udrm_gem_object *obj;
+	char path[64];
+	int ret = gem_mmap_check(file, len, prot, flags, offset);
+
+	if (ret)
+		return ret;
+	if (!(dev->flags & UDRM_DEVICE_OBJECT_MEMFDS))
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&dev->lock);
+	ret = gem_mmap_lookup_locked(file, len, prot, flags, offset, &obj);
+	if (ret)
+		goto out;
+	if (obj->shm->arena) { /* an import wrapped in an arena: never */
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	/* A new open of the memfd, read-only unless writes are asked for. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", obj->shm->fd);
+	*fd = open(path, ((prot & PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (*fd < 0)
+		ret = -errno;
+	else
+		*fd_offset = obj->shm_offset;
 out:
 	pthread_mutex_unlock(&dev->lock);
 	return ret;

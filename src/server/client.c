@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -165,6 +166,34 @@ int udrm_client_open(struct udrm_client *c, int minor, int flags)
 	return fd;
 }
 
+/* A request on the file of device fd @fd, with the fd attached when this
+ * connection has not shown it yet. */
+static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
+			    struct udrm_msg *reply, int *reply_fd)
+{
+	struct stat st;
+	bool prove;
+	int ret;
+
+	*reply_fd = -1;
+	if (fstat(fd, &st))
+		return -errno;
+	req->ino = st.st_ino;
+	prove = !client_proven(c, st.st_ino);
+	ret = client_call(c, req, prove ? fd : -1, reply, reply_fd);
+	if (ret)
+		return ret;
+	if (prove && reply->ret != -EBADF)
+		client_remember(c, st.st_ino);
+	if (reply->ret < INT32_MIN || reply->ret > 0) {
+		if (*reply_fd >= 0)
+			close(*reply_fd);
+		*reply_fd = -1;
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 		      void *arg)
 {
@@ -172,20 +201,39 @@ int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 			       .a = cmd,
 			       .b = (uint64_t)(uintptr_t)arg};
 	struct udrm_msg reply;
-	struct stat st;
-	bool prove;
-	int rfd, ret;
+	int rfd, ret = client_file_call(c, fd, &req, &reply, &rfd);
 
-	if (fstat(fd, &st))
-		return -errno;
-	req.ino = st.st_ino;
-	prove = !client_proven(c, st.st_ino);
-	ret = client_call(c, &req, prove ? fd : -1, &reply, &rfd);
 	if (rfd >= 0)
 		close(rfd);
+	return ret ? ret : (int)reply.ret;
+}
+
+int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,
+		     int prot, int flags, uint64_t offset, void **out)
+{
+	struct udrm_msg req = {
+		.type = UDRM_MSG_MMAP,
+		.a = offset,
+		.b = len,
+		.ret = (int64_t)((uint64_t)(uint32_t)prot |
+				 (uint64_t)(uint32_t)flags << 32)};
+	struct udrm_msg reply;
+	int memfd, ret = client_file_call(c, fd, &req, &reply, &memfd);
+	void *map;
+
 	if (ret)
 		return ret;
-	if (prove && reply.ret != -EBADF)
-		client_remember(c, st.st_ino);
-	return reply.ret < INT32_MIN ? -EPROTO : (int)reply.ret;
+	if (reply.ret) {
+		if (memfd >= 0)
+			close(memfd);
+		return (int)reply.ret;
+	}
+	if (memfd < 0 || reply.a > INT64_MAX)
+		return -EPROTO;
+	map = mmap(addr, len, prot, flags, memfd, (off_t)reply.a);
+	ret = map == MAP_FAILED ? -errno : 0;
+	close(memfd);
+	if (!ret)
+		*out = map;
+	return ret;
 }

@@ -7,6 +7,9 @@
 #ifndef UDRM_SERVER_CLIENT_H
 #define UDRM_SERVER_CLIENT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct udrm_client;
 
 /* Connects to the server at @path and checks the protocol version.
@@ -23,5 +26,10 @@ int udrm_client_open(struct udrm_client *c, int minor, int flags);
  * process. */
 int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 		      void *arg);
+
+/* mmap(2) of device fd @fd at fake offset @offset, mapped here from the
+ * memfd the server names: 0 and *out, or -errno. */
+int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,
+		     int prot, int flags, uint64_t offset, void **out);
 
 #endif

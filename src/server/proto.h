@@ -37,6 +37,10 @@ enum udrm_msg_type {
 	UDRM_MSG_FD_UNINSTALL = 5,
 	UDRM_MSG_CALLBACK_REPLY = 6,
 	UDRM_MSG_REPLY = 7,
+	/* c->s: ino, a = fake offset, b = length, ret = prot | flags << 32
+	 * (the fd attached as for IOCTL). s->c REPLY: ret, a = the offset to
+	 * map the attached memfd at. */
+	UDRM_MSG_MMAP = 8,
 };
 
 struct udrm_msg {

@@ -373,11 +373,11 @@ static int srv_open(struct srv_conn *conn, const struct udrm_msg *req,
 	return 0;
 }
 
-/* IOCTL on a file the connection holds (or proves it holds with @fd). */
-static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
+/* The file a request names, if the connection holds it (or proves it
+ * does with the attached @fd); a reference. */
+static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
+			    int fd, struct srv_file **out)
 {
-	struct udrm_caller *old;
-	struct srv_file *f;
 	struct stat st;
 	int ret;
 
@@ -390,9 +390,41 @@ static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
 	}
 	if (!conn_holds(conn, req->ino))
 		return -EBADF;
-	f = srv_file_find(conn->srv, req->ino);
-	if (!f)
-		return -EBADF;
+	*out = srv_file_find(conn->srv, req->ino);
+	return *out ? 0 : -EBADF;
+}
+
+/* MMAP: the memfd and offset the client maps itself. */
+static int srv_mmap(struct srv_conn *conn, const struct udrm_msg *req, int fd,
+		    struct udrm_msg *reply, int *reply_fd)
+{
+	uint64_t prot_flags = (uint64_t)req->ret, fd_offset = 0;
+	struct srv_file *f;
+	int ret = srv_request_file(conn, req, fd, &f);
+
+	if (ret)
+		return ret;
+	if (req->b > SIZE_MAX)
+		ret = -EINVAL;
+	else
+		ret = udrm_file_mmap_target(f->file, (size_t)req->b,
+					    (int)(uint32_t)prot_flags,
+					    (int)(uint32_t)(prot_flags >> 32),
+					    req->a, reply_fd, &fd_offset);
+	srv_file_put(conn->srv, f);
+	reply->a = fd_offset;
+	return ret;
+}
+
+/* IOCTL on a file the connection holds (or proves it holds with @fd). */
+static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
+{
+	struct udrm_caller *old;
+	struct srv_file *f;
+	int ret = srv_request_file(conn, req, fd, &f);
+
+	if (ret)
+		return ret;
 	old = udrm_caller_swap(&conn->caller);
 	ret = udrm_file_ioctl(f->file, (unsigned long)req->a,
 			      (void *)(uintptr_t)req->b);
@@ -421,6 +453,9 @@ static void *srv_conn_thread(void *arg)
 			break;
 		case UDRM_MSG_IOCTL:
 			reply.ret = srv_ioctl(conn, &req, fd);
+			break;
+		case UDRM_MSG_MMAP:
+			reply.ret = srv_mmap(conn, &req, fd, &reply, &reply_fd);
 			break;
 		default:
 			reply.ret = -EINVAL;

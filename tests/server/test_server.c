@@ -39,11 +39,17 @@ static int setup(void **state)
 {
 	struct server_fixture *fx = calloc(1, sizeof(*fx));
 	struct udrm_device *devs[2];
-	void *d = NULL;
 
-	if (!fx || ut_setup_default(&d))
+	if (!fx)
 		return -1;
-	fx->devs = d;
+	/* Objects in memfds of their own, as `udrm serve` makes them. */
+	fx->devs = calloc(1, sizeof(*fx->devs));
+	if (!fx->devs)
+		return -1;
+	fx->devs->vkms =
+		ut_device("vkms", VKMS_MINOR, -1, UDRM_DEVICE_OBJECT_MEMFDS);
+	fx->devs->vgem =
+		ut_device("vgem", VGEM_MINOR, 128, UDRM_DEVICE_OBJECT_MEMFDS);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/udrm-server-test.XXXXXX");
 	if (!mkdtemp(fx->dir))
 		return -1;
@@ -325,6 +331,80 @@ static void prime_fd_lands_in_the_calling_process(void **state)
 	ut_expect(wait_child(pid), 0, "the PRIME process's checks");
 }
 
+static void mmap_shares_pages_between_processes(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VGEM_MINOR);
+		struct drm_mode_map_dumb map_req = {.handle =
+							    child_dumb(c, fd)};
+		struct drm_prime_handle exp = {.handle = map_req.handle,
+					       .flags = DRM_CLOEXEC};
+		const size_t size = 64 * 64 * 4;
+		uint32_t *map = NULL, *view;
+		pid_t reader;
+		int ret;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_MAP_DUMB,
+					&map_req);
+		CHILD_CHECK(ret == 0, "MAP_DUMB: %d", ret);
+		ret = udrm_client_mmap(c, fd, NULL, size,
+				       PROT_READ | PROT_WRITE, MAP_SHARED,
+				       map_req.offset, (void **)&map);
+		CHILD_CHECK(ret == 0, "mmap of the dumb buffer: %d", ret);
+		map[0] = 0xabcd0123;
+		map[size / 4 - 1] = 0x0badf00d;
+
+		reader = fork();
+		if (reader == 0) {
+			struct udrm_client *rc = child_connect(fx);
+
+			ret = udrm_client_mmap(rc, fd, NULL, size, PROT_READ,
+					       MAP_SHARED, map_req.offset,
+					       (void **)&view);
+			CHILD_CHECK(ret == 0, "mmap in the forked child: %d",
+				    ret);
+			CHILD_CHECK(view[0] == 0xabcd0123 &&
+					    view[size / 4 - 1] == 0x0badf00d,
+				    "the child sees the parent's writes: "
+				    "0x%08x 0x%08x",
+				    view[0], view[size / 4 - 1]);
+			_exit(0);
+		}
+		CHILD_CHECK(wait_child(reader) == 0, "the reader failed");
+
+		ret = udrm_client_mmap(c, fd, NULL, size, PROT_READ, MAP_SHARED,
+				       map_req.offset + (1 << 30),
+				       (void **)&view);
+		CHILD_CHECK(ret == -EINVAL,
+			    "mmap of an unknown offset: "
+			    "expected EINVAL, got %d",
+			    ret);
+		ret = udrm_client_mmap(c, fd, NULL, size, PROT_READ,
+				       MAP_PRIVATE, map_req.offset,
+				       (void **)&view);
+		CHILD_CHECK(ret == -EINVAL,
+			    "private mmap: expected EINVAL, "
+			    "got %d",
+			    ret);
+
+		/* The export is the same pages, mapped through its own fd. */
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD,
+					&exp);
+		CHILD_CHECK(ret == 0, "PRIME_HANDLE_TO_FD: %d", ret);
+		view = mmap(NULL, size, PROT_READ, MAP_SHARED, exp.fd, 0);
+		CHILD_CHECK(view != MAP_FAILED && view[0] == 0xabcd0123,
+			    "the dma-buf shows the buffer's contents");
+		map[1] = 7;
+		CHILD_CHECK(view[1] == 7, "and stays the same pages");
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the mmap processes' checks");
+}
+
 static void bad_pointer_gives_efault(void **state)
 {
 	struct server_fixture *fx = *state;
@@ -410,6 +490,7 @@ int main(void)
 		T(killed_master_frees_master),
 		T(magic_is_authenticated_across_processes),
 		T(prime_fd_lands_in_the_calling_process),
+		T(mmap_shares_pages_between_processes),
 		T(bad_pointer_gives_efault),
 		T(version_is_copied_to_the_caller),
 		T(malformed_message_costs_only_its_connection),
