@@ -9,6 +9,7 @@
  * every firmware ABI version of the schema.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1184,6 +1185,166 @@ static void teardown_with_work_in_flight(void **state)
 	}
 }
 
+/*
+ * Concurrency: several driver threads, each on its own queue, with pings
+ * and DISPATCHes at the same time (a ThreadSanitizer test).
+ */
+
+#define STRESS_THREADS 4
+#define STRESS_ENTRIES 200
+
+struct stress_thread {
+	struct fx *fx;
+	struct simgpu_fwif_queue *q;
+	struct simgpu_fwif_entry entry;
+	unsigned int index;
+	int ret;
+	pthread_t thread;
+};
+
+static void *stress_submitter(void *arg)
+{
+	struct stress_thread *t = arg;
+	struct fx *fx = t->fx;
+	void *sync = ptr(fx, sync_off(t->index));
+	int32_t status;
+
+	for (uint64_t k = 1; k <= STRESS_ENTRIES && !t->ret; k++) {
+		t->entry.sync_seqno = k;
+		while ((t->ret = simgpu_fwif_queue_submit(t->q, &t->entry)) ==
+		       -ENOSPC)
+			if ((t->ret = simgpu_fwif_sync_wait(&fx->fwif, sync,
+							    k - 8, TIMEOUT_MS,
+							    &status)))
+				break;
+	}
+	if (!t->ret)
+		t->ret = simgpu_fwif_sync_wait(&fx->fwif, sync, STRESS_ENTRIES,
+					       TIMEOUT_MS, &status);
+	if (!t->ret)
+		t->ret = status;
+	return NULL;
+}
+
+static void *stress_pinger(void *arg)
+{
+	struct stress_thread *t = arg;
+
+	for (unsigned int k = 0; k < 50 && !t->ret; k++)
+		t->ret = simgpu_fwif_ping(&t->fx->fwif, TIMEOUT_MS);
+	return NULL;
+}
+
+static void concurrent_submitters_pings_and_dispatches(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		struct stress_thread threads[STRESS_THREADS + 1];
+		struct simgpu_kernel_reduce_args *ra;
+		uint32_t words[32];
+		struct simgpu_cs_builder b;
+		struct fx fx;
+
+		fx_setup(&fx, version_code(i), 2);
+		for (unsigned int k = 0; k < 1000; k++)
+			((uint32_t *)ptr(&fx, DATA_OFF + 4096))[k] = k;
+		ra = ptr(&fx, DATA_OFF);
+		*ra = (struct simgpu_kernel_reduce_args){
+			.x = va(DATA_OFF + 4096),
+			.out = va(DATA_OFF + 64),
+			.n = 1000};
+		for (unsigned int t = 0; t < STRESS_THREADS; t++) {
+			threads[t] = (struct stress_thread){
+				.fx = &fx,
+				.q = fx_queue(&fx, 0, t),
+				.index = t,
+			};
+			simgpu_cs_builder_init(&b, words, 32);
+			simgpu_cs_sync_add(&b, va(sync_off(8 + t)), 1);
+			if (t == 0)
+				simgpu_cs_dispatch(&b, SIMGPU_KERNEL_REDUCE_SUM,
+						   va(DATA_OFF), 1000);
+			threads[t].entry = (struct simgpu_fwif_entry){
+				.type = (uint32_t)cst(&fx,
+						      SIMGPU_FW_C_MSG_EXEC),
+				.stream_va = fx_stream(&fx, &b),
+				.stream_size = b.len * 4,
+				.sync_va = va(sync_off(t)),
+			};
+		}
+		threads[STRESS_THREADS] =
+			(struct stress_thread){.fx = &fx, .index = 99};
+		for (unsigned int t = 0; t <= STRESS_THREADS; t++)
+			check(!pthread_create(&threads[t].thread, NULL,
+					      t < STRESS_THREADS
+						      ? stress_submitter
+						      : stress_pinger,
+					      &threads[t]),
+			      "pthread_create");
+		for (unsigned int t = 0; t <= STRESS_THREADS; t++)
+			pthread_join(threads[t].thread, NULL);
+		for (unsigned int t = 0; t <= STRESS_THREADS; t++)
+			expect_eq(threads[t].ret, 0, "thread %u on %s", t,
+				  fx.version);
+		for (unsigned int t = 0; t < STRESS_THREADS; t++)
+			expect_eq(rd64(&fx, sync_off(8 + t)), STRESS_ENTRIES,
+				  "streams run by queue %u on %s", t,
+				  fx.version);
+		expect_eq(rd32(&fx, DATA_OFF + 64), 499500, "reduce on %s",
+			  fx.version);
+		fx_teardown(&fx);
+	}
+}
+
+static void unmapped_pages_fault_once_the_queue_restarts(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		struct simgpu_fwif_queue_state st;
+		struct simgpu_fwif_queue *q;
+		uint64_t page = DATA_OFF + 0x40000;
+		uint32_t words[8];
+		struct simgpu_cs_builder b;
+		struct fx fx;
+
+		fx_setup(&fx, version_code(i), 2);
+		q = fx_queue(&fx, 0, 0);
+		simgpu_cs_builder_init(&b, words, 8);
+		simgpu_cs_write32(&b, va(page + 12), 0x1234);
+		fx_exec(&fx, q, &b, 0, 1);
+		expect_eq(fx_wait(&fx, 0, 1), 0, "write to a mapped page");
+		expect_eq(rd32(&fx, page + 12), 0x1234, "its result");
+
+		expect_eq(simgpu_fwif_queue_stop(q, TIMEOUT_MS), 0, "stop");
+		expect_eq(simgpu_pt_unmap(&fx.pt, va(page), SIMGPU_PAGE_SIZE),
+			  0, "unmap");
+		expect_eq(simgpu_fwif_queue_restart(q, TIMEOUT_MS), 0,
+			  "restart");
+		fx_exec(&fx, q, &b, 0, 2);
+		expect_eq(fx_wait(&fx, 0, 2), -EFAULT,
+			  "write to an unmapped page on %s", fx.version);
+		simgpu_fwif_queue_state(q, &st);
+		expect_eq(st.fault_va, va(page + 12), "fault_va");
+
+		/* Read-only pages refuse writes. */
+		expect_eq(simgpu_pt_map(&fx.pt, va(page), fx.mem.start + page,
+					SIMGPU_PAGE_SIZE, SIMGPU_PTE_READ),
+			  0, "map read-only");
+		expect_eq(simgpu_fwif_queue_restart(q, TIMEOUT_MS), 0,
+			  "restart");
+		fx_exec(&fx, q, &b, 0, 3);
+		expect_eq(fx_wait(&fx, 0, 3), -EFAULT,
+			  "write to a read-only page on %s", fx.version);
+		expect_eq(simgpu_pt_map(&fx.pt, va(page) + 1, 0, 4096, 0),
+			  -EINVAL, "unaligned map");
+		expect_eq(simgpu_pt_map(&fx.pt, 1ull << 48, 0, 4096, 0),
+			  -EINVAL, "map above 48 bits");
+		expect_eq(simgpu_pt_map(&fx.pt, 0, fx.dev->vram_size, 4096, 0),
+			  -EINVAL, "map beyond VRAM");
+		fx_teardown(&fx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1210,6 +1371,8 @@ int main(void)
 		cmocka_unit_test(a_hang_is_stuck_then_halt_and_reboot_recover),
 		cmocka_unit_test(reboot_into_every_other_version),
 		cmocka_unit_test(teardown_with_work_in_flight),
+		cmocka_unit_test(concurrent_submitters_pings_and_dispatches),
+		cmocka_unit_test(unmapped_pages_fault_once_the_queue_restarts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -335,7 +335,8 @@ static void *fw_sync_ptr(struct fw_queue *q, uint64_t va,
 }
 
 /* Stops the queue: status @status, error @error, and for a fault where
- * and how. Interrupt. */
+ * and how. Interrupt. Before the failed entry's sync object is written,
+ * so that a driver woken by it finds the queue's state. */
 static void fw_queue_fail(struct fw_queue *q, uint64_t status, int error,
 			  const struct simgpu_mmu_fault *fault)
 {
@@ -473,14 +474,12 @@ static enum fw_step fw_next_entry(struct fw_queue *q)
 
 		if (!obj) {
 			/* The entry is consumed: its sync says why. */
-			struct simgpu_mmu_fault fault = q->mmu.fault;
-
-			if (!fw_entry_done(q, sync_va, sync_seqno, error))
-				fw_queue_fail(q,
-					      error == -EFAULT ? fw->c.q_faulted
-							       : fw->c.q_error,
-					      error,
-					      error == -EFAULT ? &fault : NULL);
+			fw_queue_fail(q,
+				      error == -EFAULT ? fw->c.q_faulted
+						       : fw->c.q_error,
+				      error,
+				      error == -EFAULT ? &q->mmu.fault : NULL);
+			fw_entry_done(q, sync_va, sync_seqno, error);
 			return FW_STEP_LEAVE;
 		}
 		if (fw_get(fw, SIMGPU_FW_SYNC_OBJ_SEQNO, obj) < value) {
@@ -492,8 +491,8 @@ static enum fw_step fw_next_entry(struct fw_queue *q)
 			       : FW_STEP_CONTINUE;
 	}
 	/* An entry type this version does not have. */
-	if (!fw_entry_done(q, sync_va, sync_seqno, -EINVAL))
-		fw_queue_fail(q, fw->c.q_error, -EINVAL, NULL);
+	fw_queue_fail(q, fw->c.q_error, -EINVAL, NULL);
+	fw_entry_done(q, sync_va, sync_seqno, -EINVAL);
 	return FW_STEP_LEAVE;
 }
 
@@ -544,10 +543,9 @@ static void fw_run_queue(struct fw_core *core, struct fw_queue *q)
 			return;
 		case -EFAULT:
 			q->error = q->cs.error;
-			if (!fw_entry_done(q, q->sync_va, q->sync_seqno,
-					   -EFAULT))
-				fw_queue_fail(q, fw->c.q_faulted, -EFAULT,
-					      &q->mmu.fault);
+			fw_queue_fail(q, fw->c.q_faulted, -EFAULT,
+				      &q->mmu.fault);
+			fw_entry_done(q, q->sync_va, q->sync_seqno, -EFAULT);
 			return;
 		default:
 			/* Malformed (-EINVAL) or stopped at an error barrier
@@ -1043,6 +1041,10 @@ static void *fw_mcu_main(void *arg)
 	ret = fw_check_image(fw);
 	if (!ret) {
 		fw_consts_init(fw);
+		/* A version whose control block cannot announce its cores
+		 * (1.0) is firmware for one core. */
+		if (!fwabi_has(fw->v, SIMGPU_FW_CONTROL_NUM_CORES))
+			fw->num_cores = 1;
 		if (!fw->c.entry_size || fw->c.entry_size > FW_MAX_ENTRY_SIZE)
 			ret = -ENODEV;
 	}

@@ -30,6 +30,8 @@
  *    (WAITING) and frees its core; it is retried when memory may have
  *    changed (a doorbell, a sync object written by the firmware or a
  *    stream) and at least every SIMGPU_FW_POLL_US.
+ *  - Cores: as many as the device has, except for a version whose control
+ *    block has no num_cores (1.0): its firmware runs one.
  *  - Scheduling: cores pick, among started queues of started groups with
  *    work, the one of the highest group priority; within a priority the
  *    one that ran least recently. A queue runs SIMGPU_FW_SLICE
