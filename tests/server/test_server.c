@@ -14,6 +14,7 @@
  */
 #include "../core/udrm_test.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -405,6 +406,212 @@ static void mmap_shares_pages_between_processes(void **state)
 	ut_expect(wait_child(pid), 0, "the mmap processes' checks");
 }
 
+#define VGEM_RENDER_MINOR 128
+
+static void send_fd(int sock, int fd)
+{
+	char byte = 0, buf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&byte, 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = buf,
+			    .msg_controllen = sizeof(buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	CHILD_CHECK(sendmsg(sock, &mh, 0) == 1, "sendmsg of an fd");
+}
+
+static int recv_fd(int sock)
+{
+	char byte, buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&byte, 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = buf,
+			    .msg_controllen = sizeof(buf)};
+	struct cmsghdr *c;
+	int fd;
+
+	CHILD_CHECK(recvmsg(sock, &mh, 0) == 1, "recvmsg of an fd");
+	c = CMSG_FIRSTHDR(&mh);
+	CHILD_CHECK(c && c->cmsg_type == SCM_RIGHTS, "an fd arrived");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static void syncobj_fd_crosses_processes(void **state)
+{
+	struct server_fixture *fx = *state;
+	int sv[2];
+	pid_t signaller, waiter;
+
+	ut_check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	signaller = fork();
+	if (signaller == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VGEM_RENDER_MINOR);
+		struct drm_syncobj_create create = {0};
+		struct drm_syncobj_handle exp = {0};
+		struct drm_syncobj_array sig = {.count_handles = 1};
+		char byte;
+		int ret;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_CREATE,
+					&create);
+		CHILD_CHECK(ret == 0, "SYNCOBJ_CREATE: %d", ret);
+		exp.handle = create.handle;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD,
+					&exp);
+		CHILD_CHECK(ret == 0 && exp.fd >= 0, "HANDLE_TO_FD: %d", ret);
+		send_fd(sv[0], exp.fd);
+		/* Signal once the waiter is waiting. */
+		CHILD_CHECK(read(sv[0], &byte, 1) == 1, "read");
+		usleep(50000);
+		sig.handles = (uintptr_t)&create.handle;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_SIGNAL, &sig);
+		CHILD_CHECK(ret == 0, "SYNCOBJ_SIGNAL: %d", ret);
+		_exit(0);
+	}
+	waiter = fork();
+	if (waiter == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VGEM_RENDER_MINOR);
+		struct drm_syncobj_handle imp = {.fd = recv_fd(sv[1])};
+		struct drm_syncobj_wait wait = {
+			.count_handles = 1,
+			.timeout_nsec = INT64_MAX,
+			.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT};
+		struct timespec t0, t1;
+		int ret;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE,
+					&imp);
+		CHILD_CHECK(ret == 0 && imp.handle,
+			    "FD_TO_HANDLE of the fd from the other process: %d",
+			    ret);
+		wait.handles = (uintptr_t)&imp.handle;
+		CHILD_CHECK(write(sv[1], "w", 1) == 1, "write");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		CHILD_CHECK(ret == 0,
+			    "SYNCOBJ_WAIT for the other process's "
+			    "signal: %d",
+			    ret);
+		CHILD_CHECK((t1.tv_sec - t0.tv_sec) * 1000000000L +
+					    (t1.tv_nsec - t0.tv_nsec) >=
+				    40000000L,
+			    "the wait blocked until the signal");
+		_exit(0);
+	}
+	ut_expect(wait_child(waiter), 0, "the waiting process's checks");
+	ut_expect(wait_child(signaller), 0, "the signalling process's checks");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Lights the first CRTC of vkms with its preferred mode on a dumb fb. */
+static uint32_t child_modeset(struct udrm_client *c, int fd)
+{
+	uint32_t crtcs[8], conns[8], encs[8], fbs[8];
+	struct drm_mode_card_res res = {.crtc_id_ptr = (uintptr_t)crtcs,
+					.connector_id_ptr = (uintptr_t)conns,
+					.encoder_id_ptr = (uintptr_t)encs,
+					.fb_id_ptr = (uintptr_t)fbs,
+					.count_crtcs = 8,
+					.count_connectors = 8,
+					.count_encoders = 8,
+					.count_fbs = 8};
+	struct drm_mode_modeinfo modes[64];
+	struct drm_mode_get_connector conn = {0};
+	struct drm_mode_create_dumb dumb = {.bpp = 32};
+	struct drm_mode_fb_cmd fb = {.bpp = 32, .depth = 24};
+	struct drm_mode_crtc set = {0};
+	int ret;
+
+	ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_GETRESOURCES, &res);
+	CHILD_CHECK(ret == 0 && res.count_crtcs && res.count_connectors,
+		    "GETRESOURCES: %d", ret);
+	conn.connector_id = conns[0];
+	conn.modes_ptr = (uintptr_t)modes;
+	conn.count_modes = 64;
+	ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
+	CHILD_CHECK(ret == 0 && conn.count_modes, "GETCONNECTOR: %d", ret);
+	dumb.width = modes[0].hdisplay;
+	dumb.height = modes[0].vdisplay;
+	ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	CHILD_CHECK(ret == 0, "CREATE_DUMB: %d", ret);
+	fb.width = dumb.width;
+	fb.height = dumb.height;
+	fb.pitch = dumb.pitch;
+	fb.handle = dumb.handle;
+	ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_ADDFB, &fb);
+	CHILD_CHECK(ret == 0, "ADDFB: %d", ret);
+	set.crtc_id = crtcs[0];
+	set.fb_id = fb.fb_id;
+	set.set_connectors_ptr = (uintptr_t)&conns[0];
+	set.count_connectors = 1;
+	set.mode = modes[0];
+	set.mode_valid = 1;
+	ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_SETCRTC, &set);
+	CHILD_CHECK(ret == 0, "SETCRTC: %d", ret);
+	return crtcs[0];
+}
+
+static void vblank_event_reaches_the_requesting_process(void **state)
+{
+	struct server_fixture *fx = *state;
+	int ready[2];
+	pid_t other, master;
+	char byte;
+
+	ut_check(pipe(ready) == 0, "pipe");
+	master = fork();
+	if (master == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		union drm_wait_vblank vbl = {0};
+		struct drm_event_vblank ev;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int ret;
+
+		child_modeset(c, fd);
+		CHILD_CHECK(write(ready[1], "m", 1) == 1, "write");
+		vbl.request.type = _DRM_VBLANK_RELATIVE | _DRM_VBLANK_EVENT;
+		vbl.request.sequence = 1;
+		vbl.request.signal = 0x5eed;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_WAIT_VBLANK, &vbl);
+		CHILD_CHECK(ret == 0, "WAIT_VBLANK with an event: %d", ret);
+		CHILD_CHECK(poll(&pfd, 1, 2000) == 1, "the event arrives");
+		CHILD_CHECK(read(fd, &ev, sizeof(ev)) == sizeof(ev) &&
+				    ev.base.type == DRM_EVENT_VBLANK &&
+				    ev.user_data == 0x5eed,
+			    "a vblank event with our user data");
+		CHILD_CHECK(read(ready[0], &byte, 1) == 1, "read");
+		_exit(0);
+	}
+	ut_check(read(ready[0], &byte, 1) == 1, "the mode is set");
+	other = fork();
+	if (other == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		CHILD_CHECK(c && poll(&pfd, 1, 300) == 0,
+			    "no event for a process that asked for none");
+		_exit(0);
+	}
+	ut_expect(wait_child(other), 0, "the other process's checks");
+	ut_check(write(ready[1], "d", 1) == 1, "write");
+	ut_expect(wait_child(master), 0, "the master process's checks");
+	close(ready[0]);
+	close(ready[1]);
+}
+
 static void bad_pointer_gives_efault(void **state)
 {
 	struct server_fixture *fx = *state;
@@ -491,6 +698,8 @@ int main(void)
 		T(magic_is_authenticated_across_processes),
 		T(prime_fd_lands_in_the_calling_process),
 		T(mmap_shares_pages_between_processes),
+		T(syncobj_fd_crosses_processes),
+		T(vblank_event_reaches_the_requesting_process),
 		T(bad_pointer_gives_efault),
 		T(version_is_copied_to_the_caller),
 		T(malformed_message_costs_only_its_connection),
