@@ -1097,6 +1097,45 @@ static void a_hang_is_stuck_then_halt_and_reboot_recover(void **state)
 	}
 }
 
+static void a_silent_firmware_misses_heartbeats_and_is_rebooted(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		struct simgpu_fwif_queue *q;
+		uint32_t words[8];
+		struct simgpu_cs_builder b;
+		struct fx fx;
+
+		fx_setup(&fx, version_code(i), 2);
+		expect_eq(simgpu_fwif_ping(&fx.fwif, TIMEOUT_MS), 0, "ping");
+		expect_eq(simgpu_dev_write_reg(fx.dev, SIMGPU_REG_INJECT,
+					       SIMGPU_INJECT_MCU_HANG),
+			  0, "inject an MCU hang");
+		expect_eq(simgpu_fwif_ping(&fx.fwif, 50), -ETIMEDOUT,
+			  "ping of a silent firmware on %s", fx.version);
+		/* GLB_HALT is not acked either: halted hard. */
+		expect_eq(simgpu_fwif_halt(&fx.fwif, 50), -ETIMEDOUT,
+			  "halt of a silent firmware on %s", fx.version);
+		expect_eq(simgpu_dev_boot_status(fx.dev), SIMGPU_BOOT_HALTED,
+			  "halted hard");
+		simgpu_dev_write_reg(fx.dev, SIMGPU_REG_INJECT, 0);
+		expect_eq(simgpu_fwif_boot(&fx.fwif, 0, TIMEOUT_MS), 0,
+			  "reboot");
+		expect_eq(simgpu_fwif_ping(&fx.fwif, TIMEOUT_MS), 0,
+			  "ping after reboot on %s", fx.version);
+		expect_eq(simgpu_fwif_group_start(&fx.fwif, 0,
+						  simgpu_pt_root(&fx.pt), 5,
+						  TIMEOUT_MS),
+			  0, "group after reboot");
+		q = fx_queue(&fx, 0, 0);
+		simgpu_cs_builder_init(&b, words, 8);
+		simgpu_cs_write32(&b, va(DATA_OFF), 0xbea7);
+		fx_exec(&fx, q, &b, 0, 1);
+		expect_eq(fx_wait(&fx, 0, 1), 0, "work after reboot");
+		fx_teardown(&fx);
+	}
+}
+
 static void reboot_into_every_other_version(void **state)
 {
 	struct fx fx;
@@ -1369,6 +1408,8 @@ int main(void)
 		cmocka_unit_test(
 			malformed_streams_fail_their_entry_and_taint_the_queue),
 		cmocka_unit_test(a_hang_is_stuck_then_halt_and_reboot_recover),
+		cmocka_unit_test(
+			a_silent_firmware_misses_heartbeats_and_is_rebooted),
 		cmocka_unit_test(reboot_into_every_other_version),
 		cmocka_unit_test(teardown_with_work_in_flight),
 		cmocka_unit_test(concurrent_submitters_pings_and_dispatches),

@@ -184,6 +184,9 @@ int simgpu_dev_write_reg(struct simgpu_dev *dev, enum simgpu_reg reg,
 	case SIMGPU_REG_SHARED_SIZE:
 		atomic_store(&dev->reg_shared_size, value);
 		return 0;
+	case SIMGPU_REG_INJECT:
+		atomic_store(&dev->inject, (unsigned int)value);
+		return 0;
 	case SIMGPU_REG_CONTROL:
 		if (value == SIMGPU_CONTROL_BOOT)
 			return simgpu_dev_boot(dev);
@@ -216,6 +219,8 @@ uint64_t simgpu_dev_read_reg(struct simgpu_dev *dev, enum simgpu_reg reg)
 		return dev->num_doorbells;
 	case SIMGPU_REG_VRAM_SIZE:
 		return dev->vram_size;
+	case SIMGPU_REG_INJECT:
+		return atomic_load(&dev->inject);
 	default:
 		return 0;
 	}

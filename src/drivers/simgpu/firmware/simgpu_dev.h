@@ -60,6 +60,15 @@ enum simgpu_reg {
 	SIMGPU_REG_NUM_CORES,	/* read-only: the configuration */
 	SIMGPU_REG_NUM_DOORBELLS,
 	SIMGPU_REG_VRAM_SIZE,
+	/* Test hooks, SIMGPU_INJECT_* bits (no real hardware has them). */
+	SIMGPU_REG_INJECT,
+};
+
+/* Faults a test can inject. */
+enum simgpu_inject {
+	/* The MCU stops answering: no request is performed or acked (the
+	 * cores go on) until CONTROL=HALT; heartbeat-loss tests. */
+	SIMGPU_INJECT_MCU_HANG = 1u << 0,
 };
 
 enum simgpu_control {
@@ -90,6 +99,7 @@ struct simgpu_dev {
 
 	_Atomic uint64_t reg_fw_image, reg_shared, reg_shared_size;
 	atomic_int boot_status;
+	atomic_uint inject; /* SIMGPU_INJECT_* */
 
 	unsigned int num_doorbells;
 	atomic_ulong *doorbells; /* pending bits, taken by the firmware */

@@ -876,6 +876,10 @@ static void fw_mcu_loop(struct simgpu_fw *fw)
 
 		if (atomic_load(&fw->stop_request))
 			return;
+		if (atomic_load(&fw->dev->inject) & SIMGPU_INJECT_MCU_HANG) {
+			fw_mcu_wait(fw, &seen, FW_IDLE_WAKE_MS);
+			continue;
+		}
 		for (w = 0; w < words; w++)
 			if (simgpu_dev_take_doorbells(fw->dev, w))
 				rang = true;
