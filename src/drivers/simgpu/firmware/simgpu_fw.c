@@ -404,7 +404,9 @@ static void fw_queue_park(struct fw_queue *q)
 	q->waiting = true;
 	q->wait_epoch = fw->epoch;
 	q->wait_deadline_ns = fw_now_ns() + SIMGPU_FW_POLL_US * 1000ull;
-	fw_queue_set_status_locked(q, fw->c.q_waiting);
+	/* The watchdog or a stop may have had its say meanwhile. */
+	if (q->started && q->status != fw->c.q_stuck)
+		fw_queue_set_status_locked(q, fw->c.q_waiting);
 	pthread_mutex_unlock(&fw->lock);
 }
 
@@ -565,7 +567,8 @@ static void fw_run_queue(struct fw_core *core, struct fw_queue *q)
 static bool fw_queue_runnable_locked(struct simgpu_fw *fw, struct fw_queue *q,
 				     uint64_t now, uint64_t *deadline)
 {
-	if (!q->started || !q->group->started || q->on_core)
+	if (!q->started || !q->group->started || q->on_core ||
+	    atomic_load(&q->stop))
 		return false;
 	if (q->status != fw->c.q_idle && q->status != fw->c.q_running &&
 	    q->status != fw->c.q_waiting)
