@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -183,6 +184,28 @@ struct udrm_caller *udrm_caller_swap(struct udrm_caller *caller)
 pid_t udrm_caller_pid(void)
 {
 	return current_caller ? current_caller->pid : getpid();
+}
+
+uint64_t udrm_sleep_slice(uint64_t deadline_ns)
+{
+	struct udrm_caller *caller = current_caller;
+	struct timespec ts;
+	uint64_t slice;
+
+	if (!caller || !caller->ops->interrupted)
+		return deadline_ns;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	slice = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+		UDRM_SLEEP_SLICE_NS;
+	return slice < deadline_ns ? slice : deadline_ns;
+}
+
+bool udrm_signal_pending(void)
+{
+	struct udrm_caller *caller = current_caller;
+
+	return caller && caller->ops->interrupted &&
+	       caller->ops->interrupted(caller);
 }
 
 int udrm_copy_from_user(struct udrm_file *file, void *dst, uint64_t src,

@@ -15,6 +15,7 @@
 #define UDRM_CORE_UACCESS_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -57,6 +58,9 @@ struct udrm_caller_ops {
 	void (*fd_uninstall)(struct udrm_caller *caller, int ufd);
 	/* A local duplicate of the caller's @ufd (close-on-exec), or -EBADF. */
 	int (*fd_get)(struct udrm_caller *caller, int ufd);
+	/* Whether the caller wants the running call interrupted (the
+	 * kernel's signal_pending(current)); NULL: never. */
+	bool (*interrupted)(struct udrm_caller *caller);
 };
 
 struct udrm_caller {
@@ -71,6 +75,20 @@ struct udrm_caller *udrm_caller_swap(struct udrm_caller *caller);
 /* The calling process: the caller's, else this one (the kernel's
  * task_tgid(current)). */
 pid_t udrm_caller_pid(void);
+
+/*
+ * Interruptible sleeps, as the kernel's wait_event_interruptible(): a
+ * blocking entry point sleeps towards @deadline_ns (CLOCK_MONOTONIC,
+ * UINT64_MAX: none) in slices of at most UDRM_SLEEP_SLICE_NS while the
+ * caller can be interrupted (udrm_sleep_slice() gives the end of the next
+ * slice, @deadline_ns itself otherwise), and returns -EINTR when
+ * udrm_signal_pending() says so between slices. In-process callers are
+ * never interrupted: a signal handler runs on the calling thread and the
+ * call goes on, as with SA_RESTART.
+ */
+#define UDRM_SLEEP_SLICE_NS 10000000ull
+uint64_t udrm_sleep_slice(uint64_t deadline_ns);
+bool udrm_signal_pending(void);
 
 /*
  * File descriptors crossing the user boundary, as the kernel's fd_install()

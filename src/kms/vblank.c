@@ -17,6 +17,7 @@
 #include "core/device.h"
 #include "core/event.h"
 #include "core/file.h"
+#include "core/uaccess.h"
 #include "kms.h"
 #include "sync/dma_fence.h"
 
@@ -417,7 +418,7 @@ int udrm_wait_vblank_ioctl(struct udrm_device *dev, void *data,
 	struct udrm_crtc *crtc;
 	struct udrm_vblank *vbl;
 	unsigned int type = vblwait->request.type, flags, index;
-	uint64_t count, req_seq;
+	uint64_t count, req_seq, end;
 	struct timespec time, deadline;
 	int ret = 0;
 
@@ -490,10 +491,17 @@ int udrm_wait_vblank_ioctl(struct udrm_device *dev, void *data,
 	}
 
 	pthread_mutex_lock(&vbl->lock);
-	deadline = ns_to_ts(now_ns() + VBLANK_WAIT_TIMEOUT_NS);
+	end = now_ns() + VBLANK_WAIT_TIMEOUT_NS;
 	while (vbl->enabled && vbl->count < req_seq) {
+		/* drm_wait_vblank_ioctl() waits interruptibly. */
+		if (udrm_signal_pending()) {
+			ret = -EINTR;
+			break;
+		}
+		deadline = ns_to_ts(udrm_sleep_slice(end));
 		if (pthread_cond_timedwait(&vbl->cond, &vbl->lock, &deadline) ==
-		    ETIMEDOUT) {
+			    ETIMEDOUT &&
+		    now_ns() >= end) {
 			if (vbl->enabled && vbl->count < req_seq)
 				ret = -EBUSY;
 			break;

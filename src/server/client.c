@@ -17,6 +17,7 @@
 
 struct udrm_client {
 	int sock;
+	uint64_t seq;	  /* of the last request */
 	uint64_t *proven; /* inodes of files this connection has shown */
 	size_t nproven, capproven;
 };
@@ -49,12 +50,35 @@ static void client_remember(struct udrm_client *c, uint64_t ino)
 static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
 			     int *reply_fd)
 {
+	bool cancelled = false;
+
 	for (;;) {
-		struct udrm_msg answer = {.type = UDRM_MSG_CALLBACK_REPLY};
+		struct udrm_msg answer = {.type = UDRM_MSG_CALLBACK_REPLY,
+					  .seq = c->seq};
 		int fd, ret = udrm_msg_recv(c->sock, reply, &fd);
 
+		if (ret == -EINTR) {
+			/* A handler without SA_RESTART ran (with SA_RESTART
+			 * the kernel restarts recvmsg and we never see it):
+			 * the kernel would end the call with EINTR. */
+			struct udrm_msg cancel = {.type = UDRM_MSG_CANCEL,
+						  .seq = c->seq};
+
+			if (!cancelled) {
+				ret = udrm_msg_send(c->sock, &cancel, -1);
+				if (ret)
+					return ret;
+				cancelled = true;
+			}
+			continue;
+		}
 		if (ret)
 			return ret;
+		if (reply->seq != c->seq) {
+			if (fd >= 0)
+				close(fd);
+			return -EPROTO;
+		}
 		switch (reply->type) {
 		case UDRM_MSG_REPLY:
 			*reply_fd = fd;
@@ -88,8 +112,10 @@ static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
 static int client_call(struct udrm_client *c, struct udrm_msg *req, int fd,
 		       struct udrm_msg *reply, int *reply_fd)
 {
-	int ret = udrm_msg_send(c->sock, req, fd);
+	int ret;
 
+	req->seq = ++c->seq;
+	ret = udrm_msg_send(c->sock, req, fd);
 	*reply_fd = -1;
 	if (ret)
 		return ret;

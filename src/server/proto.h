@@ -41,15 +41,22 @@ enum udrm_msg_type {
 	 * (the fd attached as for IOCTL). s->c REPLY: ret, a = the offset to
 	 * map the attached memfd at. */
 	UDRM_MSG_MMAP = 8,
+	/* c->s while waiting for the reply to request @seq: a signal handler
+	 * without SA_RESTART interrupted the client, so the request's
+	 * interruptible sleep ends with -EINTR (the kernel's -ERESTARTSYS).
+	 * No reply of its own; one for a request already answered is
+	 * ignored. */
+	UDRM_MSG_CANCEL = 9,
 };
 
 struct udrm_msg {
 	uint32_t type; /* enum udrm_msg_type */
 	uint32_t size; /* sizeof(struct udrm_msg) */
+	uint64_t seq;  /* a request's number; its reply and callbacks echo it */
 	int64_t ret;
 	uint64_t ino;
 	uint64_t a, b;
 };
-_Static_assert(sizeof(struct udrm_msg) == 40, "udrm_msg layout");
+_Static_assert(sizeof(struct udrm_msg) == 48, "udrm_msg layout");
 
 #endif

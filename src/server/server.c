@@ -43,6 +43,8 @@ struct srv_conn {
 	pthread_t thread;
 	uint64_t *proven; /* inodes of the files this connection holds */
 	size_t nproven, capproven;
+	uint64_t seq;	  /* of the request being served */
+	bool cancelled;	  /* its CANCEL was read during a callback */
 	bool broken;	  /* a callback failed: the connection is dropped */
 	atomic_bool done; /* the thread has finished (may be joined) */
 	struct srv_conn *next;
@@ -223,21 +225,33 @@ static int srv_copy_to_user(struct udrm_caller *caller, uint64_t dst,
 static int64_t srv_callback(struct srv_conn *conn, struct udrm_msg *msg, int fd)
 {
 	struct udrm_msg reply;
-	int rfd = -1;
+	int rfd = -1, ret;
 
 	if (conn->broken)
 		return -EPIPE;
-	if (udrm_msg_send(conn->sock, msg, fd) ||
-	    udrm_msg_recv(conn->sock, &reply, &rfd) ||
-	    reply.type != UDRM_MSG_CALLBACK_REPLY) {
+	msg->seq = conn->seq;
+	ret = udrm_msg_send(conn->sock, msg, fd);
+	/* A CANCEL may come first: the call is interrupted, and the client
+	 * answers the callback all the same. */
+	while (!ret) {
+		do
+			ret = udrm_msg_recv(conn->sock, &reply, &rfd);
+		while (ret == -EINTR);
+		if (ret || reply.type != UDRM_MSG_CANCEL)
+			break;
+		if (reply.seq == conn->seq)
+			conn->cancelled = true;
 		if (rfd >= 0)
 			close(rfd);
+		rfd = -1;
+	}
+	if (rfd >= 0)
+		close(rfd);
+	if (ret || reply.type != UDRM_MSG_CALLBACK_REPLY) {
 		conn->broken = true;
 		shutdown(conn->sock, SHUT_RDWR);
 		return -EPIPE;
 	}
-	if (rfd >= 0)
-		close(rfd);
 	return reply.ret;
 }
 
@@ -271,12 +285,38 @@ static int srv_fd_get(struct udrm_caller *caller, int ufd)
 	return fd < 0 ? -EBADF : fd;
 }
 
+/*
+ * While a request runs the client sends nothing but a CANCEL of it; a
+ * CANCEL left over from an earlier request (answered before it arrived)
+ * is consumed here.
+ */
+static bool srv_interrupted(struct udrm_caller *caller)
+{
+	struct srv_conn *conn = to_conn(caller);
+	struct udrm_msg msg;
+
+	if (conn->cancelled)
+		return true;
+	for (;;) {
+		ssize_t n = recv(conn->sock, &msg, sizeof(msg),
+				 MSG_PEEK | MSG_DONTWAIT);
+
+		if (n != (ssize_t)sizeof(msg) || msg.type != UDRM_MSG_CANCEL)
+			return false; /* nothing, or for the loop to refuse */
+		if (msg.seq == conn->seq)
+			return true;
+		if (recv(conn->sock, &msg, sizeof(msg), MSG_DONTWAIT) < 0)
+			return false;
+	}
+}
+
 static const struct udrm_caller_ops srv_caller_ops = {
 	.copy_from_user = srv_copy_from_user,
 	.copy_to_user = srv_copy_to_user,
 	.fd_install = srv_fd_install,
 	.fd_uninstall = srv_fd_uninstall,
 	.fd_get = srv_fd_get,
+	.interrupted = srv_interrupted,
 };
 
 /* ------------------------------------------------------------------ */
@@ -440,10 +480,22 @@ static void *srv_conn_thread(void *arg)
 	while (!conn->broken) {
 		struct udrm_msg req, reply = {.type = UDRM_MSG_REPLY};
 		int fd = -1, reply_fd = -1;
-		int ret = udrm_msg_recv(conn->sock, &req, &fd);
+		int ret;
 
+		do
+			ret = udrm_msg_recv(conn->sock, &req, &fd);
+		while (ret == -EINTR);
 		if (ret) /* gone, or a malformed message: drop it */
 			break;
+		if (req.type == UDRM_MSG_CANCEL) {
+			/* Its request was answered already. */
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		conn->seq = req.seq;
+		conn->cancelled = false;
+		reply.seq = req.seq;
 		switch (req.type) {
 		case UDRM_MSG_HELLO:
 			reply.ret = req.a == UDRM_PROTO_VERSION ? 0 : -EPROTO;

@@ -52,9 +52,7 @@ int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd)
 	ssize_t n;
 
 	*fd = -1;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == ECONNRESET ? -EPIPE : -errno;
 	if (n == 0)

@@ -14,8 +14,8 @@ int udrm_msg_send(int sock, struct udrm_msg *msg, int fd);
 
 /* Receives one message; *fd gets the attached fd (close-on-exec) or -1.
  * 0; -EPIPE when the peer has gone; -EPROTO for a message of the wrong
- * size or with more than one fd (any fds are closed); -errno otherwise.
- * Retries on EINTR. */
+ * size or with more than one fd (any fds are closed); -EINTR when a
+ * signal handler interrupted the wait; -errno otherwise. */
 int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd);
 
 #endif

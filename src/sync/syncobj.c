@@ -474,7 +474,13 @@ int udrm_syncobj_find_fence(struct udrm_file *file, uint32_t handle,
 			ret = -ETIME;
 			break;
 		}
-		in_time = udrm_waker_sleep(&waker, deadline);
+		if (udrm_signal_pending()) {
+			ret = -EINTR;
+			break;
+		}
+		in_time =
+			udrm_waker_sleep(&waker, udrm_sleep_slice(deadline)) ||
+			udrm_fence_now_ns() < deadline;
 	}
 	syncobj_remove_wait(syncobj, &wait);
 	*fence = wait.fence;
@@ -938,7 +944,12 @@ static int syncobj_array_wait_timeout(struct udrm_file *file,
 			ret = -ETIME;
 			goto cleanup;
 		}
-		in_time = udrm_waker_sleep(&waker, until);
+		if (udrm_signal_pending()) {
+			ret = -EINTR;
+			goto cleanup;
+		}
+		in_time = udrm_waker_sleep(&waker, udrm_sleep_slice(until)) ||
+			  udrm_fence_now_ns() < until;
 	}
 
 cleanup:

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -612,6 +613,114 @@ static void vblank_event_reaches_the_requesting_process(void **state)
 	close(ready[1]);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* SIGALRM in @ms, handled with or without SA_RESTART. */
+static void child_alarm(int ms, bool restart)
+{
+	struct sigaction sa = {.sa_handler = on_alarm,
+			       .sa_flags = restart ? SA_RESTART : 0};
+	struct itimerval it = {.it_value = {.tv_sec = ms / 1000,
+					    .tv_usec = (ms % 1000) * 1000}};
+
+	sigemptyset(&sa.sa_mask);
+	CHILD_CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
+	CHILD_CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void signal_interrupts_a_blocking_wait(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VGEM_RENDER_MINOR);
+		struct drm_syncobj_create create = {0};
+		struct drm_syncobj_wait wait = {
+			.count_handles = 1,
+			.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT};
+		int64_t t0, t;
+		int ret;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_CREATE,
+					&create);
+		CHILD_CHECK(ret == 0, "SYNCOBJ_CREATE: %d", ret);
+		wait.handles = (uintptr_t)&create.handle;
+
+		/* Without SA_RESTART: the wait ends with EINTR. */
+		wait.timeout_nsec = INT64_MAX;
+		child_alarm(100, false);
+		t0 = now_ns();
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
+		t = now_ns() - t0;
+		CHILD_CHECK(ret == -EINTR && alarms == 1,
+			    "SYNCOBJ_WAIT interrupted by a handler without "
+			    "SA_RESTART: expected EINTR, got %d (%d alarms)",
+			    ret, (int)alarms);
+		CHILD_CHECK(t >= 90000000 && t < 2000000000,
+			    "interrupted after the alarm, not before or long "
+			    "after: %lld ns",
+			    (long long)t);
+
+		/* With SA_RESTART: the wait goes on to its timeout. */
+		wait.timeout_nsec = now_ns() + 300000000;
+		child_alarm(50, true);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
+		CHILD_CHECK(ret == -ETIME && alarms == 2,
+			    "SYNCOBJ_WAIT with an SA_RESTART handler runs to "
+			    "its timeout: expected ETIME, got %d (%d alarms)",
+			    ret, (int)alarms);
+		CHILD_CHECK(now_ns() >= (int64_t)wait.timeout_nsec,
+			    "not before the timeout");
+
+		/* The connection works on after an interrupted call. */
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
+		CHILD_CHECK(ret == -ETIME, "a wait after: %d", ret);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the interrupted process's checks");
+}
+
+static void signal_interrupts_wait_vblank(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		union drm_wait_vblank vbl = {0};
+		int ret;
+
+		child_modeset(c, fd);
+		vbl.request.type = _DRM_VBLANK_RELATIVE;
+		vbl.request.sequence = 600; /* ten seconds at 60 Hz */
+		child_alarm(100, false);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_WAIT_VBLANK, &vbl);
+		CHILD_CHECK(ret == -EINTR,
+			    "WAIT_VBLANK interrupted: expected "
+			    "EINTR, got %d",
+			    ret);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the vblank waiter's checks");
+}
+
 static void bad_pointer_gives_efault(void **state)
 {
 	struct server_fixture *fx = *state;
@@ -700,6 +809,8 @@ int main(void)
 		T(mmap_shares_pages_between_processes),
 		T(syncobj_fd_crosses_processes),
 		T(vblank_event_reaches_the_requesting_process),
+		T(signal_interrupts_a_blocking_wait),
+		T(signal_interrupts_wait_vblank),
 		T(bad_pointer_gives_efault),
 		T(version_is_copied_to_the_caller),
 		T(malformed_message_costs_only_its_connection),
