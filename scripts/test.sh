@@ -99,7 +99,9 @@ tsan_build()
 			sync/dma_fence sync/dma_fence_chain sync/dma_fence_array \
 			sync/dma_resv sync/syncobj_threads sync/sync_file \
 			core/vgem_fence core/fork_threads interpose/fdtable \
-			sched/basic sched/lifetime kms/kms_atomic core/vfile
+			sched/basic sched/lifetime kms/kms_atomic core/vfile \
+			fwabi/layouts simgpu/gpu_kernels simgpu/fw \
+			server/server
 }
 
 if [ "${UDRM_SKIP_SETUP:-0}" != 1 ]; then
