@@ -29,11 +29,19 @@
  * - entity->lock protects the entity's job queue, rq_sched and stopped. It
  *   nests inside sched->lock (sched->lock -> entity->lock), never outside.
  * - Fence callbacks (hardware fence done, dependency signalled) take
- *   sched->lock briefly and never block otherwise.
- * Only the worker thread calls ops->run_job, ops->prepare_job,
- * ops->timedout_job and ops->free_job (except udrm_sched_fini() and entity
- * teardown, which free jobs on the caller's thread once the worker can no
- * longer see them).
+ *   sched->lock briefly and never block otherwise (but for the job
+ *   started with run_on_completion, below).
+ * - The run role (sched->busy, taken and given back under sched->lock) is
+ *   held by one thread at a time, and only its holder calls
+ *   ops->run_job, ops->prepare_job, ops->timedout_job and ops->free_job,
+ *   pops jobs and links or unlinks pending jobs. It is the worker thread,
+ *   except with run_on_completion: a job's hardware fence callback that
+ *   finds the role free takes it and runs the next job itself, on the
+ *   thread signalling that fence and under that fence's lock, when the job
+ *   can run without waiting (no dependency left unsignalled, no
+ *   prepare_job, entity not guilty); then the worker frees the finished
+ *   job. udrm_sched_fini() and entity teardown free jobs on the caller's
+ *   thread once no role holder can see them.
  */
 #ifndef UDRM_SCHED_GPU_SCHEDULER_H
 #define UDRM_SCHED_GPU_SCHEDULER_H
@@ -69,7 +77,11 @@ enum udrm_sched_policy {
 	UDRM_SCHED_POLICY_RR,	    /* entities take turns */
 	/* Kernel priority first; the other entities share the GPU by
 	 * virtual GPU time (the time their jobs ran, times 1, 2 and 4 for
-	 * high, normal and low), the lowest first.
+	 * high, normal and low), the lowest first. A job's time runs from
+	 * the later of its hand-over and the scheduler's previous hardware
+	 * completion (time spent behind other jobs in the ring is theirs)
+	 * to its hardware fence's timestamp; the entity pays its average
+	 * job cost at hand-over, replaced by the real cost on completion.
 	 *
 	 * An entity whose queue ran empty and that left the run queue
 	 * rejoins at the run queue's least virtual time (idle time is no
@@ -140,6 +152,16 @@ struct udrm_sched_init_args {
 	uint32_t hang_limit;   /* hangs before an entity is guilty */
 	uint64_t timeout_ms;   /* 0: no timeout */
 	enum udrm_sched_policy policy;
+	/*
+	 * Start the next job from the completion of the one before (see
+	 * Locking) instead of waking the worker for it, saving a thread
+	 * wake-up per job when the credit limit holds jobs back. Only when
+	 * ops->run_job may run on any thread that signals one of this
+	 * scheduler's hardware fences, under that fence's lock: it takes no
+	 * lock held while a hardware fence is signalled, and the hardware
+	 * fences of different jobs do not share a lock.
+	 */
+	bool run_on_completion;
 };
 
 /*
@@ -168,8 +190,10 @@ struct udrm_sched_job {
 	struct udrm_fence **deps;	  /* references, one per context */
 	unsigned int num_deps, deps_cap, next_dep;
 	uint32_t credits;
-	uint64_t submit_ts; /* push time, for FIFO */
-	uint64_t start_ns;  /* handed to run_job, for FAIR */
+	uint64_t submit_ts;   /* push time, for FIFO */
+	uint64_t start_ns;    /* handed to run_job, for FAIR */
+	uint64_t estimate_ns; /* FAIR: virtual cost charged at hand-over */
+	bool queued_behind;   /* (sched->lock) others ran when handed over */
 	enum udrm_sched_priority priority;
 	atomic_uint karma;
 	bool armed, pushed;
@@ -194,7 +218,7 @@ struct udrm_sched_entity {
 	bool on_rq;			  /* (rq_sched->lock) */
 	bool blocked;			  /* (rq_sched->lock) */
 	bool interactive; /* (rq_sched->lock) FAIR: rejoined, none picked */
-	struct udrm_fence *dep_fence; /* worker; a reference */
+	struct udrm_fence *dep_fence; /* run role; a reference */
 	struct udrm_fence_cb dep_cb;
 	struct udrm_gpu_scheduler *dep_sched;  /* for the callback */
 	struct udrm_sched_entity_stats *stats; /* a reference */
@@ -213,18 +237,20 @@ struct udrm_gpu_scheduler {
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* (lock) work for the worker */
-	pthread_cond_t idle; /* (lock) worker not busy */
+	pthread_cond_t idle; /* (lock) the run role was given back */
 	struct udrm_sched_list rq[UDRM_SCHED_PRIORITY_COUNT]; /* (lock) */
 	struct udrm_sched_list *rr_cursor[UDRM_SCHED_PRIORITY_COUNT];
 	struct udrm_sched_list pending; /* (lock) handed to run_job */
 	uint32_t credit_count;		/* (lock) credits of running jobs */
 	uint32_t hw_running;		/* (lock) pending jobs not done */
 	uint64_t min_vruntime_ns; /* (lock) FAIR: where idle entities rejoin */
+	uint64_t last_done_ns;	  /* (lock) latest hardware completion */
 	uint64_t tdr_deadline;	  /* (lock) 0: timer not armed */
-	struct udrm_sched_entity *busy_entity; /* (lock) worker uses it */
-	bool busy;    /* (lock) worker outside the lock */
+	struct udrm_sched_entity *busy_entity; /* (lock) role holder uses it */
+	bool busy;    /* (lock) the run role is taken (see Locking) */
 	bool paused;  /* (lock) udrm_sched_stop() */
 	bool exiting; /* (lock) udrm_sched_fini() */
+	bool run_on_completion;
 	bool ready;
 	pthread_t worker;
 };

@@ -34,45 +34,72 @@ static void sched_rearm_timeout_locked(struct udrm_gpu_scheduler *sched)
 
 /*
  * Fair policy: GPU time scaled by priority (high 1, normal 2, low 4); the
- * entity's average job cost moves a quarter of the way to this job's.
+ * entity's average job cost moves a quarter of the way to this job's. A
+ * job handed over while others still ran is charged from the later of its
+ * hand-over and the previous completion: the time it waited behind them
+ * in the ring is theirs. The entity was charged its average job cost when
+ * the job was handed over (see sched_run_job()); the real cost replaces
+ * that estimate now. sched->lock held.
  */
-static void sched_job_charge(struct udrm_gpu_scheduler *sched,
-			     struct udrm_sched_job *job)
+static void sched_job_charge_locked(struct udrm_gpu_scheduler *sched,
+				    struct udrm_sched_job *job)
 {
-	uint64_t end, ran, cost, avg;
+	uint64_t end, start = job->start_ns, ran, cost, avg;
 
-	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
-	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
-		return;
 	end = job->hw_fence ? udrm_fence_timestamp(job->hw_fence) : 0;
 	if (!end)
 		end = udrm_fence_now_ns();
-	ran = end > job->start_ns ? end - job->start_ns : 0;
+	if (job->queued_behind && sched->last_done_ns > start)
+		start = sched->last_done_ns;
+	if (end > sched->last_done_ns)
+		sched->last_done_ns = end;
+	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
+	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
+		return;
+	ran = end > start ? end - start : 0;
 	cost = ran << (job->priority - UDRM_SCHED_PRIORITY_HIGH);
-	atomic_fetch_add(&job->stats->vruntime_ns, cost);
+	/* The estimate charged at hand-over is replaced by the cost. */
+	if (cost >= job->estimate_ns)
+		atomic_fetch_add(&job->stats->vruntime_ns,
+				 cost - job->estimate_ns);
+	else
+		atomic_fetch_sub(&job->stats->vruntime_ns,
+				 job->estimate_ns - cost);
 	avg = atomic_load(&job->stats->avg_job_ns);
 	atomic_store(&job->stats->avg_job_ns,
 		     avg ? avg - avg / 4 + cost / 4 : cost);
 }
 
+static void sched_run_from_completion(struct udrm_gpu_scheduler *sched);
+
 /*
  * The job's hardware is done with @result: signal the finished fence and
  * let the worker free the job. May run under the hardware fence's lock;
- * the job may be freed as soon as sched->lock is dropped.
+ * the job may be freed as soon as sched->lock is dropped. With
+ * run_on_completion, when nobody holds the run role, this thread takes it
+ * and starts the next job itself (see sched_run_from_completion()).
  */
 static void sched_job_done(struct udrm_sched_job *job, int result)
 {
 	struct udrm_gpu_scheduler *sched = job->sched;
+	bool direct;
 
 	sched_fence_finished(job->s_fence, result);
-	sched_job_charge(sched, job);
 	pthread_mutex_lock(&sched->lock);
+	sched_job_charge_locked(sched, job);
 	job->done = true;
 	sched->credit_count -= job->credits;
 	sched->hw_running--;
 	sched_rearm_timeout_locked(sched);
-	pthread_cond_signal(&sched->wake);
+	direct = sched->run_on_completion && !sched->busy && !sched->paused &&
+		 !sched->exiting;
+	if (direct)
+		sched->busy = true;
+	else
+		pthread_cond_signal(&sched->wake);
 	pthread_mutex_unlock(&sched->lock);
+	if (direct)
+		sched_run_from_completion(sched);
 }
 
 static void sched_job_done_cb(struct udrm_fence *fence,
@@ -146,10 +173,12 @@ static bool sched_entity_before(struct udrm_gpu_scheduler *sched,
  * one served (RR); FAIR pools the priorities below kernel and takes the
  * least virtual GPU time. Entities with empty queues leave the run queue here.
  * When the chosen job's credits do not fit, nothing runs (no overtaking).
- * sched->lock held.
+ * *@job_out gets the entity's head job. Call sched_commit_entity_locked()
+ * when the entity is taken. sched->lock held.
  */
 static struct udrm_sched_entity *
-sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
+sched_pick_entity_locked(struct udrm_gpu_scheduler *sched,
+			 struct udrm_sched_job **job_out)
 {
 	struct udrm_sched_entity *best = NULL;
 	struct udrm_sched_job *best_job = NULL;
@@ -213,16 +242,36 @@ sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
 	if (sched->credit_count + sched_job_credits(sched, best_job) >
 	    sched->credit_limit)
 		return NULL;
+	*job_out = best_job;
+	return best;
+}
+
+/* The policy's bookkeeping for taking @entity's head job. sched->lock held. */
+static void sched_commit_entity_locked(struct udrm_gpu_scheduler *sched,
+				       struct udrm_sched_entity *entity)
+{
 	if (sched->policy == UDRM_SCHED_POLICY_RR)
-		sched->rr_cursor[best->priority] = &best->rq_link;
+		sched->rr_cursor[entity->priority] = &entity->rq_link;
 	if (sched->policy == UDRM_SCHED_POLICY_FAIR) {
-		uint64_t v = atomic_load(&best->stats->vruntime_ns);
+		uint64_t v = atomic_load(&entity->stats->vruntime_ns);
 
 		if (v > sched->min_vruntime_ns)
 			sched->min_vruntime_ns = v;
-		best->interactive = false;
+		entity->interactive = false;
 	}
-	return best;
+}
+
+/* sched_pick_entity_locked() and commit. sched->lock held. */
+static struct udrm_sched_entity *
+sched_select_entity_locked(struct udrm_gpu_scheduler *sched)
+{
+	struct udrm_sched_job *job;
+	struct udrm_sched_entity *entity =
+		sched_pick_entity_locked(sched, &job);
+
+	if (entity)
+		sched_commit_entity_locked(sched, entity);
+	return entity;
 }
 
 /*
@@ -274,7 +323,7 @@ sched_dependency_to_wait(const struct udrm_gpu_scheduler *sched,
 /*
  * The entity's head job if all its dependencies (and the driver's
  * prepare_job fences) have signalled, popped from the queue; NULL if the
- * entity now waits for one. Worker only, with sched->busy_entity set.
+ * entity now waits for one. Run role held, with sched->busy_entity set.
  */
 static struct udrm_sched_job *
 sched_entity_pop_job(struct udrm_gpu_scheduler *sched,
@@ -328,13 +377,22 @@ sched_entity_pop_job(struct udrm_gpu_scheduler *sched,
 	return job;
 }
 
-/* Hands @job to the hardware and watches its fence. Worker only. */
+/* Hands @job to the hardware and watches its fence. Run role held. */
 static void sched_run_job(struct udrm_gpu_scheduler *sched,
 			  struct udrm_sched_job *job)
 {
 	struct udrm_fence *fence;
 
 	pthread_mutex_lock(&sched->lock);
+	job->queued_behind = sched->hw_running > 0;
+	/* FAIR: the entity pays an estimate now, so that with room for
+	 * several jobs its next pick sees this one (corrected on completion,
+	 * sched_job_charge_locked()). */
+	if (sched->policy == UDRM_SCHED_POLICY_FAIR &&
+	    job->priority != UDRM_SCHED_PRIORITY_KERNEL) {
+		job->estimate_ns = atomic_load(&job->stats->avg_job_ns);
+		atomic_fetch_add(&job->stats->vruntime_ns, job->estimate_ns);
+	}
 	sched->credit_count += job->credits;
 	sched->hw_running++;
 	sched_list_add_tail(&job->link, &sched->pending);
@@ -355,6 +413,112 @@ static void sched_run_job(struct udrm_gpu_scheduler *sched,
 
 		sched_job_done(job, status < 0 ? status : 0);
 	}
+}
+
+/* Whether @fence has signalled, looked at without asking its producer
+ * (no fence lock, no ops->signaled). */
+static bool sched_fence_seen_signaled(struct udrm_fence *fence)
+{
+	return atomic_load(&fence->flags) & UDRM_FENCE_FLAG_SIGNALED;
+}
+
+/*
+ * Whether @job, the head of @entity, can be popped and run without
+ * waiting and without taking any fence lock: no prepare_job, not guilty,
+ * and what sched_entity_pop_job() would wait for has signalled already.
+ * sched->lock and the run role held.
+ */
+static bool sched_job_ready_locked(struct udrm_gpu_scheduler *sched,
+				   struct udrm_sched_entity *entity,
+				   struct udrm_sched_job *job)
+{
+	if (sched->ops.prepare_job || atomic_load(&job->stats->guilty))
+		return false;
+	for (unsigned int i = job->next_dep; i < job->num_deps; i++) {
+		struct udrm_fence *dep = job->deps[i];
+		struct udrm_sched_fence *s_fence;
+
+		if (dep->context == entity->fence_context ||
+		    dep->context == entity->fence_context + 1 ||
+		    sched_fence_seen_signaled(dep))
+			continue;
+		s_fence = udrm_sched_fence_from(dep);
+		if (s_fence && dep == &s_fence->finished &&
+		    s_fence->sched == sched && !s_fence->dont_pipeline &&
+		    sched_fence_seen_signaled(&s_fence->scheduled))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * run_on_completion: the completion of a job gave this thread (the one
+ * that signalled the job's hardware fence, maybe under that fence's lock)
+ * the run role. Starts the next job if it can run without waiting, then
+ * gives the role back and wakes the worker, which frees the finished job
+ * and does whatever else there is (dependencies, timeouts).
+ */
+static void sched_run_from_completion(struct udrm_gpu_scheduler *sched)
+{
+	struct udrm_sched_entity *entity;
+	struct udrm_sched_job *job = NULL;
+
+	pthread_mutex_lock(&sched->lock);
+	entity = sched_pick_entity_locked(sched, &job);
+	if (entity && sched_job_ready_locked(sched, entity, job)) {
+		sched_commit_entity_locked(sched, entity);
+		sched->busy_entity = entity;
+	} else {
+		entity = NULL;
+	}
+	pthread_mutex_unlock(&sched->lock);
+	if (entity) {
+		job = sched_entity_pop_job(sched, entity);
+		pthread_mutex_lock(&sched->lock);
+		sched->busy_entity = NULL;
+		pthread_mutex_unlock(&sched->lock);
+		if (job)
+			sched_run_job(sched, job);
+	}
+	pthread_mutex_lock(&sched->lock);
+	sched->busy = false;
+	pthread_cond_broadcast(&sched->idle);
+	pthread_cond_signal(&sched->wake);
+	pthread_mutex_unlock(&sched->lock);
+}
+
+/* Frees the jobs whose hardware is done. Run role held, not sched->lock. */
+static void sched_free_done_jobs(struct udrm_gpu_scheduler *sched)
+{
+	for (;;) {
+		struct udrm_sched_job *job = NULL;
+
+		pthread_mutex_lock(&sched->lock);
+		for (struct udrm_sched_list *n = sched->pending.next;
+		     n != &sched->pending; n = n->next) {
+			if (sched_job_of(n)->done) {
+				job = sched_job_of(n);
+				sched_list_del(n);
+				break;
+			}
+		}
+		pthread_mutex_unlock(&sched->lock);
+		if (!job)
+			return;
+		atomic_fetch_sub(&sched->score, 1);
+		sched->ops.free_job(job);
+	}
+}
+
+/* Whether a finished job waits to be freed. sched->lock held. */
+static bool sched_has_done_locked(struct udrm_gpu_scheduler *sched)
+{
+	for (struct udrm_sched_list *n = sched->pending.next;
+	     n != &sched->pending; n = n->next)
+		if (sched_job_of(n)->done)
+			return true;
+	return false;
 }
 
 /* Calls ops->timedout_job for the oldest running job. sched->lock held;
@@ -386,6 +550,11 @@ static void sched_handle_timeout_locked(struct udrm_gpu_scheduler *sched)
 			sched_rearm_timeout_locked(sched);
 }
 
+/*
+ * The worker: runs the next job, then frees the finished ones, holding the
+ * run role (sched->busy) while outside the lock; waits while a completion
+ * holds it (run_on_completion) or the scheduler is stopped.
+ */
 static void *sched_worker(void *arg)
 {
 	struct udrm_gpu_scheduler *sched = arg;
@@ -393,25 +562,10 @@ static void *sched_worker(void *arg)
 	pthread_mutex_lock(&sched->lock);
 	while (!sched->exiting) {
 		struct udrm_sched_entity *entity;
-		struct udrm_sched_job *job = NULL;
+		struct udrm_sched_job *job;
 
-		if (sched->paused) {
+		if (sched->paused || sched->busy) {
 			pthread_cond_wait(&sched->wake, &sched->lock);
-			continue;
-		}
-		for (struct udrm_sched_list *n = sched->pending.next;
-		     n != &sched->pending; n = n->next) {
-			if (sched_job_of(n)->done) {
-				job = sched_job_of(n);
-				break;
-			}
-		}
-		if (job) {
-			sched_list_del(&job->link);
-			pthread_mutex_unlock(&sched->lock);
-			atomic_fetch_sub(&sched->score, 1);
-			sched->ops.free_job(job);
-			pthread_mutex_lock(&sched->lock);
 			continue;
 		}
 		if (sched->tdr_deadline &&
@@ -421,7 +575,7 @@ static void *sched_worker(void *arg)
 		}
 
 		entity = sched_select_entity_locked(sched);
-		if (!entity) {
+		if (!entity && !sched_has_done_locked(sched)) {
 			uint64_t until = sched->tdr_deadline;
 
 			if (!until) {
@@ -441,16 +595,20 @@ static void *sched_worker(void *arg)
 		sched->busy_entity = entity;
 		sched->busy = true;
 		pthread_mutex_unlock(&sched->lock);
-		job = sched_entity_pop_job(sched, entity);
-		pthread_mutex_lock(&sched->lock);
-		sched->busy_entity = NULL;
-		pthread_mutex_unlock(&sched->lock);
-		if (job && atomic_load(&job->stats->guilty)) {
-			atomic_fetch_sub(&sched->score, 1);
-			sched_job_kill(job, -ECANCELED);
-		} else if (job) {
-			sched_run_job(sched, job);
+		if (entity) {
+			job = sched_entity_pop_job(sched, entity);
+			pthread_mutex_lock(&sched->lock);
+			sched->busy_entity = NULL;
+			pthread_mutex_unlock(&sched->lock);
+			if (job && atomic_load(&job->stats->guilty)) {
+				atomic_fetch_sub(&sched->score, 1);
+				sched_job_kill(job, -ECANCELED);
+			} else if (job) {
+				sched_run_job(sched, job);
+			}
 		}
+		/* After the run: the next job does not wait for frees. */
+		sched_free_done_jobs(sched);
 		pthread_mutex_lock(&sched->lock);
 		sched->busy = false;
 		pthread_cond_broadcast(&sched->idle);
@@ -483,6 +641,7 @@ int udrm_sched_init(struct udrm_gpu_scheduler *sched,
 	sched->hang_limit = args->hang_limit;
 	sched->timeout_ns = args->timeout_ms * 1000000ull;
 	sched->policy = args->policy;
+	sched->run_on_completion = args->run_on_completion;
 	atomic_init(&sched->score, 0);
 	pthread_mutex_init(&sched->lock, NULL);
 	pthread_condattr_init(&attr);
@@ -517,6 +676,11 @@ void udrm_sched_fini(struct udrm_gpu_scheduler *sched)
 	pthread_cond_signal(&sched->wake);
 	pthread_mutex_unlock(&sched->lock);
 	pthread_join(sched->worker, NULL);
+	/* A completion may still hold the run role (run_on_completion). */
+	pthread_mutex_lock(&sched->lock);
+	while (sched->busy)
+		pthread_cond_wait(&sched->idle, &sched->lock);
+	pthread_mutex_unlock(&sched->lock);
 
 	/* Only fence callbacks still touch the pending jobs now. */
 	for (n = sched->pending.next; n != &sched->pending; n = n->next) {
@@ -579,7 +743,8 @@ void udrm_sched_stop(struct udrm_gpu_scheduler *sched,
 	sched->tdr_deadline = 0;
 	pthread_mutex_unlock(&sched->lock);
 
-	/* The worker is parked: only it links or unlinks pending jobs. */
+	/* Nobody holds the run role, which alone links or unlinks pending
+	 * jobs, and nobody takes it until udrm_sched_start(). */
 	for (struct udrm_sched_list *n = sched->pending.next;
 	     n != &sched->pending; n = n->next) {
 		struct udrm_sched_job *job = sched_job_of(n);

@@ -77,8 +77,10 @@ static struct udrm_fence *mock_run_job(struct udrm_sched_job *sched_job)
 	if (job->duration_ms)
 		job->due_ns = udrm_fence_now_ns() +
 			      (uint64_t)job->duration_ms * 1000000u;
-	if (ms->run_count < MOCK_MAX_LOG)
+	if (ms->run_count < MOCK_MAX_LOG) {
 		ms->run_log[ms->run_count] = job->id;
+		ms->run_thread[ms->run_count] = pthread_self();
+	}
 	ms->run_count++;
 	pthread_cond_broadcast(&ms->cond);
 	pthread_mutex_unlock(&ms->lock);
@@ -171,9 +173,10 @@ static void *mock_timer(void *arg)
 	return NULL;
 }
 
-struct mock_sched *mock_sched_new(const char *name,
-				  enum udrm_sched_policy policy,
-				  uint32_t credit_limit, uint64_t timeout_ms)
+static struct mock_sched *mock_sched_create(const char *name,
+					    enum udrm_sched_policy policy,
+					    uint32_t credit_limit,
+					    uint64_t timeout_ms, bool direct)
 {
 	struct mock_sched *ms = calloc(1, sizeof(*ms));
 	struct udrm_sched_init_args args = {
@@ -182,6 +185,7 @@ struct mock_sched *mock_sched_new(const char *name,
 		.credit_limit = credit_limit,
 		.timeout_ms = timeout_ms,
 		.policy = policy,
+		.run_on_completion = direct,
 	};
 	pthread_condattr_t attr;
 
@@ -200,6 +204,20 @@ struct mock_sched *mock_sched_new(const char *name,
 	ms_expect(udrm_sched_init(&ms->base, &args), 0, "udrm_sched_init(%s)",
 		  name);
 	return ms;
+}
+
+struct mock_sched *mock_sched_new(const char *name,
+				  enum udrm_sched_policy policy,
+				  uint32_t credit_limit, uint64_t timeout_ms)
+{
+	return mock_sched_create(name, policy, credit_limit, timeout_ms, false);
+}
+
+struct mock_sched *mock_sched_new_direct(const char *name,
+					 enum udrm_sched_policy policy,
+					 uint32_t credit_limit)
+{
+	return mock_sched_create(name, policy, credit_limit, 0, true);
 }
 
 void mock_sched_destroy(struct mock_sched *ms)
@@ -319,6 +337,25 @@ unsigned int mock_sched_run_id(struct mock_sched *ms, unsigned int i)
 	id = i < MOCK_MAX_LOG ? ms->run_log[i] : ~0u;
 	pthread_mutex_unlock(&ms->lock);
 	return id;
+}
+
+bool mock_sched_run_on_this_thread(struct mock_sched *ms, unsigned int i)
+{
+	bool same;
+
+	pthread_mutex_lock(&ms->lock);
+	same = i < MOCK_MAX_LOG && i < ms->run_count &&
+	       pthread_equal(ms->run_thread[i], pthread_self());
+	pthread_mutex_unlock(&ms->lock);
+	return same;
+}
+
+void mock_sched_wait_idle(struct mock_sched *ms)
+{
+	pthread_mutex_lock(&ms->base.lock);
+	while (ms->base.busy)
+		pthread_cond_wait(&ms->base.idle, &ms->base.lock);
+	pthread_mutex_unlock(&ms->base.lock);
 }
 
 bool mock_sched_wait_run_count(struct mock_sched *ms, unsigned int count,

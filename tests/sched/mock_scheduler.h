@@ -54,6 +54,7 @@ struct mock_sched {
 	struct udrm_sched_list hw_queue;    /* (lock) mock_job.hw_link */
 	uint64_t hw_context, hw_seqno;	    /* (lock) */
 	unsigned int run_log[MOCK_MAX_LOG]; /* (lock) job ids in run order */
+	pthread_t run_thread[MOCK_MAX_LOG]; /* (lock) who called run_job */
 	unsigned int run_count;		    /* (lock) */
 	bool exiting;			    /* (lock) */
 	pthread_t timer;
@@ -78,6 +79,11 @@ struct mock_job {
 struct mock_sched *mock_sched_new(const char *name,
 				  enum udrm_sched_policy policy,
 				  uint32_t credit_limit, uint64_t timeout_ms);
+/* The same with run_on_completion: the mock's run_job takes only its own
+ * lock, never held while a hardware fence signals. */
+struct mock_sched *mock_sched_new_direct(const char *name,
+					 enum udrm_sched_policy policy,
+					 uint32_t credit_limit);
 /* udrm_sched_fini() then frees the mock. */
 void mock_sched_destroy(struct mock_sched *ms);
 /* Initialises @entity on @ms alone at @priority; fails the test if that
@@ -105,6 +111,11 @@ unsigned int mock_sched_advance(struct mock_sched *ms, unsigned int n,
 void mock_sched_lose_all(struct mock_sched *ms);
 unsigned int mock_sched_run_count(struct mock_sched *ms);
 unsigned int mock_sched_run_id(struct mock_sched *ms, unsigned int i);
+/* Whether the @i-th run_job call was made on the calling thread. */
+bool mock_sched_run_on_this_thread(struct mock_sched *ms, unsigned int i);
+/* Waits until no thread holds the scheduler's run role (the worker has
+ * gone back to waiting, or is about to). */
+void mock_sched_wait_idle(struct mock_sched *ms);
 /* Waits up to @timeout_ms until @count jobs have been run. */
 bool mock_sched_wait_run_count(struct mock_sched *ms, unsigned int count,
 			       unsigned int timeout_ms);

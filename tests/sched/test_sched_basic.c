@@ -338,6 +338,123 @@ static struct udrm_fence *block_hardware(struct mock_sched *ms,
 	return f;
 }
 
+/*
+ * run_on_completion: the completion of a job starts the next one on the
+ * thread that signalled the hardware fence, before udrm_fence_signal()
+ * returns, when nothing is left to wait for (here a dependency that has
+ * signalled already).
+ */
+static void completion_runs_the_next_ready_job_on_its_thread(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new_direct("direct", UDRM_SCHED_POLICY_FIFO, 1);
+	struct udrm_sched_entity entity;
+	struct udrm_fence *f[2],
+		*done = mock_fence_new(udrm_fence_context_alloc(1), 1);
+	struct mock_job *second;
+
+	(void)state;
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	udrm_fence_signal(done);
+	f[0] = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
+	second = mock_job_new(&entity, 2, 1, 0);
+	ms_expect(udrm_sched_job_add_dependency(&second->base, done), 0,
+		  "dependency on a signalled fence");
+	f[1] = mock_job_submit(second);
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 1 never ran");
+	mock_sched_wait_idle(ms);
+	ms_expect(mock_sched_run_count(ms), 1, "jobs run at credit limit 1");
+
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "job 1 completed");
+	ms_expect(mock_sched_run_count(ms), 2,
+		  "jobs run when the completion of job 1 returned");
+	ms_check(mock_sched_run_on_this_thread(ms, 1),
+		 "job 2 was not run on the thread completing job 1");
+	ms_check(mock_fence_wait_ms(f[0], 2000), "job 1 not finished");
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "job 2 completed");
+	ms_check(mock_fence_wait_ms(f[1], 2000), "job 2 not finished");
+	for (unsigned int i = 0; i < 2; i++)
+		udrm_fence_put(f[i]);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+/* A job with a dependency still pending is left to the worker, which runs
+ * it once the dependency signals. */
+static void completion_leaves_a_waiting_job_to_the_worker(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new_direct("direct-dep", UDRM_SCHED_POLICY_FIFO, 1);
+	struct udrm_sched_entity entity;
+	struct udrm_fence *f[2],
+		*dep = mock_fence_new(udrm_fence_context_alloc(1), 1);
+	struct mock_job *second;
+
+	(void)state;
+	mock_entity_init(&entity, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	f[0] = mock_job_submit(mock_job_new(&entity, 1, 1, 0));
+	second = mock_job_new(&entity, 2, 1, 0);
+	udrm_sched_job_add_dependency(&second->base, udrm_fence_get(dep));
+	f[1] = mock_job_submit(second);
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 1 never ran");
+	mock_sched_wait_idle(ms);
+
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "job 1 completed");
+	ms_check(mock_fence_wait_ms(f[0], 2000), "job 1 not finished");
+	mock_msleep(20);
+	ms_expect(mock_sched_run_count(ms), 1,
+		  "jobs run while job 2's dependency is pending");
+	udrm_fence_signal(dep);
+	ms_check(mock_sched_wait_run_count(ms, 2, 2000),
+		 "job 2 never ran after its dependency signalled");
+	ms_check(!mock_sched_run_on_this_thread(ms, 1),
+		 "job 2 ran on the thread signalling its dependency");
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "job 2 completed");
+	ms_check(mock_fence_wait_ms(f[1], 2000), "job 2 not finished");
+	for (unsigned int i = 0; i < 2; i++)
+		udrm_fence_put(f[i]);
+	udrm_fence_put(dep);
+	udrm_sched_entity_destroy(&entity);
+	mock_sched_destroy(ms);
+}
+
+/*
+ * Jobs completing on the mock's timer thread, each starting the next one:
+ * the credit limit holds, every job runs once, in FIFO order across two
+ * entities, and every finished job is freed.
+ */
+static void completion_chain_keeps_order_and_credits(void **state)
+{
+	struct mock_sched *ms = mock_sched_new_direct(
+		"direct-chain", UDRM_SCHED_POLICY_FIFO, 1);
+	struct udrm_sched_entity entity[2];
+	struct udrm_fence *f[24];
+
+	(void)state;
+	for (unsigned int e = 0; e < 2; e++)
+		mock_entity_init(&entity[e], ms, UDRM_SCHED_PRIORITY_NORMAL);
+	for (unsigned int i = 0; i < 24; i++)
+		f[i] = mock_job_submit(mock_job_new(&entity[i % 2], i, 1, 1));
+	for (unsigned int i = 0; i < 24; i++) {
+		ms_check(mock_fence_wait_ms(f[i], 5000), "job %u not finished",
+			 i);
+		ms_expect(udrm_fence_get_status(f[i]), 1, "job %u status", i);
+		if (i)
+			ms_check(udrm_fence_timestamp(f[i - 1]) <=
+					 udrm_fence_timestamp(f[i]),
+				 "job %u finished before job %u", i, i - 1);
+	}
+	ms_expect(mock_sched_run_count(ms), 24, "run_job calls");
+	for (unsigned int i = 0; i < 24; i++)
+		ms_expect(mock_sched_run_id(ms, i), i, "job run at position %u",
+			  i);
+	for (unsigned int i = 0; i < 24; i++)
+		udrm_fence_put(f[i]);
+	for (unsigned int e = 0; e < 2; e++)
+		udrm_sched_entity_destroy(&entity[e]);
+	mock_sched_destroy(ms);
+}
+
 static void higher_priority_entity_runs_first(void **state)
 {
 	struct mock_sched *ms =
@@ -556,6 +673,87 @@ static void fair_policy_gives_idle_time_no_credit(void **state)
 }
 
 /*
+ * With room for two jobs, the second one handed over waits behind the first
+ * in the ring: it is charged from the first one's completion, not from its
+ * hand-over, so both entities pay the same for the same GPU time.
+ */
+static void fair_policy_charges_no_time_spent_behind_another_job(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("ring-wait", UDRM_SCHED_POLICY_FAIR, 2, 0);
+	struct udrm_sched_entity a, b;
+	struct mock_job *ja, *jb;
+	struct udrm_fence *fa, *fb;
+	const uint64_t ms40 = 40000000u;
+
+	(void)state;
+	mock_entity_init(&a, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	mock_entity_init(&b, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	ja = mock_job_new(&a, 1, 1, 0);
+	ja->gpu_time_ns = ms40;
+	fa = mock_job_submit(ja);
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "a's job never ran");
+	jb = mock_job_new(&b, 2, 1, 0);
+	fb = mock_job_submit(jb);
+	ms_check(mock_sched_wait_run_count(ms, 2, 2000), "b's job never ran");
+	mock_sched_wait_idle(ms);
+	/* As a ring would: b's job runs 40 ms once a's is done. */
+	jb->gpu_time_ns = ja->base.start_ns + 2 * ms40 - jb->base.start_ns;
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "a's job completed");
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "b's job completed");
+	ms_check(mock_fence_wait_ms(fb, 2000), "b's job not finished");
+	ms_expect(atomic_load(&a.stats->vruntime_ns), 2 * ms40,
+		  "a's virtual time after 40 ms at normal priority");
+	ms_expect(atomic_load(&b.stats->vruntime_ns), 2 * ms40,
+		  "b's virtual time after waiting 40 ms behind a's job and "
+		  "running 40 ms");
+	udrm_fence_put(fa);
+	udrm_fence_put(fb);
+	udrm_sched_entity_destroy(&a);
+	udrm_sched_entity_destroy(&b);
+	mock_sched_destroy(ms);
+}
+
+/*
+ * An entity pays its average job cost when a job is handed over (so that
+ * with room for several jobs the next pick sees it), and the job's real
+ * cost replaces that estimate when it completes.
+ */
+static void
+fair_policy_charges_an_estimate_until_the_job_completes(void **state)
+{
+	struct mock_sched *ms =
+		mock_sched_new("estimate", UDRM_SCHED_POLICY_FAIR, 2, 0);
+	struct udrm_sched_entity e;
+	struct udrm_fence *f[2];
+	const uint64_t ms1 = 1000000u;
+
+	(void)state;
+	mock_entity_init(&e, ms, UDRM_SCHED_PRIORITY_NORMAL);
+	f[0] = submit_timed(&e, 1, 1);
+	ms_check(mock_sched_wait_run_count(ms, 1, 2000), "job 1 never ran");
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "job 1 completed");
+	ms_expect(atomic_load(&e.stats->vruntime_ns), 2 * ms1,
+		  "virtual time after 1 ms at normal priority");
+	f[1] = submit_timed(&e, 2, 3);
+	ms_check(mock_sched_wait_run_count(ms, 2, 2000), "job 2 never ran");
+	mock_sched_wait_idle(ms);
+	ms_expect(atomic_load(&e.stats->vruntime_ns), 4 * ms1,
+		  "virtual time with job 2 handed over (average cost 2 ms "
+		  "charged)");
+	ms_expect(mock_sched_advance(ms, 1, 0), 1, "job 2 completed");
+	ms_expect(atomic_load(&e.stats->vruntime_ns), 8 * ms1,
+		  "virtual time once job 2 ran 3 ms (estimate replaced)");
+	for (unsigned int i = 0; i < 2; i++) {
+		ms_check(mock_fence_wait_ms(f[i], 2000), "job %u not finished",
+			 i + 1);
+		udrm_fence_put(f[i]);
+	}
+	udrm_sched_entity_destroy(&e);
+	mock_sched_destroy(ms);
+}
+
+/*
  * Two heavy clients keep 4 ms jobs queued; an interactive one submits a
  * 1 ms job only once its previous job finished. The heavy client waiting
  * while the other's job is on the GPU is at the run queue's least virtual
@@ -711,12 +909,17 @@ int main(void)
 		T(resv_dependencies_follow_the_usage),
 		T(credits_limit_how_many_jobs_run_at_once),
 		T(big_job_waits_until_its_credits_fit),
+		T(completion_runs_the_next_ready_job_on_its_thread),
+		T(completion_leaves_a_waiting_job_to_the_worker),
+		T(completion_chain_keeps_order_and_credits),
 		T(higher_priority_entity_runs_first),
 		T(raised_entity_overtakes_with_its_queued_jobs),
 		T(fifo_runs_the_oldest_job_across_entities),
 		T(round_robin_alternates_between_entities),
 		T(fair_policy_shares_gpu_time_not_job_count),
 		T(fair_policy_gives_idle_time_no_credit),
+		T(fair_policy_charges_no_time_spent_behind_another_job),
+		T(fair_policy_charges_an_estimate_until_the_job_completes),
 		T(fair_policy_interactive_job_runs_next),
 		T(idle_entity_goes_to_the_least_loaded_scheduler),
 		T(invalid_arguments_are_refused),
