@@ -17,34 +17,9 @@
 
 struct udrm_client {
 	int sock;
-	uint64_t seq;	  /* of the last request */
-	uint64_t *proven; /* inodes of files this connection has shown */
-	size_t nproven, capproven;
+	uint64_t seq;		    /* of the last request */
+	struct udrm_ino_set proven; /* files this connection has shown */
 };
-
-static bool client_proven(struct udrm_client *c, uint64_t ino)
-{
-	for (size_t i = 0; i < c->nproven; i++)
-		if (c->proven[i] == ino)
-			return true;
-	return false;
-}
-
-static void client_remember(struct udrm_client *c, uint64_t ino)
-{
-	if (client_proven(c, ino))
-		return;
-	if (c->nproven == c->capproven) {
-		size_t cap = c->capproven ? c->capproven * 2 : 8;
-		uint64_t *p = realloc(c->proven, cap * sizeof(*p));
-
-		if (!p)
-			return; /* the fd goes along again next time */
-		c->proven = p;
-		c->capproven = cap;
-	}
-	c->proven[c->nproven++] = ino;
-}
 
 /* Answers the server's callbacks until the reply to our request. */
 static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
@@ -165,7 +140,7 @@ void udrm_client_disconnect(struct udrm_client *c)
 	if (!c)
 		return;
 	close(c->sock);
-	free(c->proven);
+	udrm_ino_set_fini(&c->proven);
 	free(c);
 }
 
@@ -188,7 +163,7 @@ int udrm_client_open(struct udrm_client *c, int minor, int flags)
 		return -EPROTO;
 	if (!(flags & O_CLOEXEC))
 		fcntl(fd, F_SETFD, 0);
-	client_remember(c, reply.ino);
+	udrm_ino_set_add(&c->proven, reply.ino);
 	return fd;
 }
 
@@ -205,12 +180,12 @@ static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
 	if (fstat(fd, &st))
 		return -errno;
 	req->ino = st.st_ino;
-	prove = !client_proven(c, st.st_ino);
+	prove = !udrm_ino_set_has(&c->proven, st.st_ino);
 	ret = client_call(c, req, prove ? fd : -1, reply, reply_fd);
 	if (ret)
 		return ret;
 	if (prove && reply->ret != -EBADF)
-		client_remember(c, st.st_ino);
+		udrm_ino_set_add(&c->proven, st.st_ino); /* else: shown again */
 	if (reply->ret < INT32_MIN || reply->ret > 0) {
 		if (*reply_fd >= 0)
 			close(*reply_fd);

@@ -41,10 +41,9 @@ struct srv_conn {
 	int sock;
 	int pidfd;
 	pthread_t thread;
-	uint64_t *proven; /* inodes of the files this connection holds */
-	size_t nproven, capproven;
-	uint64_t seq;	  /* of the request being served */
-	bool cancelled;	  /* its CANCEL was read during a callback */
+	struct udrm_ino_set proven; /* the files this connection holds */
+	uint64_t seq;		    /* of the request being served */
+	bool cancelled;		    /* its CANCEL was read during a callback */
 	bool broken;	  /* a callback failed: the connection is dropped */
 	atomic_bool done; /* the thread has finished (may be joined) */
 	struct srv_conn *next;
@@ -322,31 +321,6 @@ static const struct udrm_caller_ops srv_caller_ops = {
 /* ------------------------------------------------------------------ */
 /* Requests                                                            */
 
-static bool conn_holds(struct srv_conn *conn, uint64_t ino)
-{
-	for (size_t i = 0; i < conn->nproven; i++)
-		if (conn->proven[i] == ino)
-			return true;
-	return false;
-}
-
-static int conn_prove(struct srv_conn *conn, uint64_t ino)
-{
-	if (conn_holds(conn, ino))
-		return 0;
-	if (conn->nproven == conn->capproven) {
-		size_t cap = conn->capproven ? conn->capproven * 2 : 8;
-		uint64_t *p = realloc(conn->proven, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		conn->proven = p;
-		conn->capproven = cap;
-	}
-	conn->proven[conn->nproven++] = ino;
-	return 0;
-}
-
 static struct udrm_device *srv_device_by_minor(struct udrm_server *srv,
 					       int minor,
 					       enum udrm_node_type *type)
@@ -391,7 +365,8 @@ static int srv_open(struct srv_conn *conn, const struct udrm_msg *req,
 		return ret;
 	}
 	fd = udrm_file_take_fd(file);
-	if (fd < 0 || fstat(fd, &st) || conn_prove(conn, st.st_ino)) {
+	if (fd < 0 || fstat(fd, &st) ||
+	    udrm_ino_set_add(&conn->proven, st.st_ino)) {
 		ret = fd < 0 ? fd : -ENOMEM;
 		if (fd >= 0)
 			close(fd);
@@ -424,11 +399,11 @@ static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
 	if (fd >= 0) {
 		if (fstat(fd, &st) || st.st_ino != req->ino)
 			return -EBADF;
-		ret = conn_prove(conn, req->ino);
+		ret = udrm_ino_set_add(&conn->proven, req->ino);
 		if (ret)
 			return ret;
 	}
-	if (!conn_holds(conn, req->ino))
+	if (!udrm_ino_set_has(&conn->proven, req->ino))
 		return -EBADF;
 	*out = srv_file_find(conn->srv, req->ino);
 	return *out ? 0 : -EBADF;
@@ -533,7 +508,7 @@ static void srv_conn_free(struct srv_conn *conn)
 	close(conn->sock);
 	if (conn->pidfd >= 0)
 		close(conn->pidfd);
-	free(conn->proven);
+	udrm_ino_set_fini(&conn->proven);
 	free(conn);
 }
 

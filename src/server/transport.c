@@ -2,6 +2,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -76,4 +77,35 @@ int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd)
 	if (nfds)
 		*fd = fds[0];
 	return 0;
+}
+
+bool udrm_ino_set_has(const struct udrm_ino_set *set, uint64_t ino)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (set->inos[i] == ino)
+			return true;
+	return false;
+}
+
+int udrm_ino_set_add(struct udrm_ino_set *set, uint64_t ino)
+{
+	if (udrm_ino_set_has(set, ino))
+		return 0;
+	if (set->count == set->capacity) {
+		size_t cap = set->capacity ? set->capacity * 2 : 8;
+		uint64_t *inos = realloc(set->inos, cap * sizeof(*inos));
+
+		if (!inos)
+			return -ENOMEM;
+		set->inos = inos;
+		set->capacity = cap;
+	}
+	set->inos[set->count++] = ino;
+	return 0;
+}
+
+void udrm_ino_set_fini(struct udrm_ino_set *set)
+{
+	free(set->inos);
+	*set = (struct udrm_ino_set){0};
 }

@@ -6,6 +6,10 @@
 #ifndef UDRM_SERVER_TRANSPORT_H
 #define UDRM_SERVER_TRANSPORT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "proto.h"
 
 /* Sends @msg (its size field is set here) with @fd attached if >= 0.
@@ -17,5 +21,17 @@ int udrm_msg_send(int sock, struct udrm_msg *msg, int fd);
  * size or with more than one fd (any fds are closed); -EINTR when a
  * signal handler interrupted the wait; -errno otherwise. */
 int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd);
+
+/* The inodes of the files a connection has shown to hold (both ends keep
+ * one: the client to know when to attach the fd, the server to check). */
+struct udrm_ino_set {
+	uint64_t *inos;
+	size_t count, capacity;
+};
+
+bool udrm_ino_set_has(const struct udrm_ino_set *set, uint64_t ino);
+/* 0 (also when already there) or -ENOMEM. */
+int udrm_ino_set_add(struct udrm_ino_set *set, uint64_t ino);
+void udrm_ino_set_fini(struct udrm_ino_set *set);
 
 #endif
