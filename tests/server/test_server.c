@@ -64,11 +64,14 @@ static int setup(void **state)
 	return 0;
 }
 
+static void kill_children(void);
+
 static int teardown(void **state)
 {
 	struct server_fixture *fx = *state;
 	void *d = fx->devs;
 
+	kill_children();
 	udrm_server_stop(fx->srv);
 	rmdir(fx->dir);
 	ut_teardown_devices(&d);
@@ -114,13 +117,52 @@ static uint32_t child_dumb(struct udrm_client *c, int fd)
 	return req.handle;
 }
 
+/* The test's children, killed at teardown if a failed check left them
+ * waiting (an orphan would hold the test's output open). */
+static pid_t children[16];
+
+static pid_t spawn(void)
+{
+	pid_t pid = fork();
+
+	if (pid > 0) {
+		for (size_t i = 0; i < sizeof(children) / sizeof(children[0]);
+		     i++) {
+			if (!children[i]) {
+				children[i] = pid;
+				break;
+			}
+		}
+	}
+	return pid;
+}
+
+static void forget_child(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
 static int wait_child(pid_t pid)
 {
 	int status;
 
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
+	forget_child(pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void kill_children(void)
+{
+	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
+		if (children[i]) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+	}
 }
 
 /* Waits up to 5 s for the server to hold @n files. */
@@ -134,7 +176,7 @@ static void expect_file_count(struct server_fixture *fx, size_t n)
 static void forked_child_shares_the_open_file(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -176,7 +218,7 @@ static void killed_master_frees_master(void **state)
 	char byte;
 
 	ut_check(pipe(ready) == 0 && pipe(go) == 0, "pipes");
-	holder = fork();
+	holder = spawn();
 	if (holder == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VKMS_MINOR);
@@ -189,7 +231,7 @@ static void killed_master_frees_master(void **state)
 	}
 	ut_check(read(ready[0], &byte, 1) == 1, "the holder became master");
 
-	other = fork();
+	other = spawn();
 	if (other == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VKMS_MINOR);
@@ -232,7 +274,7 @@ static void magic_is_authenticated_across_processes(void **state)
 	char byte;
 
 	ut_check(pipe(to_master) == 0 && pipe(to_client) == 0, "pipes");
-	master = fork();
+	master = spawn();
 	if (master == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VKMS_MINOR);
@@ -250,7 +292,7 @@ static void magic_is_authenticated_across_processes(void **state)
 		CHILD_CHECK(read(to_master[0], &byte, 1) == 1, "read");
 		_exit(0);
 	}
-	client = fork();
+	client = spawn();
 	if (client == 0) {
 		struct udrm_client *c = child_connect(fx);
 		struct drm_auth auth = {0};
@@ -288,7 +330,7 @@ static void magic_is_authenticated_across_processes(void **state)
 static void prime_fd_lands_in_the_calling_process(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -336,7 +378,7 @@ static void prime_fd_lands_in_the_calling_process(void **state)
 static void mmap_shares_pages_between_processes(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -451,7 +493,7 @@ static void syncobj_fd_crosses_processes(void **state)
 	pid_t signaller, waiter;
 
 	ut_check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	signaller = fork();
+	signaller = spawn();
 	if (signaller == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VGEM_RENDER_MINOR);
@@ -477,7 +519,7 @@ static void syncobj_fd_crosses_processes(void **state)
 		CHILD_CHECK(ret == 0, "SYNCOBJ_SIGNAL: %d", ret);
 		_exit(0);
 	}
-	waiter = fork();
+	waiter = spawn();
 	if (waiter == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VGEM_RENDER_MINOR);
@@ -571,7 +613,7 @@ static void vblank_event_reaches_the_requesting_process(void **state)
 	char byte;
 
 	ut_check(pipe(ready) == 0, "pipe");
-	master = fork();
+	master = spawn();
 	if (master == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VKMS_MINOR);
@@ -596,7 +638,7 @@ static void vblank_event_reaches_the_requesting_process(void **state)
 		_exit(0);
 	}
 	ut_check(read(ready[0], &byte, 1) == 1, "the mode is set");
-	other = fork();
+	other = spawn();
 	if (other == 0) {
 		struct udrm_client *c = child_connect(fx);
 		int fd = child_open(c, VKMS_MINOR);
@@ -645,7 +687,7 @@ static int64_t now_ns(void)
 static void signal_interrupts_a_blocking_wait(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -668,6 +710,8 @@ static void signal_interrupts_a_blocking_wait(void **state)
 		t0 = now_ns();
 		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
 		t = now_ns() - t0;
+		for (int i = 0; i < 100 && alarms < 1; i++)
+			usleep(1000); /* a sanitizer may run it late */
 		CHILD_CHECK(ret == -EINTR && alarms == 1,
 			    "SYNCOBJ_WAIT interrupted by a handler without "
 			    "SA_RESTART: expected EINTR, got %d (%d alarms)",
@@ -699,7 +743,7 @@ static void signal_interrupts_a_blocking_wait(void **state)
 static void signal_interrupts_wait_vblank(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -724,7 +768,7 @@ static void signal_interrupts_wait_vblank(void **state)
 static void bad_pointer_gives_efault(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -754,7 +798,7 @@ static void bad_pointer_gives_efault(void **state)
 static void version_is_copied_to_the_caller(void **state)
 {
 	struct server_fixture *fx = *state;
-	pid_t pid = fork();
+	pid_t pid = spawn();
 
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
@@ -788,7 +832,7 @@ static void malformed_message_costs_only_its_connection(void **state)
 		  "the server hangs up on a malformed message");
 	close(sock);
 
-	pid = fork();
+	pid = spawn();
 	if (pid == 0) {
 		struct udrm_client *c = child_connect(fx);
 
