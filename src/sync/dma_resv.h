@@ -16,8 +16,9 @@
  * The resv holds one reference to each fence it lists.
  *
  * Locking: @lock (a plain mutex standing in for the kernel's ww_mutex: no
- * acquire contexts, so take at most one resv lock at a time) protects the
- * fence list. Adding needs it held; queries (test_signaled, get_fences,
+ * acquire contexts and no back-off, so take one resv lock at a time, or
+ * several only in ascending address order of the struct udrm_resv, as
+ * GPUVM's exec helpers do, mm/gpuvm.h) protects the fence list. Adding needs it held; queries (test_signaled, get_fences,
  * wait) take it themselves, briefly, and never wait with it held.
  * udrm_fence_is_signaled() may run fence callbacks, so the order is
  * resv->lock -> fence lock: fence callbacks must not take a resv lock.
