@@ -24,6 +24,8 @@
 #include "objects_internal.h"
 #include "udrm/udrm.h"
 
+#define LEASE_MAX_IDS_BYTES (4u << 20)
+
 struct udrm_lease {
 	struct udrm_kms *kms;
 	struct udrm_master *master; /* the lessee */
@@ -270,8 +272,11 @@ int udrm_mode_create_lease_ioctl(struct udrm_device *dev, void *data,
 	/* No sub-leases. */
 	if (!lessor || lessor->lease)
 		return -EINVAL;
-	if (cl->object_count > (UINT32_MAX / 3) / sizeof(uint32_t))
-		return -EOVERFLOW;
+	/* The kernel copies the ids with kmalloc, which refuses more than
+	 * KMALLOC_MAX_SIZE (4 MiB): -ENOMEM, not a 12-byte-per-id guess of
+	 * gigabytes. */
+	if (cl->object_count > LEASE_MAX_IDS_BYTES / sizeof(uint32_t))
+		return -ENOMEM;
 	ids = malloc(cl->object_count * sizeof(*ids));
 	/* Room for the CRTCs' primary and cursor planes. */
 	set = malloc(3 * cl->object_count * sizeof(*set));

@@ -845,6 +845,11 @@ static void efault_paths_release_the_kms_lock(void **state)
 	ut_expect(io(f->master, DRM_IOCTL_MODE_CREATE_LEASE, &cl), -EFAULT,
 		  "CREATE_LEASE");
 	expect_kms_unlocked(f, "CREATE_LEASE");
+	/* More ids than kmalloc gives memory for: ENOMEM before any copy
+	 * (the fuzzer's gigabyte allocation). */
+	cl.object_count = 0x40000000;
+	ut_expect(io(f->master, DRM_IOCTL_MODE_CREATE_LEASE, &cl), -ENOMEM,
+		  "CREATE_LEASE of 2^30 objects");
 	memset(&gl, 0, sizeof(gl));
 	gl.count_objects = 64;
 	gl.objects_ptr = rop;
