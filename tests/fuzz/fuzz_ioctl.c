@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -573,10 +574,13 @@ static void fuzz_tame_arg(unsigned long cmd, void *arg)
 	}
 }
 
-/* The fds open in the process, as a bitmap. */
+/* The fds open in the process, as a bitmap, with the inode behind each:
+ * a number closed and reused during a call (a dead sync_file's kept end
+ * swept, then a new out fence) is a new fd. */
 #define FUZZ_FDSET_MAX 1024
 struct fuzz_fdset {
 	uint64_t bits[FUZZ_FDSET_MAX / 64];
+	ino_t ino[FUZZ_FDSET_MAX];
 };
 
 static void fuzz_fdset_take(struct fuzz_fdset *set)
@@ -589,10 +593,14 @@ static void fuzz_fdset_take(struct fuzz_fdset *set)
 		return;
 	while ((de = readdir(dir))) {
 		int fd = atoi(de->d_name);
+		struct stat st;
 
 		if (de->d_name[0] != '.' && fd != dirfd(dir) &&
-		    fd < FUZZ_FDSET_MAX)
+		    fd < FUZZ_FDSET_MAX) {
 			set->bits[fd / 64] |= 1ull << (fd % 64);
+			if (!fstat(fd, &st))
+				set->ino[fd] = st.st_ino;
+		}
 	}
 	closedir(dir);
 }
@@ -619,7 +627,9 @@ static void fuzz_collect_fence_fds(struct fuzz_state *st,
 		uint64_t bit = 1ull << (fd % 64);
 
 		if ((after.bits[fd / 64] & bit) &&
-		    !(before->bits[fd / 64] & bit) && fuzz_is_sync_file(fd))
+		    (!(before->bits[fd / 64] & bit) ||
+		     before->ino[fd] != after.ino[fd]) &&
+		    fuzz_is_sync_file(fd))
 			fuzz_remember_fd(st, fd);
 	}
 }
