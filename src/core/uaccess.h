@@ -114,6 +114,14 @@ int udrm_copy_from_user(struct udrm_file *file, void *dst, uint64_t src,
 int udrm_copy_to_user(struct udrm_file *file, uint64_t dst, const void *src,
 		      size_t n);
 
+/*
+ * The largest array an entry point copies in from user space: the kernel
+ * copies such arrays with kmalloc (memdup_array_user, kmalloc_array),
+ * which fails past KMALLOC_MAX_SIZE (4 MiB on x86-64) with -ENOMEM. Entry
+ * points refuse larger counts the same way, before allocating anything.
+ */
+#define UDRM_USER_ARRAY_MAX_BYTES (4ull << 20)
+
 static inline uint64_t udrm_user_ptr(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;

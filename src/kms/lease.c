@@ -24,8 +24,6 @@
 #include "objects_internal.h"
 #include "udrm/udrm.h"
 
-#define LEASE_MAX_IDS_BYTES (4u << 20)
-
 struct udrm_lease {
 	struct udrm_kms *kms;
 	struct udrm_master *master; /* the lessee */
@@ -272,10 +270,8 @@ int udrm_mode_create_lease_ioctl(struct udrm_device *dev, void *data,
 	/* No sub-leases. */
 	if (!lessor || lessor->lease)
 		return -EINVAL;
-	/* The kernel copies the ids with kmalloc, which refuses more than
-	 * KMALLOC_MAX_SIZE (4 MiB): -ENOMEM, not a 12-byte-per-id guess of
-	 * gigabytes. */
-	if (cl->object_count > LEASE_MAX_IDS_BYTES / sizeof(uint32_t))
+	/* memdup_array_user() of the ids: -ENOMEM past its limit. */
+	if (cl->object_count > UDRM_USER_ARRAY_MAX_BYTES / sizeof(uint32_t))
 		return -ENOMEM;
 	ids = malloc(cl->object_count * sizeof(*ids));
 	/* Room for the CRTCs' primary and cursor planes. */

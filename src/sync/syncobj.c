@@ -34,13 +34,11 @@
 /* The kernel's 5 s limit on WAIT_FOR_SUBMIT in drm_syncobj_find_fence(). */
 #define SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT_NS 5000000000ull
 
-/* kmalloc_array() fails past KMALLOC_MAX_SIZE (4 MiB on x86-64) with
- * -ENOMEM: the same bound keeps a huge count from allocating gigabytes. */
-#define SYNCOBJ_ARRAY_MAX_BYTES (4ull << 20)
-
+/* An array copied from user space, refused (NULL: -ENOMEM) past the
+ * kernel's kmalloc_array() limit. */
 static void *syncobj_array_alloc(uint32_t count, size_t size)
 {
-	if (!count || size > SYNCOBJ_ARRAY_MAX_BYTES / count)
+	if (!count || size > UDRM_USER_ARRAY_MAX_BYTES / count)
 		return NULL;
 	return calloc(count, size);
 }
