@@ -188,36 +188,36 @@ static struct srv_conn *to_conn(struct udrm_caller *caller)
 	return (struct srv_conn *)caller;
 }
 
-static int srv_copy_from_user(struct udrm_caller *caller, void *dst,
-			      uint64_t src, size_t n)
+/* process_vm_readv or process_vm_writev. */
+typedef ssize_t (*srv_vm_copy_fn)(pid_t, const struct iovec *, unsigned long,
+				  const struct iovec *, unsigned long,
+				  unsigned long);
+
+/* Moves @n bytes between @local and the caller's address @remote: 0, or
+ * -EFAULT when any byte could not be (a short copy included). */
+static int srv_vm_copy(struct udrm_caller *caller, srv_vm_copy_fn copy,
+		       void *local, uint64_t remote, size_t n)
 {
-	struct iovec local = {dst, n};
-	struct iovec remote = {(void *)(uintptr_t)src, n};
+	struct iovec l = {local, n};
+	struct iovec r = {(void *)(uintptr_t)remote, n};
 
 	if (!n)
 		return 0;
-	if (src + n < src)
+	if (remote + n < remote)
 		return -EFAULT;
-	return process_vm_readv(caller->pid, &local, 1, &remote, 1, 0) ==
-			       (ssize_t)n
-		       ? 0
-		       : -EFAULT;
+	return copy(caller->pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+static int srv_copy_from_user(struct udrm_caller *caller, void *dst,
+			      uint64_t src, size_t n)
+{
+	return srv_vm_copy(caller, process_vm_readv, dst, src, n);
 }
 
 static int srv_copy_to_user(struct udrm_caller *caller, uint64_t dst,
 			    const void *src, size_t n)
 {
-	struct iovec local = {(void *)src, n};
-	struct iovec remote = {(void *)(uintptr_t)dst, n};
-
-	if (!n)
-		return 0;
-	if (dst + n < dst)
-		return -EFAULT;
-	return process_vm_writev(caller->pid, &local, 1, &remote, 1, 0) ==
-			       (ssize_t)n
-		       ? 0
-		       : -EFAULT;
+	return srv_vm_copy(caller, process_vm_writev, (void *)src, dst, n);
 }
 
 /* A callback to the client waiting for its reply; its answer's ret. */
