@@ -6,13 +6,15 @@
 set -eu
 
 # build-essential, meson, ninja-build, pkg-config: the build (gcc).
+# python3: tools/fwabi (the firmware-ABI generator, standard library only)
+#   and its tests; meson depends on it anyway, named here because we run it.
 # clang, libclang-rt-14-dev: the sanitizer build and libFuzzer (clang 14's
 #   ASan/UBSan and libFuzzer runtimes live in libclang-rt-14-dev).
 # libdrm-dev: the uapi headers and libdrm for tests.
 # libdrm-tests (modetest, drmdevice...), drm-info: integration tests, demo.
 # libcmocka-dev: unit tests.
 # libpixman-1-dev, libpng-dev, zlib1g-dev: vkms composition and captures.
-packages="build-essential meson ninja-build pkg-config
+packages="build-essential meson ninja-build pkg-config python3
 	libdrm-dev libdrm-tests drm-info libcmocka-dev
 	clang libclang-rt-14-dev
 	libpixman-1-dev libpng-dev zlib1g-dev"
