@@ -284,8 +284,7 @@ void udrm_syncobj_replace_fence(struct udrm_syncobj *syncobj,
 	udrm_fence_put(old);
 }
 
-/* drm_syncobj_add_point() with a chain node allocated by the caller. */
-static void syncobj_add_point_chain(struct udrm_syncobj *syncobj,
+void udrm_syncobj_add_point_chain(struct udrm_syncobj *syncobj,
 				    struct udrm_fence_chain *chain,
 				    struct udrm_fence *fence, uint64_t point)
 {
@@ -313,7 +312,7 @@ int udrm_syncobj_add_point(struct udrm_syncobj *syncobj,
 
 	if (!chain)
 		return -ENOMEM;
-	syncobj_add_point_chain(syncobj, chain, fence, point);
+	udrm_syncobj_add_point_chain(syncobj, chain, fence, point);
 	return 0;
 }
 
@@ -1190,7 +1189,7 @@ int udrm_syncobj_timeline_signal_ioctl(struct udrm_device *dev, void *data,
 	}
 	stub = udrm_fence_get_stub();
 	for (i = 0; i < args->count_handles; i++)
-		syncobj_add_point_chain(syncobjs[i], chains[i], stub,
+		udrm_syncobj_add_point_chain(syncobjs[i], chains[i], stub,
 					points[i]);
 	udrm_fence_put(stub);
 err_chains:

@@ -159,6 +159,13 @@ void udrm_syncobj_replace_fence(struct udrm_syncobj *syncobj,
  * front of the current fence. 0 or -ENOMEM. */
 int udrm_syncobj_add_point(struct udrm_syncobj *syncobj,
 			   struct udrm_fence *fence, uint64_t point);
+/* The same with a chain node from udrm_fence_chain_alloc() (consumed), as
+ * the kernel's drm_syncobj_add_point(): for signals that must not fail
+ * after a job was pushed. */
+struct udrm_fence_chain;
+void udrm_syncobj_add_point_chain(struct udrm_syncobj *syncobj,
+				  struct udrm_fence_chain *chain,
+				  struct udrm_fence *fence, uint64_t point);
 /*
  * The fence of @handle at @point (0: the current fence) in *fence, a
  * reference. @flags may be DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT: wait
