@@ -194,7 +194,12 @@ void simgpu_cs_start(struct simgpu_cs_state *st, uint64_t va, uint64_t size);
  */
 int simgpu_cs_run(struct simgpu_cs_ctx *ctx, struct simgpu_cs_state *st);
 
-/* Building streams in CPU memory (drivers, tests, benchmarks). */
+/* The length in words of opcode @op's instructions, header included; 0
+ * for an opcode that does not exist. */
+unsigned int simgpu_cs_op_length(uint32_t op);
+
+/* Building streams in CPU memory (drivers, tests, benchmarks, libsimgpu):
+ * simgpu_cs_builder.c, which needs nothing else of gpu/. */
 struct simgpu_cs_builder {
 	uint32_t *words;
 	size_t cap, len; /* in words */
