@@ -23,6 +23,19 @@ static uint64_t page_align(uint64_t size)
 	return (size + UDRM_PAGE_SIZE - 1) & ~(UDRM_PAGE_SIZE - 1);
 }
 
+/* The core's part of a new object: one reference, its own reservation. */
+static int gem_object_setup(struct udrm_device *dev,
+			    struct udrm_gem_object *obj, uint64_t size)
+{
+	if (udrm_resv_create(&obj->resv))
+		return -ENOMEM;
+	atomic_init(&obj->refcount, 1);
+	obj->dev = dev;
+	obj->size = size;
+	obj->export_mode = -1;
+	return 0;
+}
+
 static struct udrm_gem_object *gem_object_alloc(struct udrm_device *dev,
 						uint64_t size)
 {
@@ -30,14 +43,10 @@ static struct udrm_gem_object *gem_object_alloc(struct udrm_device *dev,
 
 	if (!obj)
 		return NULL;
-	if (udrm_resv_create(&obj->resv)) {
+	if (gem_object_setup(dev, obj, size)) {
 		free(obj);
 		return NULL;
 	}
-	atomic_init(&obj->refcount, 1);
-	obj->dev = dev;
-	obj->size = size;
-	obj->export_mode = -1;
 	return obj;
 }
 
@@ -67,6 +76,25 @@ out:
 	return ret;
 }
 
+/* Gives @obj (set up, obj->size final) its pages. */
+static int gem_object_alloc_pages(struct udrm_device *dev,
+				  struct udrm_gem_object *obj)
+{
+	int ret;
+
+	if (dev->flags & UDRM_DEVICE_OBJECT_MEMFDS) {
+		/* Named as the device's dma-bufs: exporting it moves nothing.
+		 */
+		return udrm_shmem_create(obj->size, dev->dmabuf_name,
+					 &obj->shm);
+	}
+	pthread_mutex_lock(&dev->lock);
+	ret = gem_arena_alloc_locked(dev, obj->size, &obj->shm,
+				     &obj->shm_offset);
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
 int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
 			   struct udrm_gem_object **out)
 {
@@ -79,16 +107,7 @@ int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
 	obj = gem_object_alloc(dev, size);
 	if (!obj)
 		return -ENOMEM;
-	if (dev->flags & UDRM_DEVICE_OBJECT_MEMFDS) {
-		/* Named as the device's dma-bufs: exporting it moves nothing.
-		 */
-		ret = udrm_shmem_create(size, dev->dmabuf_name, &obj->shm);
-	} else {
-		pthread_mutex_lock(&dev->lock);
-		ret = gem_arena_alloc_locked(dev, size, &obj->shm,
-					     &obj->shm_offset);
-		pthread_mutex_unlock(&dev->lock);
-	}
+	ret = gem_object_alloc_pages(dev, obj);
 	if (ret) {
 		udrm_resv_put(obj->resv);
 		free(obj);
@@ -96,6 +115,33 @@ int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
 	}
 	*out = obj;
 	return 0;
+}
+
+int udrm_gem_object_init(struct udrm_device *dev, struct udrm_gem_object *obj,
+			 uint64_t size)
+{
+	int ret;
+
+	if (!size || size > UINT64_MAX - UDRM_PAGE_SIZE)
+		return -EINVAL;
+	ret = gem_object_setup(dev, obj, page_align(size));
+	if (ret)
+		return ret;
+	ret = gem_object_alloc_pages(dev, obj);
+	if (ret) {
+		udrm_resv_put(obj->resv);
+		obj->resv = NULL;
+	}
+	return ret;
+}
+
+void udrm_gem_object_set_resv(struct udrm_gem_object *obj,
+			      struct udrm_resv *resv)
+{
+	struct udrm_resv *old = obj->resv;
+
+	obj->resv = udrm_resv_get(resv);
+	udrm_resv_put(old);
 }
 
 int udrm_gem_object_create_on(struct udrm_device *dev, struct udrm_shmem *shm,
@@ -138,7 +184,10 @@ void udrm_gem_object_put(struct udrm_gem_object *obj)
 		udrm_shmem_arena_free(obj->shm, obj->shm_offset, obj->size);
 	udrm_shmem_put(obj->shm);
 	free(obj->vma_allow);
-	free(obj);
+	if (obj->funcs && obj->funcs->release)
+		obj->funcs->release(obj);
+	else
+		free(obj);
 }
 
 static int vma_allow_locked(struct udrm_gem_object *obj, struct udrm_file *file)

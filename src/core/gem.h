@@ -36,6 +36,16 @@ struct udrm_gem_funcs {
 	/* Called once when the last reference goes, before the core frees
 	 * its part. Optional. */
 	void (*free)(struct udrm_gem_object *obj);
+	/* Frees the memory of an object embedded in a driver's struct
+	 * (udrm_gem_object_init), after the core dropped everything it
+	 * held; the core's free() of @obj otherwise. Optional. */
+	void (*release)(struct udrm_gem_object *obj);
+	/* PRIME export veto, asked before the object's first export: 0
+	 * lets the core export it, a negative errno fails HANDLE_TO_FD with
+	 * it (as a kernel driver's gem export hook returning an error, e.g.
+	 * Panthor's private objects: -EINVAL). Called with dev->lock held;
+	 * must not take it. Optional. */
+	int (*export)(struct udrm_gem_object *obj);
 };
 
 struct udrm_vma_allow {
@@ -76,6 +86,27 @@ int udrm_gem_object_create(struct udrm_device *dev, uint64_t size,
 /* An object on @shm (whole file), taking a reference to @shm. */
 int udrm_gem_object_create_on(struct udrm_device *dev, struct udrm_shmem *shm,
 			      uint64_t size, struct udrm_gem_object **out);
+/*
+ * For drivers that embed the object in their own struct (the kernel's
+ * drm_gem_object_init + shmem): sets up @obj, which the caller zeroed,
+ * as udrm_gem_object_create would (size rounded up to pages, zero-filled
+ * pages in the arena or a memfd of its own, a reservation of its own, one
+ * reference). The caller sets obj->funcs, with a release hook that frees
+ * its struct, before the object can be put. 0, -EINVAL (size 0 or
+ * overflowing), -ENOMEM, -errno of the memfd; on error nothing is held
+ * and the caller frees its struct itself.
+ */
+int udrm_gem_object_init(struct udrm_device *dev, struct udrm_gem_object *obj,
+			 uint64_t size);
+/*
+ * Makes @obj use @resv (a reference is taken) instead of its own
+ * reservation, for a driver's private objects, which share a VM's
+ * (Panthor's exclusive_vm). Only before the object has a handle and
+ * while it cannot be exported (the driver's export hook refuses it), so
+ * that the dma-buf registry never binds it to another reservation.
+ */
+void udrm_gem_object_set_resv(struct udrm_gem_object *obj,
+			      struct udrm_resv *resv);
 void udrm_gem_object_get(struct udrm_gem_object *obj);
 void udrm_gem_object_put(struct udrm_gem_object *obj);
 

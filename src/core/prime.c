@@ -379,6 +379,11 @@ static int prime_export_locked(struct udrm_device *dev,
 
 	if (obj->dmabuf)
 		return prime_bind_resv_locked(obj, true);
+	if (obj->funcs && obj->funcs->export) {
+		ret = obj->funcs->export(obj);
+		if (ret)
+			return ret;
+	}
 	if (obj->shm->arena) {
 		ret = udrm_shmem_create(obj->size, dev->dmabuf_name, &shm);
 		if (ret)
