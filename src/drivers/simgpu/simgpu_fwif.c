@@ -44,6 +44,14 @@ static uint64_t fwif_c(const struct simgpu_fwif *fwif, unsigned int id)
 	return fwabi_const_get(fwif->v, id, &value) ? UINT64_MAX : value;
 }
 
+/* One wait for the interrupt: the driver's hook, or the eventfd. */
+static int fwif_wait_irq(struct simgpu_fwif *fwif, int timeout_ms)
+{
+	if (fwif->irq_wait)
+		return fwif->irq_wait(fwif->irq_ctx, timeout_ms);
+	return simgpu_dev_wait_irq(fwif->dev, timeout_ms);
+}
+
 /* Waits until @done(@arg) holds, looking after every interrupt and at
  * least every FWIF_WAIT_SLICE_MS. */
 static int fwif_wait(struct simgpu_fwif *fwif, bool (*done)(void *arg),
@@ -64,7 +72,7 @@ static int fwif_wait(struct simgpu_fwif *fwif, bool (*done)(void *arg),
 			if (deadline - now < (uint64_t)slice)
 				slice = (int)(deadline - now);
 		}
-		simgpu_dev_wait_irq(fwif->dev, slice);
+		fwif_wait_irq(fwif, slice);
 	}
 }
 
@@ -363,7 +371,14 @@ bool simgpu_fwif_has_feature(const struct simgpu_fwif *fwif,
 
 int simgpu_fwif_wait_irq(struct simgpu_fwif *fwif, int timeout_ms)
 {
-	return simgpu_dev_wait_irq(fwif->dev, timeout_ms);
+	return fwif_wait_irq(fwif, timeout_ms);
+}
+
+void simgpu_fwif_set_irq_hook(struct simgpu_fwif *fwif,
+			      int (*wait)(void *ctx, int timeout_ms), void *ctx)
+{
+	fwif->irq_wait = wait;
+	fwif->irq_ctx = wait ? ctx : NULL;
 }
 
 /*
@@ -464,44 +479,114 @@ static int fwif_queue_request(struct simgpu_fwif_queue *q, unsigned int id,
 			    timeout_ms);
 }
 
+/* The width mask of the ring counters in this version (u32 before
+ * 2.0-rc1): insert and extract compare modulo it. */
+static uint64_t fwif_counter_mask(const struct simgpu_fwif *fwif)
+{
+	const struct fwabi_field *f =
+		&fwif->v->fields[SIMGPU_FW_QUEUE_RING_INSERT];
+
+	return f->size >= 8 ? UINT64_MAX : (1ull << (8 * f->size)) - 1;
+}
+
+/* The extract position: the firmware's while bound, the one it stopped
+ * at otherwise. */
+static uint64_t fwif_queue_extract(const struct simgpu_fwif_queue *q)
+{
+	if (!q->iface)
+		return q->extract;
+	return fwif_get(q->fwif, SIMGPU_FW_QUEUE_RING_EXTRACT, q->iface);
+}
+
+void simgpu_fwif_queue_init(struct simgpu_fwif_queue *q,
+			    struct simgpu_fwif *fwif, void *ring,
+			    uint64_t ring_va, uint64_t ring_size)
+{
+	*q = (struct simgpu_fwif_queue){
+		.fwif = fwif,
+		.ring = ring,
+		.ring_va = ring_va,
+		.ring_size = ring_size,
+	};
+}
+
+int simgpu_fwif_queue_bind(struct simgpu_fwif_queue *q, unsigned int group,
+			   unsigned int index, uint64_t extract, int timeout_ms)
+{
+	struct simgpu_fwif *fwif = q->fwif;
+	uint64_t es, mask, pending;
+	unsigned int slot;
+	void *iface;
+	int ret;
+
+	if (q->iface || !fwif->v || group >= fwif->num_groups ||
+	    index >= fwif->queues_per_group)
+		return -EINVAL;
+	es = fwif->ring_entry_size;
+	mask = fwif_counter_mask(fwif);
+	if (!q->ring_size || (q->ring_size & (q->ring_size - 1)) ||
+	    q->ring_size % es || (extract & ~mask) || extract % es)
+		return -EINVAL;
+	/* An empty queue may begin anywhere; otherwise @extract must be an
+	 * entry boundary at most a ring behind what was pushed, and not
+	 * past what was kicked. */
+	if (q->insert == q->extract) {
+		q->insert = q->kicked = extract;
+	} else {
+		pending = (q->insert - extract) & mask;
+		if (pending > q->ring_size ||
+		    ((q->kicked - extract) & mask) > pending)
+			return -EINVAL;
+	}
+	slot = group * fwif->queues_per_group + index;
+	iface = fwif->shared_cpu + fwif->queue_offset +
+		(size_t)slot * fwif->queue_stride;
+	/* A u32 ring_size before 2.0-rc1: fwabi refuses what does not fit. */
+	ret = fwif_set(fwif, SIMGPU_FW_QUEUE_RING_SIZE, iface, q->ring_size);
+	if (ret)
+		return ret == -ERANGE ? -EINVAL : ret;
+	q->group = group;
+	q->index = index;
+	q->doorbell = 1 + slot;
+	q->extract = extract;
+	q->iface = iface;
+	fwif_set(fwif, SIMGPU_FW_QUEUE_RING_BASE, iface, q->ring_va);
+	fwif_set(fwif, SIMGPU_FW_QUEUE_DOORBELL, iface, q->doorbell);
+	fwif_set(fwif, SIMGPU_FW_QUEUE_RING_INSERT, iface, q->kicked);
+	/* Written by the firmware, but read by it at START: where to begin. */
+	fwif_set(fwif, SIMGPU_FW_QUEUE_RING_EXTRACT, iface, extract);
+	return fwif_queue_request(q, SIMGPU_FW_C_QUEUE_START, timeout_ms);
+}
+
+int simgpu_fwif_queue_unbind(struct simgpu_fwif_queue *q, uint64_t *extract,
+			     int timeout_ms)
+{
+	int ret;
+
+	if (!q->iface)
+		return -EINVAL;
+	ret = fwif_queue_request(q, SIMGPU_FW_C_QUEUE_STOP, timeout_ms);
+	/* After the ack the firmware no longer moves it. */
+	q->extract = fwif_get(q->fwif, SIMGPU_FW_QUEUE_RING_EXTRACT, q->iface);
+	q->iface = NULL;
+	if (extract)
+		*extract = q->extract;
+	return ret;
+}
+
 int simgpu_fwif_queue_start(struct simgpu_fwif *fwif,
 			    struct simgpu_fwif_queue *q, unsigned int group,
 			    unsigned int index, void *ring, uint64_t ring_va,
 			    uint64_t ring_size, int timeout_ms)
 {
-	unsigned int slot;
-	int ret;
-
-	if (!fwif->v || group >= fwif->num_groups ||
-	    index >= fwif->queues_per_group || !ring_size ||
-	    (ring_size & (ring_size - 1)) || ring_size % fwif->ring_entry_size)
-		return -EINVAL;
-	slot = group * fwif->queues_per_group + index;
-	*q = (struct simgpu_fwif_queue){
-		.fwif = fwif,
-		.group = group,
-		.index = index,
-		.doorbell = 1 + slot,
-		.iface = fwif->shared_cpu + fwif->queue_offset +
-			 (size_t)slot * fwif->queue_stride,
-		.ring = ring,
-		.ring_va = ring_va,
-		.ring_size = ring_size,
-	};
-	/* A u32 ring_size before 2.0-rc1: fwabi refuses what does not fit. */
-	ret = fwif_set(fwif, SIMGPU_FW_QUEUE_RING_SIZE, q->iface, ring_size);
-	if (ret)
-		return ret == -ERANGE ? -EINVAL : ret;
-	fwif_set(fwif, SIMGPU_FW_QUEUE_RING_BASE, q->iface, ring_va);
-	fwif_set(fwif, SIMGPU_FW_QUEUE_DOORBELL, q->iface, q->doorbell);
-	fwif_set(fwif, SIMGPU_FW_QUEUE_RING_INSERT, q->iface, 0);
-	/* Written by the firmware, but read by it at START: where to begin. */
-	fwif_set(fwif, SIMGPU_FW_QUEUE_RING_EXTRACT, q->iface, 0);
-	return fwif_queue_request(q, SIMGPU_FW_C_QUEUE_START, timeout_ms);
+	simgpu_fwif_queue_init(q, fwif, ring, ring_va, ring_size);
+	return simgpu_fwif_queue_bind(q, group, index, 0, timeout_ms);
 }
 
 int simgpu_fwif_queue_stop(struct simgpu_fwif_queue *q, int timeout_ms)
 {
+	if (!q->iface)
+		return -EINVAL;
 	return fwif_queue_request(q, SIMGPU_FW_C_QUEUE_STOP, timeout_ms);
 }
 
@@ -514,27 +599,20 @@ int simgpu_fwif_queue_restart(struct simgpu_fwif_queue *q, int timeout_ms)
 	return fwif_queue_request(q, SIMGPU_FW_C_QUEUE_START, timeout_ms);
 }
 
-/* The width mask of the ring counters in this version (u32 before
- * 2.0-rc1): insert and extract compare modulo it. */
-static uint64_t fwif_counter_mask(const struct simgpu_fwif *fwif)
-{
-	const struct fwabi_field *f =
-		&fwif->v->fields[SIMGPU_FW_QUEUE_RING_INSERT];
-
-	return f->size >= 8 ? UINT64_MAX : (1ull << (8 * f->size)) - 1;
-}
-
 int simgpu_fwif_queue_push(struct simgpu_fwif_queue *q,
 			   const struct simgpu_fwif_entry *e)
 {
 	struct simgpu_fwif *fwif = q->fwif;
-	uint64_t mask = fwif_counter_mask(fwif);
-	uint64_t es = fwif->ring_entry_size;
-	uint64_t extract =
-		fwif_get(fwif, SIMGPU_FW_QUEUE_RING_EXTRACT, q->iface);
+	uint64_t mask, es, extract;
 	uint8_t *entry;
 	int ret;
 
+	/* The layout is the running version's. */
+	if (!fwif->v)
+		return -ENODEV;
+	mask = fwif_counter_mask(fwif);
+	es = fwif->ring_entry_size;
+	extract = fwif_queue_extract(q);
 	if (((q->insert - extract) & mask) + es > q->ring_size)
 		return -ENOSPC;
 	if ((e->wait_va || e->wait_value) &&
@@ -578,8 +656,12 @@ int simgpu_fwif_queue_push(struct simgpu_fwif_queue *q,
 
 void simgpu_fwif_queue_kick(struct simgpu_fwif_queue *q)
 {
+	q->kicked = q->insert;
+	/* Unbound: bind publishes it. */
+	if (!q->iface)
+		return;
 	/* Release: the entries before the insert pointer that covers them. */
-	fwif_set(q->fwif, SIMGPU_FW_QUEUE_RING_INSERT, q->iface, q->insert);
+	fwif_set(q->fwif, SIMGPU_FW_QUEUE_RING_INSERT, q->iface, q->kicked);
 	simgpu_dev_ring_doorbell(q->fwif->dev, q->doorbell);
 }
 
@@ -598,6 +680,14 @@ void simgpu_fwif_queue_state(struct simgpu_fwif_queue *q,
 {
 	struct simgpu_fwif *fwif = q->fwif;
 
+	/* Unbound: nothing but where it stopped. */
+	if (!q->iface) {
+		*state = (struct simgpu_fwif_queue_state){
+			.status = UINT32_MAX,
+			.extract = q->extract,
+		};
+		return;
+	}
 	state->status =
 		(uint32_t)fwif_get(fwif, SIMGPU_FW_QUEUE_STATUS, q->iface);
 	state->error = (int32_t)fwif_get(fwif, SIMGPU_FW_QUEUE_ERROR, q->iface);
@@ -617,8 +707,8 @@ static bool fwif_queue_has_status(void *arg)
 {
 	struct fwif_status_wait *w = arg;
 
-	return fwif_get(w->q->fwif, SIMGPU_FW_QUEUE_STATUS, w->q->iface) ==
-	       w->status;
+	return w->q->iface && fwif_get(w->q->fwif, SIMGPU_FW_QUEUE_STATUS,
+				       w->q->iface) == w->status;
 }
 
 int simgpu_fwif_queue_wait_status(struct simgpu_fwif_queue *q,
@@ -633,8 +723,7 @@ static bool fwif_queue_idle(void *arg)
 {
 	struct simgpu_fwif_queue *q = arg;
 
-	return fwif_get(q->fwif, SIMGPU_FW_QUEUE_RING_EXTRACT, q->iface) ==
-	       q->insert;
+	return fwif_queue_extract(q) == q->kicked;
 }
 
 int simgpu_fwif_queue_wait_idle(struct simgpu_fwif_queue *q, int timeout_ms)

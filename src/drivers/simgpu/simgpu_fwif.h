@@ -47,6 +47,10 @@ struct simgpu_fwif {
 
 	pthread_mutex_t lock;
 	uint64_t ping_seq; /* (lock) */
+
+	/* simgpu_fwif_set_irq_hook(); NULL: the device's eventfd. */
+	int (*irq_wait)(void *ctx, int timeout_ms);
+	void *irq_ctx;
 };
 
 /* simgpu_fwif_init - an interface for @dev, firmware not booted. */
@@ -99,8 +103,20 @@ int simgpu_fwif_const(const struct simgpu_fwif *fwif, unsigned int id,
 bool simgpu_fwif_has_feature(const struct simgpu_fwif *fwif,
 			     unsigned int const_id);
 
-/* simgpu_fwif_wait_irq - waits for the interrupt (see simgpu_dev). */
+/* simgpu_fwif_wait_irq - waits for the interrupt (see simgpu_dev), or
+ * with the hook below, for the hook's next wake-up. */
 int simgpu_fwif_wait_irq(struct simgpu_fwif *fwif, int timeout_ms);
+
+/*
+ * simgpu_fwif_set_irq_hook - for a driver whose own thread reads the
+ * interrupt line: every wait of the fwif calls @wait(@ctx, timeout_ms)
+ * instead of reading the eventfd; it returns after the next interrupt the
+ * driver's thread saw (0) or the timeout (-ETIMEDOUT). NULL restores the
+ * default. Set before boot.
+ */
+void simgpu_fwif_set_irq_hook(struct simgpu_fwif *fwif,
+			      int (*wait)(void *ctx, int timeout_ms),
+			      void *ctx);
 
 /*
  * Groups. simgpu_fwif_group_start() gives slot @group the address space
@@ -143,11 +159,14 @@ struct simgpu_fwif_entry {
 struct simgpu_fwif_queue {
 	struct simgpu_fwif *fwif;
 	unsigned int group, index, doorbell;
-	void *iface;
+	void *iface;	  /* the slot's queue interface; NULL: unbound */
 	uint8_t *ring;	  /* CPU address of the ring */
 	uint64_t ring_va; /* its GPU VA in the group's address space */
 	uint64_t ring_size;
-	uint64_t insert; /* bytes pushed (monotonic) */
+	/* Ring positions, wrapping at the version's counter width. */
+	uint64_t insert;  /* bytes pushed */
+	uint64_t kicked;  /* bytes published by a kick (or to be, at bind) */
+	uint64_t extract; /* while unbound: where the firmware stopped */
 };
 
 /*
@@ -163,6 +182,35 @@ int simgpu_fwif_queue_start(struct simgpu_fwif *fwif,
 			    unsigned int index, void *ring, uint64_t ring_va,
 			    uint64_t ring_size, int timeout_ms);
 
+/*
+ * A queue whose ring outlives its firmware slot (a driver rotating slots):
+ * simgpu_fwif_queue_init() sets up @q unbound on its ring, at insert 0;
+ * entries may be pushed at any time (they wait in the ring).
+ * simgpu_fwif_queue_bind() starts it on slot (@group, @index) with
+ * ring_extract = @extract and ring_insert = what was pushed and kicked,
+ * doorbell 1 + slot number; simgpu_fwif_queue_unbind() stops it and gives
+ * the firmware's extract position (to bind elsewhere later). Kick
+ * publishes only while bound. 0, -EINVAL, -ETIMEDOUT.
+ * @extract must lie at most a ring behind the insert position (an entry
+ * boundary); a queue with nothing pending takes @extract as its position
+ * (insert = @extract). A bind that timed out leaves the queue bound (its
+ * START is out): unbind it. Unbind always leaves the queue unbound; after
+ * -ETIMEDOUT *@extract is the last position the firmware published.
+ */
+void simgpu_fwif_queue_init(struct simgpu_fwif_queue *q,
+			    struct simgpu_fwif *fwif, void *ring,
+			    uint64_t ring_va, uint64_t ring_size);
+int simgpu_fwif_queue_bind(struct simgpu_fwif_queue *q, unsigned int group,
+			   unsigned int index, uint64_t extract,
+			   int timeout_ms);
+int simgpu_fwif_queue_unbind(struct simgpu_fwif_queue *q, uint64_t *extract,
+			     int timeout_ms);
+/* Whether @q holds a slot. */
+static inline bool simgpu_fwif_queue_bound(const struct simgpu_fwif_queue *q)
+{
+	return q->iface != NULL;
+}
+
 /* simgpu_fwif_queue_stop - QUEUE_STOP; returns once the queue is off
  * every core. */
 int simgpu_fwif_queue_stop(struct simgpu_fwif_queue *q, int timeout_ms);
@@ -175,7 +223,8 @@ int simgpu_fwif_queue_restart(struct simgpu_fwif_queue *q, int timeout_ms);
  * seen by the firmware before simgpu_fwif_queue_kick(). 0; -ENOSPC when
  * the ring is full; -EOPNOTSUPP when @e uses a field the running version
  * lacks (wait_va/value, flags); -ERANGE when a value does not fit the
- * version's field (a stream_size over 4 GiB before 2.0-rc1).
+ * version's field (a stream_size over 4 GiB before 2.0-rc1); -ENODEV
+ * when no firmware runs (the layout is the running version's).
  */
 int simgpu_fwif_queue_push(struct simgpu_fwif_queue *q,
 			   const struct simgpu_fwif_entry *e);
@@ -198,6 +247,8 @@ struct simgpu_fwif_queue_state {
 	uint64_t progress;
 };
 
+/* Of an unbound queue: status UINT32_MAX (no status), extract where it
+ * stopped, the rest 0. */
 void simgpu_fwif_queue_state(struct simgpu_fwif_queue *q,
 			     struct simgpu_fwif_queue_state *state);
 

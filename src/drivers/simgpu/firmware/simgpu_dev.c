@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -25,6 +26,7 @@ void simgpu_dev_config_default(struct simgpu_dev_config *config)
 		.num_groups = 8,
 		.queues_per_group = 4,
 		.fw_version = simgpu_fw_version_newest(),
+		.sysmem_size = 1ull << 30,
 	};
 }
 
@@ -42,7 +44,52 @@ static int simgpu_dev_config_check(const struct simgpu_dev_config *config)
 		return -EINVAL;
 	if (!simgpu_fw_version_name(config->fw_version))
 		return -EINVAL;
+	if (config->sysmem_size % SIMGPU_VRAM_PAGE ||
+	    config->sysmem_size > (1ull << 40))
+		return -EINVAL;
 	return 0;
+}
+
+/* Shows VRAM's own pages at physical [@pa, + @size) (inside VRAM). */
+static int simgpu_dev_map_vram(struct simgpu_dev *dev, uint64_t pa,
+			       uint64_t size)
+{
+	if (mmap(dev->vram + pa, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, dev->vram_fd, (off_t)pa) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+/* Puts fresh zero pages at physical [@pa, + @size) (inside the
+ * aperture): an access to an empty aperture page reads zero and never
+ * crashes. */
+static int simgpu_dev_map_empty(struct simgpu_dev *dev, uint64_t pa,
+				uint64_t size)
+{
+	if (mmap(dev->vram + pa, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+		 0) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+/* One virtual range for the whole physical space, so that a physical
+ * address is an offset from dev->vram wherever it lies. */
+static int simgpu_dev_map_phys_space(struct simgpu_dev *dev)
+{
+	int ret;
+
+	dev->vram = mmap(NULL, dev->phys_size, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (dev->vram == MAP_FAILED)
+		return -errno;
+	ret = simgpu_dev_map_vram(dev, 0, dev->vram_size);
+	if (!ret && dev->phys_size > dev->vram_size)
+		ret = simgpu_dev_map_empty(dev, dev->vram_size,
+					   dev->phys_size - dev->vram_size);
+	if (ret)
+		munmap(dev->vram, dev->phys_size);
+	return ret;
 }
 
 int simgpu_dev_create(const struct simgpu_dev_config *config,
@@ -60,6 +107,7 @@ int simgpu_dev_create(const struct simgpu_dev_config *config,
 		return -ENOMEM;
 	dev->config = *config;
 	dev->vram_size = config->vram_size;
+	dev->phys_size = config->vram_size + config->sysmem_size;
 	/* One doorbell per queue slot, plus the global one. */
 	dev->num_doorbells = config->num_groups * config->queues_per_group + 1;
 	words = (dev->num_doorbells + 63) / 64;
@@ -78,12 +126,9 @@ int simgpu_dev_create(const struct simgpu_dev_config *config,
 		ret = -errno;
 		goto err_memfd;
 	}
-	dev->vram = mmap(NULL, dev->vram_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, dev->vram_fd, 0);
-	if (dev->vram == MAP_FAILED) {
-		ret = -errno;
+	ret = simgpu_dev_map_phys_space(dev);
+	if (ret)
 		goto err_memfd;
-	}
 	dev->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (dev->irq_fd < 0) {
 		ret = -errno;
@@ -92,6 +137,14 @@ int simgpu_dev_create(const struct simgpu_dev_config *config,
 	ret = udrm_mm_init(&dev->vram_mm, 0, dev->vram_size);
 	if (ret)
 		goto err_irq;
+	/* An empty range when there is no aperture: udrm_mm refuses size 0,
+	 * so the allocator stays unset and sysmem_alloc says -ENOSPC. */
+	if (config->sysmem_size) {
+		ret = udrm_mm_init(&dev->sysmem_mm, dev->vram_size,
+				   config->sysmem_size);
+		if (ret)
+			goto err_vram_mm;
+	}
 
 	pthread_mutex_init(&dev->vram_lock, NULL);
 	pthread_mutex_init(&dev->wake_lock, NULL);
@@ -100,10 +153,12 @@ int simgpu_dev_create(const struct simgpu_dev_config *config,
 	*out = dev;
 	return 0;
 
+err_vram_mm:
+	udrm_mm_takedown(&dev->vram_mm);
 err_irq:
 	close(dev->irq_fd);
 err_unmap:
-	munmap(dev->vram, dev->vram_size);
+	munmap(dev->vram, dev->phys_size);
 err_memfd:
 	close(dev->vram_fd);
 err_doorbells:
@@ -135,6 +190,8 @@ void simgpu_dev_destroy(struct simgpu_dev *dev)
 
 	pthread_mutex_lock(&dev->vram_lock);
 	udrm_mm_takedown(&dev->vram_mm);
+	if (dev->config.sysmem_size)
+		udrm_mm_takedown(&dev->sysmem_mm);
 	pthread_mutex_unlock(&dev->vram_lock);
 
 	pthread_mutex_destroy(&dev->control_lock);
@@ -142,7 +199,7 @@ void simgpu_dev_destroy(struct simgpu_dev *dev)
 	pthread_mutex_destroy(&dev->wake_lock);
 	pthread_mutex_destroy(&dev->vram_lock);
 	close(dev->irq_fd);
-	munmap(dev->vram, dev->vram_size);
+	munmap(dev->vram, dev->phys_size);
 	close(dev->vram_fd);
 	free(dev->doorbells);
 	free(dev);
@@ -187,6 +244,12 @@ int simgpu_dev_write_reg(struct simgpu_dev *dev, enum simgpu_reg reg,
 	case SIMGPU_REG_INJECT:
 		atomic_store(&dev->inject, (unsigned int)value);
 		return 0;
+	case SIMGPU_REG_MMU_FLUSH:
+		/* Release: the page-table writes before it are seen by a
+		 * context that acquires the new value. */
+		atomic_fetch_add_explicit(&dev->mmu_flush_seq, 1,
+					  memory_order_release);
+		return 0;
 	case SIMGPU_REG_CONTROL:
 		if (value == SIMGPU_CONTROL_BOOT)
 			return simgpu_dev_boot(dev);
@@ -221,6 +284,8 @@ uint64_t simgpu_dev_read_reg(struct simgpu_dev *dev, enum simgpu_reg reg)
 		return dev->vram_size;
 	case SIMGPU_REG_INJECT:
 		return atomic_load(&dev->inject);
+	case SIMGPU_REG_SYSMEM_SIZE:
+		return dev->config.sysmem_size;
 	default:
 		return 0;
 	}
@@ -290,16 +355,8 @@ int simgpu_dev_wait_irq(struct simgpu_dev *dev, int timeout_ms)
 int simgpu_dev_vram_alloc(struct simgpu_dev *dev, struct udrm_mm_node *node,
 			  uint64_t size, uint64_t align)
 {
-	int ret;
+	int ret = simgpu_dev_vram_alloc_noclear(dev, node, size, align);
 
-	if (!align)
-		align = SIMGPU_VRAM_PAGE;
-	if (!size || (align & (align - 1)))
-		return -EINVAL;
-	pthread_mutex_lock(&dev->vram_lock);
-	ret = udrm_mm_insert_node_generic(&dev->vram_mm, node, size, align, 0,
-					  UDRM_MM_INSERT_BEST);
-	pthread_mutex_unlock(&dev->vram_lock);
 	if (ret)
 		return ret;
 	memset(dev->vram + node->start, 0, size);
@@ -316,4 +373,84 @@ void simgpu_dev_vram_free(struct simgpu_dev *dev, struct udrm_mm_node *node)
 int simgpu_dev_vram_fd(struct simgpu_dev *dev)
 {
 	return dev->vram_fd;
+}
+
+/* Whether [@pa, + @size) is a page-aligned, non-empty range of the
+ * physical space. */
+static bool simgpu_dev_phys_range_ok(const struct simgpu_dev *dev, uint64_t pa,
+				     uint64_t size)
+{
+	return size && !(pa % SIMGPU_VRAM_PAGE) && !(size % SIMGPU_VRAM_PAGE) &&
+	       pa < dev->phys_size && size <= dev->phys_size - pa;
+}
+
+int simgpu_dev_phys_map(struct simgpu_dev *dev, uint64_t pa, int fd,
+			uint64_t offset, uint64_t size)
+{
+	if (!simgpu_dev_phys_range_ok(dev, pa, size) || fd < 0 ||
+	    offset % SIMGPU_VRAM_PAGE || offset > (uint64_t)INT64_MAX ||
+	    size > (uint64_t)INT64_MAX - offset)
+		return -EINVAL;
+	if (mmap(dev->vram + pa, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, (off_t)offset) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+int simgpu_dev_phys_unmap(struct simgpu_dev *dev, uint64_t pa, uint64_t size)
+{
+	uint64_t in_vram;
+	int ret = 0;
+
+	if (!simgpu_dev_phys_range_ok(dev, pa, size))
+		return -EINVAL;
+	/* A range may straddle the end of VRAM: each part gets its own. */
+	in_vram = pa < dev->vram_size ? dev->vram_size - pa : 0;
+	if (in_vram > size)
+		in_vram = size;
+	if (in_vram)
+		ret = simgpu_dev_map_vram(dev, pa, in_vram);
+	if (!ret && size > in_vram)
+		ret = simgpu_dev_map_empty(dev, pa + in_vram, size - in_vram);
+	return ret;
+}
+
+/* Finds a range of @mm for @node, under vram_lock. */
+static int simgpu_dev_mm_alloc(struct simgpu_dev *dev, struct udrm_mm *mm,
+			       struct udrm_mm_node *node, uint64_t size,
+			       uint64_t align)
+{
+	int ret;
+
+	if (!align)
+		align = SIMGPU_VRAM_PAGE;
+	if (!size || (align & (align - 1)))
+		return -EINVAL;
+	pthread_mutex_lock(&dev->vram_lock);
+	ret = udrm_mm_insert_node_generic(mm, node, size, align, 0,
+					  UDRM_MM_INSERT_BEST);
+	pthread_mutex_unlock(&dev->vram_lock);
+	return ret;
+}
+
+int simgpu_dev_vram_alloc_noclear(struct simgpu_dev *dev,
+				  struct udrm_mm_node *node, uint64_t size,
+				  uint64_t align)
+{
+	return simgpu_dev_mm_alloc(dev, &dev->vram_mm, node, size, align);
+}
+
+int simgpu_dev_sysmem_alloc(struct simgpu_dev *dev, struct udrm_mm_node *node,
+			    uint64_t size, uint64_t align)
+{
+	if (!dev->config.sysmem_size)
+		return -ENOSPC;
+	return simgpu_dev_mm_alloc(dev, &dev->sysmem_mm, node, size, align);
+}
+
+void simgpu_dev_sysmem_free(struct simgpu_dev *dev, struct udrm_mm_node *node)
+{
+	pthread_mutex_lock(&dev->vram_lock);
+	udrm_mm_remove_node(node);
+	pthread_mutex_unlock(&dev->vram_lock);
 }

@@ -2,10 +2,11 @@
 /*
  * The simgpu device: what a driver finds on the bus.
  *
- *  - VRAM: one memfd, mapped once; the only memory the GPU and its
- *    firmware reach. Offsets into it are the GPU's physical addresses.
- *    Allocations are ranges of a udrm_mm (the range allocator), handed out
- *    under the device's VRAM lock.
+ *  - VRAM: one memfd, mapped once; the firmware's memory. Offsets into
+ *    it are the GPU's physical addresses; past it lies the system-memory
+ *    aperture, where the driver maps other files' pages (phys_map).
+ *    Allocations of either are ranges of a udrm_mm (the range allocator),
+ *    handed out under the device's VRAM lock.
  *  - Registers (SIMGPU_REG_*): where the firmware image and the shared
  *    area are, CONTROL to boot or halt the coprocessor, the boot status.
  *  - Doorbells: simgpu_dev_ring_doorbell() wakes the firmware; doorbell 0
@@ -44,6 +45,11 @@ struct simgpu_dev_config {
 	/* The firmware ABI version the driver loads (a fwabi version code,
 	 * see simgpu_fw_version_parse()). */
 	uint32_t fw_version;
+	/* Bytes of the system-memory aperture (a multiple of 4 KiB; 0 =
+	 * none): GPU physical addresses [vram_size, vram_size +
+	 * sysmem_size) through which the GPU reaches pages the driver maps
+	 * there (simgpu_dev_phys_map), as a GART. */
+	uint64_t sysmem_size;
 };
 
 #define SIMGPU_MAX_CORES  16
@@ -62,6 +68,11 @@ enum simgpu_reg {
 	SIMGPU_REG_VRAM_SIZE,
 	/* Test hooks, SIMGPU_INJECT_* bits (no real hardware has them). */
 	SIMGPU_REG_INJECT,
+	SIMGPU_REG_SYSMEM_SIZE, /* read-only: the aperture's size */
+	/* Write-only, any value: every MMU context forgets its cached
+	 * translations before its next one (after the driver changed page
+	 * tables of an address space that may be running). */
+	SIMGPU_REG_MMU_FLUSH,
 };
 
 /* Faults a test can inject. */
@@ -91,9 +102,13 @@ enum simgpu_boot_status {
 struct simgpu_dev {
 	struct simgpu_dev_config config;
 
-	int vram_fd; /* memfd */
-	uint8_t *vram;
+	int vram_fd;   /* memfd */
+	uint8_t *vram; /* the whole physical space, see phys_map */
 	uint64_t vram_size;
+	uint64_t phys_size;	  /* vram_size + config.sysmem_size */
+	struct udrm_mm sysmem_mm; /* (vram_lock) the aperture */
+	/* Bumped by MMU_FLUSH; MMU contexts compare it (simgpu_mmu.h). */
+	_Atomic uint64_t mmu_flush_seq;
 	pthread_mutex_t vram_lock;
 	struct udrm_mm vram_mm; /* (vram_lock) */
 
@@ -116,8 +131,8 @@ struct simgpu_dev {
 	struct simgpu_fw *fw; /* (control_lock) the booted firmware */
 };
 
-/* A configuration with the defaults: 64 MiB of VRAM, 2 cores, 8 groups
- * of 4 queues, the newest firmware ABI version. */
+/* A configuration with the defaults: 64 MiB of VRAM, a 1 GiB aperture,
+ * 2 cores, 8 groups of 4 queues, the newest firmware ABI version. */
 void simgpu_dev_config_default(struct simgpu_dev_config *config);
 
 /*
@@ -187,6 +202,36 @@ static inline void *simgpu_dev_vram_ptr(struct simgpu_dev *dev, uint64_t offset)
 /* The memfd behind VRAM (owned by the device), e.g. to map allocations
  * into other address spaces. */
 int simgpu_dev_vram_fd(struct simgpu_dev *dev);
+
+/*
+ * GPU physical address space: VRAM at [0, vram_size), the system
+ * aperture at [vram_size, phys_size). dev->vram maps all of it (the name
+ * stays): simgpu_dev_vram_ptr() works for aperture addresses too, and the
+ * MMU accepts pages (and tables) anywhere below phys_size. Aperture
+ * ranges nothing is mapped at read as zero.
+ *
+ * simgpu_dev_phys_map() shows pages [@offset, + @size) of file @fd at
+ * [@pa, + @size) instead of what was there (VRAM's own pages or the empty
+ * aperture), so that the GPU and every CPU mapping of @fd share them;
+ * simgpu_dev_phys_unmap() puts VRAM's own pages (or the empty aperture)
+ * back. Page aligned, inside the physical space; 0, -EINVAL, -errno of
+ * mmap. The caller makes sure no job uses the range meanwhile.
+ *
+ * simgpu_dev_sysmem_alloc()/free() hand out aperture ranges (as
+ * simgpu_dev_vram_alloc, without clearing: nothing is there), under
+ * vram_lock; -ENOSPC when the aperture is full or absent.
+ * simgpu_dev_vram_alloc_noclear() is simgpu_dev_vram_alloc without the
+ * zero-fill, for ranges that are about to be covered by phys_map.
+ */
+int simgpu_dev_phys_map(struct simgpu_dev *dev, uint64_t pa, int fd,
+			uint64_t offset, uint64_t size);
+int simgpu_dev_phys_unmap(struct simgpu_dev *dev, uint64_t pa, uint64_t size);
+int simgpu_dev_sysmem_alloc(struct simgpu_dev *dev, struct udrm_mm_node *node,
+			    uint64_t size, uint64_t align);
+void simgpu_dev_sysmem_free(struct simgpu_dev *dev, struct udrm_mm_node *node);
+int simgpu_dev_vram_alloc_noclear(struct simgpu_dev *dev,
+				  struct udrm_mm_node *node, uint64_t size,
+				  uint64_t align);
 
 /*
  * For the firmware (firmware/simgpu_fw.c), not for drivers.

@@ -641,8 +641,12 @@ static void *fw_core_main(void *arg)
 		if (q->status != fw->c.q_running)
 			fw_queue_set_status_locked(q, fw->c.q_running);
 		if (q->mmu_stale) {
+			/* Tables and pages anywhere in the physical space;
+			 * MMU_FLUSH reaches the running context. */
 			simgpu_mmu_init(&q->mmu, fw->dev->vram,
-					fw->dev->vram_size, q->group->as_root);
+					fw->dev->phys_size, q->group->as_root);
+			simgpu_mmu_set_flush_seq(&q->mmu,
+						 &fw->dev->mmu_flush_seq);
 			q->mmu_stale = false;
 		}
 		pthread_mutex_unlock(&fw->lock);

@@ -27,6 +27,18 @@ void simgpu_mmu_init(struct simgpu_mmu *mmu, uint8_t *vram, uint64_t vram_size,
 	mmu->root = root;
 	mmu->fault.va = 0;
 	mmu->fault.access = 0;
+	mmu->flush_seq = NULL;
+	mmu->flush_seen = 0;
+	simgpu_mmu_flush(mmu);
+}
+
+void simgpu_mmu_set_flush_seq(struct simgpu_mmu *mmu,
+			      const _Atomic uint64_t *flush_seq)
+{
+	mmu->flush_seq = flush_seq;
+	if (flush_seq)
+		mmu->flush_seen =
+			atomic_load_explicit(flush_seq, memory_order_acquire);
 	simgpu_mmu_flush(mmu);
 }
 
@@ -38,7 +50,7 @@ void simgpu_mmu_flush(struct simgpu_mmu *mmu)
 	}
 }
 
-/* Whether the page at VRAM offset @pa lies wholly inside VRAM. */
+/* Whether the page at physical address @pa lies wholly below the bound. */
 static bool vram_page_ok(const struct simgpu_mmu *mmu, uint64_t pa)
 {
 	return (pa & SIMGPU_PAGE_MASK) == 0 && pa < mmu->vram_size &&
@@ -94,6 +106,17 @@ void *simgpu_mmu_ptr(struct simgpu_mmu *mmu, uint64_t va,
 	unsigned int slot = vpn % SIMGPU_MMU_TLB_ENTRIES;
 	uint64_t pte;
 
+	/* Acquire: the page-table writes made before MMU_FLUSH are seen by
+	 * the walks after it. */
+	if (mmu->flush_seq) {
+		uint64_t seq = atomic_load_explicit(mmu->flush_seq,
+						    memory_order_acquire);
+
+		if (seq != mmu->flush_seen) {
+			simgpu_mmu_flush(mmu);
+			mmu->flush_seen = seq;
+		}
+	}
 	if (mmu->tlb[slot].vpn == vpn) {
 		pte = mmu->tlb[slot].pte;
 	} else {
