@@ -16,11 +16,29 @@
  * range given back; the pages stay (system memory). simgpu_vm_prepare_job
  * brings them back before a job that uses them runs.
  *
+ * Backing: a buffer's pages are a range of the device's arena memfd
+ * (udrm_gem_object_init), not a memfd of their own, so that thousands of
+ * buffers cost no fds (shmem.h). The GPU-physical overlay is a mapping
+ * of that arena range, made under dev->lock (so that it never interleaves
+ * with a first PRIME export); an export relocates the pages to their own
+ * memfd and remaps every mapping of the range in this process
+ * (udrm_shmem_relocate), the overlay included, so the GPU follows with
+ * no hook. As for the CPU's mappings, a write made by a job running
+ * during that first export may be lost (export before rendering).
+ *
+ * Foreign objects (PRIME imports of other devices' buffers) are placed
+ * in the aperture while they are mapped in at least one VM (a record in
+ * mem->foreign with a reference to the object, counted per vm_bo) and
+ * never evicted.
+ *
  * Locking: mem->lock protects residency (node, pa, state, the LRU) of
- * every buffer and the aperture allocator; it nests inside vm->lock and
- * the reservation locks. Evicting a buffer of another VM takes that VM's
- * lock and the buffer's reservation with trylock only, skipping the
- * buffer when either is busy, so evictions never deadlock.
+ * every buffer, each buffer's vm_bos list, the foreign records; it nests
+ * inside vm->lock and the reservation locks, and outside dev->lock (taken
+ * around phys_map) and hw->vram_lock. Evicting takes each candidate's
+ * reservation and the locks of the VMs it is mapped in with trylock only,
+ * skipping the buffer when one is busy (held by the caller too), so
+ * evictions never deadlock; a buffer whose reservation has an unsignalled
+ * fence is never evicted.
  */
 #ifndef SIMGPU_GEM_H
 #define SIMGPU_GEM_H
@@ -52,8 +70,35 @@ struct simgpu_bo {
 	struct udrm_mm_node node;   /* in VRAM or the aperture while resident */
 	uint64_t pa;		    /* GPU physical address while resident */
 	struct udrm_gpuvm_link lru; /* resident VRAM buffers, LRU first */
-	struct udrm_gpuvm_link vm_bos; /* struct simgpu_vm_bo (vm->lock) */
+	struct udrm_gpuvm_link vm_bos; /* struct simgpu_vm_bo.bo_link */
 };
+
+/* Tiny circular-list helpers on udrm_gpuvm_link, for gem.c and vm.c. */
+static inline void simgpu_list_init(struct udrm_gpuvm_link *l)
+{
+	l->prev = l->next = l;
+}
+
+static inline bool simgpu_list_empty(const struct udrm_gpuvm_link *l)
+{
+	return l->next == l;
+}
+
+static inline void simgpu_list_add_tail(struct udrm_gpuvm_link *head,
+					struct udrm_gpuvm_link *l)
+{
+	l->prev = head->prev;
+	l->next = head;
+	head->prev->next = l;
+	head->prev = l;
+}
+
+static inline void simgpu_list_del_init(struct udrm_gpuvm_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	simgpu_list_init(l);
+}
 
 static inline struct simgpu_bo *to_simgpu_bo(struct udrm_gem_object *obj)
 {
@@ -73,14 +118,37 @@ void simgpu_mem_fini(struct simgpu_device *sdev);
  * simgpu_gem_make_resident - makes @obj resident (evicting idle VRAM
  * buffers when VRAM is short; never a buffer whose reservation is
  * locked by the caller) and gives its GPU physical address. Foreign
- * objects (PRIME imports) are placed in the aperture. 0, -ENOSPC when no
- * room can be made, -ENOMEM. The caller holds the object's reservation.
+ * objects (PRIME imports) are placed in the aperture (only while mapped
+ * in a VM: -EINVAL otherwise). 0, -ENOSPC when no room can be made,
+ * -ENOMEM. The caller holds the object's reservation; it may hold VM
+ * locks (those VMs' buffers are then not evicted).
  */
 int simgpu_gem_make_resident(struct simgpu_device *sdev,
 			     struct udrm_gem_object *obj, uint64_t *pa);
 
 /* simgpu_gem_touch - marks a resident VRAM buffer used (LRU). */
 void simgpu_gem_touch(struct simgpu_device *sdev, struct udrm_gem_object *obj);
+
+/* simgpu_gem_is_resident - whether @obj is resident now (and where, in
+ * *@pa if not NULL). */
+bool simgpu_gem_is_resident(struct simgpu_device *sdev,
+			    struct udrm_gem_object *obj, uint64_t *pa);
+
+/*
+ * For simgpu_vm.c: a new vm_bo of @obj (link) or one going away
+ * (unlink), called with its VM's lock held. A simgpu buffer lists its
+ * vm_bos (eviction invalidates them); a foreign object counts them and
+ * gives up its aperture placement with the last. link: 0 or -ENOMEM.
+ */
+struct simgpu_vm_bo;
+int simgpu_gem_link_vm_bo(struct simgpu_device *sdev,
+			  struct simgpu_vm_bo *vm_bo);
+void simgpu_gem_unlink_vm_bo(struct simgpu_device *sdev,
+			     struct simgpu_vm_bo *vm_bo);
+
+/* simgpu_bo_check_vm - whether @obj may be mapped in @vm: 0, or -EINVAL
+ * for a private buffer of another VM. */
+int simgpu_bo_check_vm(struct udrm_gem_object *obj, struct simgpu_vm *vm);
 
 int simgpu_bo_create_ioctl(struct udrm_device *dev, void *data,
 			   struct udrm_file *file);

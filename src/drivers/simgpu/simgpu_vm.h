@@ -6,12 +6,22 @@
  * space where the queue module maps rings and sync objects.
  *
  * Ownership: a VM is reference counted; the file's id table, each queue
- * on it, each pending bind job and each private buffer's creation
- * (only while creating) hold references. The last put waits for the
- * bind queue, unmaps everything and frees the page tables.
+ * on it, and each ioctl using it (while it runs) hold references. Bind
+ * jobs do not: the last put flushes the bind queue (up to a second for
+ * jobs still waiting; those left complete with -ESRCH, as
+ * drm_sched_entity_destroy), then unmaps everything and frees the page
+ * tables; the GPUVM part is freed when its last vm_bo goes.
  *
- * Locking: vm->lock serialises the GPUVM tree, the page tables and the
- * VM's state; see simgpu_drv.h for the order.
+ * VM_BIND of a VRAM buffer when VRAM cannot be had (every other buffer
+ * busy) does not fail: the mapping is made without page-table entries and
+ * its vm_bo left evicted, so that simgpu_vm_prepare_job() brings the
+ * buffer in before the next job (or fails that job with -ENOSPC). Page
+ * tables that cannot be allocated fail the op (-ENOMEM; an async op makes
+ * the VM unusable).
+ *
+ * Locking: vm->lock serialises the GPUVM tree, its vm_bos and lists, the
+ * page tables, the kernel range and the VM's state; see simgpu_drv.h for
+ * the order.
  */
 #ifndef SIMGPU_VM_H
 #define SIMGPU_VM_H
@@ -33,7 +43,8 @@ struct simgpu_vm;
  * so that eviction finds every mapping of a buffer. */
 struct simgpu_vm_bo {
 	struct udrm_gpuvm_bo base;
-	struct udrm_gpuvm_link bo_link;
+	struct udrm_gpuvm_link bo_link; /* (mem->lock, see simgpu_gem.h) */
+	bool linked; /* simgpu_gem_link_vm_bo done (vm->lock) */
 };
 
 /* simgpu_vm_lookup - the VM @id of @sfile with a reference, or NULL. */
@@ -80,6 +91,9 @@ struct simgpu_vm *simgpu_vm_from_gpuvm(struct udrm_gpuvm *gpuvm);
 /* simgpu_vm_report_fault - a GPU fault in this VM: FAULTED, first fault
  * kept. @access is DRM_SIMGPU_ACCESS_*. */
 void simgpu_vm_report_fault(struct simgpu_vm *vm, uint64_t va, uint32_t access);
+
+/* The simgpu_pt of @vm, for tests that translate through it. */
+struct simgpu_pt *simgpu_vm_pt(struct simgpu_vm *vm);
 
 /* File close: drops every VM id of @sfile. */
 void simgpu_vm_file_close(struct simgpu_file *sfile);
