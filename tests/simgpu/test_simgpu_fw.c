@@ -5,9 +5,13 @@
  * refusals, every command through a ring, WAIT and SYNC_WAIT, DISPATCH on
  * one and two cores against the CPU, priorities and round-robin, MMU
  * faults, a hang caught by the watchdog, heartbeat, halt and reboot into
- * another version, and teardown with work in flight. Every test runs on
- * every firmware ABI version of the schema.
+ * another version, teardown with work in flight; the GPU reaching a
+ * file's pages through the aperture, MMU_FLUSH reaching a running queue,
+ * queues bound to and unbound from slots (across the counters' wrap) and
+ * the driver's interrupt hook. Every test runs on every firmware ABI
+ * version of the schema.
  */
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -17,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <drm_fourcc.h>
@@ -1389,6 +1395,587 @@ static void unmapped_pages_fault_once_the_queue_restarts(void **state)
 	}
 }
 
+/*
+ * The physical space: the aperture and MMU_FLUSH, seen by the GPU.
+ */
+
+#define PHYS_VA 0x300000000ull
+
+/* The level-3 entry of mapped @gva in the test's address space. */
+static uint64_t *fx_leaf(struct fx *fx, uint64_t gva)
+{
+	uint64_t table = simgpu_pt_root(&fx->pt);
+	uint64_t *entry = NULL;
+
+	for (unsigned int level = 0; level < SIMGPU_PT_LEVELS; level++) {
+		unsigned int shift =
+			SIMGPU_PAGE_SHIFT + 9 * (SIMGPU_PT_LEVELS - 1 - level);
+
+		entry = (uint64_t *)simgpu_dev_vram_ptr(fx->dev, table) +
+			((gva >> shift) & (SIMGPU_PT_ENTRIES - 1));
+		table = le64toh(__atomic_load_n(entry, __ATOMIC_RELAXED)) &
+			SIMGPU_PTE_ADDR_MASK;
+	}
+	return entry;
+}
+
+/* Maps the page at @gva to physical address @pa, read-write, wherever it
+ * lies (simgpu_pt maps VRAM only: its tables are made by mapping a VRAM
+ * page first, then the entry is rewritten). */
+static void fx_map_phys(struct fx *fx, uint64_t gva, uint64_t pa)
+{
+	expect_eq(simgpu_pt_map(&fx->pt, gva, fx->mem.start, SIMGPU_PAGE_SIZE,
+				SIMGPU_PTE_READ | SIMGPU_PTE_WRITE),
+		  0, "tables for 0x%llx", (unsigned long long)gva);
+	__atomic_store_n(fx_leaf(fx, gva),
+			 htole64(pa | SIMGPU_PTE_VALID | SIMGPU_PTE_READ |
+				 SIMGPU_PTE_WRITE),
+			 __ATOMIC_RELAXED);
+}
+
+/* A memfd of @pages pages, mapped at *@cpu. */
+static int fx_memfd(unsigned int pages, uint8_t **cpu)
+{
+	size_t size = pages * SIMGPU_PAGE_SIZE;
+	int fd = memfd_create("simgpu-test-sysmem", MFD_CLOEXEC);
+
+	check(fd >= 0, "memfd_create: %s", strerror(errno));
+	check(ftruncate(fd, (off_t)size) == 0, "ftruncate: %s",
+	      strerror(errno));
+	*cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(*cpu != MAP_FAILED, "mmap of the memfd: %s", strerror(errno));
+	return fd;
+}
+
+static void
+the_gpu_copies_a_files_pages_through_the_aperture_and_vram(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		const uint64_t ap_va = PHYS_VA, vr_va = PHYS_VA + 0x1000;
+		struct udrm_mm_node ap = {0}, vr = {0};
+		uint8_t pattern[SIMGPU_PAGE_SIZE], *file, *vram;
+		struct simgpu_fwif_queue_state st;
+		struct simgpu_fwif_queue *q;
+		struct simgpu_cs_builder b;
+		uint32_t words[32];
+		struct fx fx;
+		int fd;
+
+		fx_setup(&fx, version_code(i), 2);
+		q = fx_queue(&fx, 0, 0);
+		fd = fx_memfd(2, &file);
+		for (unsigned int k = 0; k < sizeof(pattern); k++)
+			pattern[k] = (uint8_t)(k * 7 + 3);
+		memcpy(file, pattern, sizeof(pattern));
+
+		/* File page 0 in the aperture, page 1 over a VRAM page. */
+		expect_eq(simgpu_dev_sysmem_alloc(fx.dev, &ap, SIMGPU_PAGE_SIZE,
+						  0),
+			  0, "aperture page");
+		expect_eq(simgpu_dev_phys_map(fx.dev, ap.start, fd, 0,
+					      SIMGPU_PAGE_SIZE),
+			  0, "phys_map into the aperture");
+		expect_eq(simgpu_dev_vram_alloc_noclear(fx.dev, &vr,
+							SIMGPU_PAGE_SIZE, 0),
+			  0, "VRAM page");
+		vram = simgpu_dev_vram_ptr(fx.dev, vr.start);
+		memset(vram, 0xee, SIMGPU_PAGE_SIZE);
+		expect_eq(simgpu_dev_phys_map(fx.dev, vr.start, fd,
+					      SIMGPU_PAGE_SIZE,
+					      SIMGPU_PAGE_SIZE),
+			  0, "phys_map over VRAM");
+		fx_map_phys(&fx, ap_va, ap.start);
+		fx_map_phys(&fx, vr_va, vr.start);
+
+		simgpu_cs_builder_init(&b, words, 32);
+		simgpu_cs_copy(&b, vr_va, ap_va, SIMGPU_PAGE_SIZE);
+		simgpu_cs_write32(&b, ap_va + 16, 0xabcd1234);
+		fx_exec(&fx, q, &b, 0, 1);
+		expect_eq(fx_wait(&fx, 0, 1), 0, "copy on %s", fx.version);
+		check(!memcmp(file + SIMGPU_PAGE_SIZE, pattern,
+			      SIMGPU_PAGE_SIZE),
+		      "%s: file page 0 copied into file page 1", fx.version);
+		expect_eq(*(uint32_t *)(file + 16), 0xabcd1234,
+			  "the GPU's write in the file on %s", fx.version);
+
+		/* Unmapped: VRAM's own page and the empty aperture are back,
+		 * the file is left alone. */
+		expect_eq(simgpu_dev_phys_unmap(fx.dev, ap.start,
+						SIMGPU_PAGE_SIZE),
+			  0, "phys_unmap of the aperture page");
+		expect_eq(simgpu_dev_phys_unmap(fx.dev, vr.start,
+						SIMGPU_PAGE_SIZE),
+			  0, "phys_unmap of the VRAM page");
+		expect_eq(vram[0], 0xee, "VRAM's page back on %s", fx.version);
+		fx_exec(&fx, q, &b, 0, 2);
+		expect_eq(fx_wait(&fx, 0, 2), 0, "copy again on %s",
+			  fx.version);
+		for (unsigned int k = 0; k < SIMGPU_PAGE_SIZE; k++)
+			if (vram[k])
+				fail_msg("%s: byte %u of the empty aperture "
+					 "copied as 0x%x",
+					 fx.version, k, vram[k]);
+		check(!memcmp(file + SIMGPU_PAGE_SIZE, pattern,
+			      SIMGPU_PAGE_SIZE),
+		      "%s: the file changed after unmap", fx.version);
+		expect_eq(simgpu_dev_phys_unmap(fx.dev, ap.start,
+						SIMGPU_PAGE_SIZE),
+			  0, "empty the aperture page again");
+
+		/* Past the physical space: a fault, not a crash. */
+		fx_map_phys(&fx, ap_va, fx.dev->phys_size);
+		expect_eq(simgpu_fwif_queue_stop(q, TIMEOUT_MS), 0, "stop");
+		expect_eq(simgpu_fwif_queue_restart(q, TIMEOUT_MS), 0,
+			  "restart (a fresh TLB)");
+		fx_exec(&fx, q, &b, 0, 3);
+		expect_eq(fx_wait(&fx, 0, 3), -EFAULT,
+			  "a page past the physical space on %s", fx.version);
+		simgpu_fwif_queue_state(q, &st);
+		expect_eq(st.fault_va, ap_va, "fault_va on %s", fx.version);
+
+		simgpu_dev_sysmem_free(fx.dev, &ap);
+		simgpu_dev_vram_free(fx.dev, &vr);
+		munmap(file, 2 * SIMGPU_PAGE_SIZE);
+		close(fd);
+		fx_teardown(&fx);
+	}
+}
+
+/* Waits until the 32-bit word at @off is not 0. */
+static void fx_wait_nonzero(struct fx *fx, uint64_t off, const char *what)
+{
+	uint64_t deadline = now_ns() + TIMEOUT_MS * 1000000ull;
+
+	while (!rd32(fx, off) && now_ns() < deadline)
+		msleep(1);
+	check(rd32(fx, off), "%s on %s: timed out", what, fx->version);
+}
+
+static void mmu_flush_reaches_a_running_queues_cached_translations(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		/* TLB slots (VA page % 16) of their own: 5 for the source,
+		 * 9 for the flags, 12 for the results; the ring, the
+		 * stream and the sync objects use slot 0. */
+		const uint64_t src = DATA_OFF + 5 * SIMGPU_PAGE_SIZE;
+		const uint64_t other = DATA_OFF + 6 * SIMGPU_PAGE_SIZE;
+		const uint64_t flags = DATA_OFF + 9 * SIMGPU_PAGE_SIZE;
+		const uint64_t dst = DATA_OFF + 12 * SIMGPU_PAGE_SIZE;
+		struct simgpu_fwif_queue *q;
+		struct simgpu_cs_builder b;
+		uint32_t words[64];
+		struct fx fx;
+
+		fx_setup(&fx, version_code(i), 2);
+		q = fx_queue(&fx, 0, 0);
+		wr64(&fx, src, 0xaaaa);
+		wr64(&fx, other, 0xbbbb);
+
+		simgpu_cs_builder_init(&b, words, 64);
+		simgpu_cs_copy(&b, va(dst), va(src), 4);
+		simgpu_cs_wait(&b, va(flags), 1, SIMGPU_CS_WAIT_EQ);
+		simgpu_cs_copy(&b, va(dst + 8), va(src), 4);
+		simgpu_cs_wait(&b, va(flags + 8), 1, SIMGPU_CS_WAIT_EQ);
+		simgpu_cs_copy(&b, va(dst + 16), va(src), 4);
+		fx_exec(&fx, q, &b, 0, 1);
+		fx_wait_nonzero(&fx, dst, "the first copy");
+		expect_eq(rd32(&fx, dst), 0xaaaa, "first copy on %s",
+			  fx.version);
+
+		/* The source's page now maps the other page; the queue
+		 * keeps running (parked on the first WAIT). */
+		expect_eq(simgpu_pt_map(&fx.pt, va(src), fx.mem.start + other,
+					SIMGPU_PAGE_SIZE,
+					SIMGPU_PTE_READ | SIMGPU_PTE_WRITE),
+			  0, "remap the source");
+		wr64(&fx, flags, 1);
+		simgpu_dev_ring_doorbell(fx.dev, q->doorbell);
+		fx_wait_nonzero(&fx, dst + 8, "the second copy");
+		expect_eq(rd32(&fx, dst + 8), 0xaaaa,
+			  "without MMU_FLUSH the cached translation on %s",
+			  fx.version);
+
+		expect_eq(simgpu_dev_write_reg(fx.dev, SIMGPU_REG_MMU_FLUSH, 1),
+			  0, "MMU_FLUSH");
+		wr64(&fx, flags + 8, 1);
+		simgpu_dev_ring_doorbell(fx.dev, q->doorbell);
+		expect_eq(fx_wait(&fx, 0, 1), 0, "the entry on %s", fx.version);
+		expect_eq(rd32(&fx, dst + 16), 0xbbbb,
+			  "after MMU_FLUSH the new page on %s", fx.version);
+		fx_teardown(&fx);
+	}
+}
+
+/*
+ * Queues whose ring outlives their slot.
+ */
+
+#define LOOSE_RING_OFF (RING_OFF + 15 * RING_SIZE)
+
+/* A queue on the ring of the last test slot, unbound. */
+static void fx_loose_queue(struct fx *fx, struct simgpu_fwif_queue *q)
+{
+	simgpu_fwif_queue_init(q, &fx->fwif, ptr(fx, LOOSE_RING_OFF),
+			       va(LOOSE_RING_OFF), RING_SIZE);
+}
+
+/* The mask of the running version's ring counters. */
+static uint64_t fx_counter_mask(struct fx *fx)
+{
+	unsigned int size =
+		fx->fwif.v->fields[SIMGPU_FW_QUEUE_RING_INSERT].size;
+
+	return size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
+}
+
+static void
+queues_run_what_was_pushed_unbound_and_move_between_slots(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		const uint64_t d = DATA_OFF;
+		struct simgpu_fwif_queue_state st;
+		struct simgpu_cs_builder b, w;
+		uint32_t words[16], wait_words[32];
+		struct simgpu_fwif_queue q;
+		uint64_t es, ext = 1;
+		struct fx fx;
+
+		fx_setup(&fx, version_code(i), 2);
+		es = fx.fwif.ring_entry_size;
+		expect_eq(simgpu_fwif_group_start(&fx.fwif, 1,
+						  simgpu_pt_root(&fx.pt), 5,
+						  TIMEOUT_MS),
+			  0, "group 1 start on %s", fx.version);
+		simgpu_cs_builder_init(&b, words, 16);
+		simgpu_cs_sync_add(&b, va(sync_off(3)), 1);
+		simgpu_cs_builder_init(&w, wait_words, 32);
+		simgpu_cs_wait(&w, va(d), 1, SIMGPU_CS_WAIT_EQ);
+		simgpu_cs_write32(&w, va(d + 8), 0x600d);
+
+		fx_loose_queue(&fx, &q);
+		check(!simgpu_fwif_queue_bound(&q), "bound after init");
+		simgpu_fwif_queue_state(&q, &st);
+		expect_eq(st.status, UINT32_MAX, "status of an unbound queue");
+		expect_eq(st.extract, 0, "extract of a fresh queue");
+		expect_eq(simgpu_fwif_queue_stop(&q, TIMEOUT_MS), -EINVAL,
+			  "stop of an unbound queue");
+		expect_eq(simgpu_fwif_queue_restart(&q, TIMEOUT_MS), -EINVAL,
+			  "restart of an unbound queue");
+		expect_eq(simgpu_fwif_queue_unbind(&q, &ext, TIMEOUT_MS),
+			  -EINVAL, "unbind of an unbound queue");
+
+		/* Pushed and kicked while unbound: nothing runs. */
+		for (uint64_t n = 1; n <= 3; n++)
+			fx_exec(&fx, &q, &b, 0, n);
+		msleep(10);
+		expect_eq(rd64(&fx, sync_off(0)), 0, "ran unbound on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_wait_idle(&q, 10), -ETIMEDOUT,
+			  "idle with entries pending");
+
+		expect_eq(simgpu_fwif_queue_bind(&q, 0, 2, 0, TIMEOUT_MS), 0,
+			  "bind to 0/2 on %s", fx.version);
+		check(simgpu_fwif_queue_bound(&q), "not bound after bind");
+		expect_eq(q.doorbell, 1 + 2, "doorbell of 0/2");
+		expect_eq(fx_wait(&fx, 0, 3), 0, "entries pushed unbound on %s",
+			  fx.version);
+		expect_eq(rd64(&fx, sync_off(3)), 3, "EXECs run on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_bind(&q, 0, 3, 3 * es, TIMEOUT_MS),
+			  -EINVAL, "bind of a bound queue");
+
+		/* Unbound in the middle of an entry: it runs again from its
+		 * start on the next slot. */
+		fx_exec(&fx, &q, &w, 0, 4);
+		expect_eq(simgpu_fwif_queue_wait_status(
+				  &q, SIMGPU_FW_C_QUEUE_WAITING, TIMEOUT_MS),
+			  0, "parked on %s", fx.version);
+		expect_eq(simgpu_fwif_queue_unbind(&q, &ext, TIMEOUT_MS), 0,
+			  "unbind on %s", fx.version);
+		check(!simgpu_fwif_queue_bound(&q), "bound after unbind");
+		expect_eq(ext, 3 * es, "extract at the parked entry on %s",
+			  fx.version);
+		simgpu_fwif_queue_state(&q, &st);
+		expect_eq(st.extract, ext, "state's extract once unbound");
+		fx_exec(&fx, &q, &b, 0, 5);
+
+		/* Refusals leave it unbound. */
+		expect_eq(simgpu_fwif_queue_bind(&q, fx.fwif.num_groups, 0, ext,
+						 TIMEOUT_MS),
+			  -EINVAL, "bind to a group past the last");
+		expect_eq(simgpu_fwif_queue_bind(&q, 1,
+						 fx.fwif.queues_per_group, ext,
+						 TIMEOUT_MS),
+			  -EINVAL, "bind to a queue past the last");
+		expect_eq(simgpu_fwif_queue_bind(&q, 1, 3, ext + 1, TIMEOUT_MS),
+			  -EINVAL, "an extract off an entry boundary");
+		expect_eq(simgpu_fwif_queue_bind(&q, 1, 3, ext + 3 * es,
+						 TIMEOUT_MS),
+			  -EINVAL, "an extract past the insert position");
+		check(!simgpu_fwif_queue_bound(&q), "bound after refusals");
+
+		expect_eq(simgpu_fwif_queue_bind(&q, 1, 3, ext, TIMEOUT_MS), 0,
+			  "bind to 1/3 on %s", fx.version);
+		expect_eq(q.doorbell, 1 + fx.fwif.queues_per_group + 3,
+			  "doorbell of 1/3");
+		wr64(&fx, d, 1);
+		simgpu_dev_ring_doorbell(fx.dev, q.doorbell);
+		expect_eq(fx_wait(&fx, 0, 5), 0, "after the move on %s",
+			  fx.version);
+		expect_eq(rd32(&fx, d + 8), 0x600d, "the moved entry ran on %s",
+			  fx.version);
+		expect_eq(rd64(&fx, sync_off(3)), 4, "every EXEC once on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_wait_idle(&q, TIMEOUT_MS), 0,
+			  "idle on %s", fx.version);
+		expect_eq(simgpu_fwif_queue_unbind(&q, &ext, TIMEOUT_MS), 0,
+			  "unbind at the end");
+		expect_eq(ext, 5 * es, "extract past everything on %s",
+			  fx.version);
+		fx_teardown(&fx);
+	}
+}
+
+static void bound_queues_go_on_across_the_counters_wrap(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		const uint64_t d = DATA_OFF;
+		struct simgpu_fwif_queue_state st;
+		struct simgpu_cs_builder b, w;
+		uint32_t words[16], wait_words[32];
+		struct simgpu_fwif_queue q;
+		uint64_t es, mask, top, ext = 0;
+		struct fx fx;
+
+		fx_setup(&fx, version_code(i), 2);
+		es = fx.fwif.ring_entry_size;
+		mask = fx_counter_mask(&fx);
+		/* The first position that wraps: 2^32 or 2^64. */
+		top = mask + 1; /* 0 for u64: positions below are -n */
+		simgpu_cs_builder_init(&b, words, 16);
+		simgpu_cs_sync_add(&b, va(sync_off(3)), 1);
+		simgpu_cs_builder_init(&w, wait_words, 32);
+		simgpu_cs_wait(&w, va(d), 1, SIMGPU_CS_WAIT_EQ);
+		simgpu_cs_sync_add(&w, va(sync_off(3)), 1);
+
+		fx_loose_queue(&fx, &q);
+		if (mask != UINT64_MAX)
+			expect_eq(simgpu_fwif_queue_bind(&q, 0, 1, top,
+							 TIMEOUT_MS),
+				  -EINVAL, "an extract past the counter width");
+		/* An empty queue takes the position it is bound at. */
+		expect_eq(simgpu_fwif_queue_bind(
+				  &q, 0, 1, (top - 3 * es) & mask, TIMEOUT_MS),
+			  0, "bind 3 entries before the wrap on %s",
+			  fx.version);
+		expect_eq(q.insert, (top - 3 * es) & mask, "insert follows");
+		for (uint64_t n = 1; n <= 6; n++)
+			fx_exec(&fx, &q, &b, 0, n);
+		expect_eq(fx_wait(&fx, 0, 6), 0, "across the wrap on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_wait_idle(&q, TIMEOUT_MS), 0,
+			  "idle across the wrap on %s", fx.version);
+		simgpu_fwif_queue_state(&q, &st);
+		expect_eq(st.extract, 3 * es, "extract wrapped on %s",
+			  fx.version);
+		expect_eq(st.error, 0, "no error on %s", fx.version);
+		expect_eq(simgpu_fwif_queue_unbind(&q, &ext, TIMEOUT_MS), 0,
+			  "unbind");
+
+		/* Unbound with the extract before the wrap and the insert
+		 * after it, bound elsewhere: it goes on. */
+		fx_loose_queue(&fx, &q);
+		expect_eq(simgpu_fwif_queue_bind(
+				  &q, 0, 2, (top - 2 * es) & mask, TIMEOUT_MS),
+			  0, "bind 2 entries before the wrap on %s",
+			  fx.version);
+		fx_exec(&fx, &q, &b, 0, 7);
+		fx_exec(&fx, &q, &w, 0, 8);
+		fx_exec(&fx, &q, &b, 0, 9);
+		expect_eq(fx_wait(&fx, 0, 7), 0, "before the wrap on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_wait_status(
+				  &q, SIMGPU_FW_C_QUEUE_WAITING, TIMEOUT_MS),
+			  0, "parked on the last entry before the wrap on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_unbind(&q, &ext, TIMEOUT_MS), 0,
+			  "unbind across the wrap");
+		expect_eq(ext, (top - es) & mask,
+			  "extract before the wrap on %s", fx.version);
+		expect_eq(q.insert, es, "insert after the wrap on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_bind(&q, 0, 3, ext, TIMEOUT_MS), 0,
+			  "bind elsewhere across the wrap on %s", fx.version);
+		wr64(&fx, d, 1);
+		simgpu_dev_ring_doorbell(fx.dev, q.doorbell);
+		expect_eq(fx_wait(&fx, 0, 9), 0, "after the move on %s",
+			  fx.version);
+		expect_eq(rd64(&fx, sync_off(3)), 9, "every EXEC ran on %s",
+			  fx.version);
+		expect_eq(simgpu_fwif_queue_unbind(&q, &ext, TIMEOUT_MS), 0,
+			  "unbind at the end");
+		expect_eq(ext, es, "extract after the wrap on %s", fx.version);
+		fx_teardown(&fx);
+	}
+}
+
+/*
+ * The driver's interrupt hook.
+ */
+
+/* A driver's thread that owns the interrupt line. */
+struct irq_reader {
+	struct simgpu_dev *dev;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t seen; /* (lock) interrupts taken */
+	bool stop;     /* (lock) */
+	atomic_uint hook_calls;
+};
+
+static void *irq_reader_main(void *arg)
+{
+	struct irq_reader *r = arg;
+
+	for (;;) {
+		bool stop;
+
+		pthread_mutex_lock(&r->lock);
+		stop = r->stop;
+		pthread_mutex_unlock(&r->lock);
+		if (stop)
+			return NULL;
+		if (simgpu_dev_wait_irq(r->dev, 5))
+			continue;
+		pthread_mutex_lock(&r->lock);
+		r->seen++;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+static int irq_reader_hook(void *ctx, int timeout_ms)
+{
+	struct irq_reader *r = ctx;
+	struct timespec deadline;
+	uint64_t seen;
+	int ret = 0;
+
+	atomic_fetch_add(&r->hook_calls, 1);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	if (timeout_ms > 0) {
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&r->lock);
+	seen = r->seen;
+	while (r->seen == seen && !ret) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&r->cond, &r->lock);
+		else if (pthread_cond_timedwait(&r->cond, &r->lock,
+						&deadline) == ETIMEDOUT)
+			ret = -ETIMEDOUT;
+	}
+	if (r->seen != seen)
+		ret = 0;
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+static void every_fwif_wait_goes_through_the_irq_hook(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < simgpu_fw_num_versions; i++) {
+		struct irq_reader r = {0};
+		struct simgpu_fwif_queue *q;
+		struct simgpu_cs_builder b, w;
+		uint32_t words[16], wait_words[32];
+		pthread_condattr_t attr;
+		unsigned int calls;
+		uint64_t deadline;
+		int32_t status;
+		struct fx fx;
+		int ret;
+
+		fx_create(&fx, version_code(i), 2);
+		r.dev = fx.dev;
+		pthread_mutex_init(&r.lock, NULL);
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&r.cond, &attr);
+		pthread_condattr_destroy(&attr);
+		check(!pthread_create(&r.thread, NULL, irq_reader_main, &r),
+		      "irq thread");
+		simgpu_fwif_set_irq_hook(&fx.fwif, irq_reader_hook, &r);
+
+		expect_eq(simgpu_fwif_boot(&fx.fwif, 0, TIMEOUT_MS), 0,
+			  "boot %s with the hook", fx.version);
+		fx_map(&fx);
+		expect_eq(simgpu_fwif_group_start(&fx.fwif, 0,
+						  simgpu_pt_root(&fx.pt), 5,
+						  TIMEOUT_MS),
+			  0, "group start");
+		q = fx_queue(&fx, 0, 0);
+		simgpu_cs_builder_init(&b, words, 16);
+		simgpu_cs_sync_add(&b, va(sync_off(3)), 1);
+		simgpu_cs_builder_init(&w, wait_words, 32);
+		simgpu_cs_wait(&w, va(DATA_OFF), 1, SIMGPU_CS_WAIT_EQ);
+
+		/* A wait that cannot be over at once waits through the
+		 * hook. */
+		fx_exec(&fx, q, &w, 0, 1);
+		calls = atomic_load(&r.hook_calls);
+		expect_eq(simgpu_fwif_sync_wait(&fx.fwif, ptr(&fx, sync_off(0)),
+						1, 30, &status),
+			  -ETIMEDOUT, "a blocked sync wait on %s", fx.version);
+		check(atomic_load(&r.hook_calls) > calls,
+		      "%s: the sync wait did not use the hook", fx.version);
+		wr64(&fx, DATA_OFF, 1);
+		simgpu_dev_ring_doorbell(fx.dev, q->doorbell);
+		expect_eq(fx_wait(&fx, 0, 1), 0, "sync wait on %s", fx.version);
+		expect_eq(simgpu_fwif_ping(&fx.fwif, TIMEOUT_MS), 0, "ping");
+		calls = atomic_load(&r.hook_calls);
+		ret = simgpu_fwif_wait_irq(&fx.fwif, 0);
+		check(ret == 0 || ret == -ETIMEDOUT, "wait_irq: %d", ret);
+		expect_eq(atomic_load(&r.hook_calls), calls + 1,
+			  "simgpu_fwif_wait_irq through the hook");
+
+		/* The interrupts went to the driver's thread. */
+		deadline = now_ns() + TIMEOUT_MS * 1000000ull;
+		pthread_mutex_lock(&r.lock);
+		while (!r.seen && now_ns() < deadline) {
+			pthread_mutex_unlock(&r.lock);
+			msleep(1);
+			pthread_mutex_lock(&r.lock);
+		}
+		check(r.seen > 0, "%s: the driver's thread saw no interrupt",
+		      fx.version);
+		r.stop = true;
+		pthread_mutex_unlock(&r.lock);
+		pthread_join(r.thread, NULL);
+
+		/* Back to the eventfd. */
+		simgpu_fwif_set_irq_hook(&fx.fwif, NULL, NULL);
+		calls = atomic_load(&r.hook_calls);
+		fx_exec(&fx, q, &b, 0, 2);
+		expect_eq(fx_wait(&fx, 0, 2), 0, "sync wait without the hook");
+		expect_eq(atomic_load(&r.hook_calls), calls,
+			  "the hook called after it was removed");
+		fx_teardown(&fx);
+		pthread_cond_destroy(&r.cond);
+		pthread_mutex_destroy(&r.lock);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1419,6 +2006,14 @@ int main(void)
 		cmocka_unit_test(teardown_with_work_in_flight),
 		cmocka_unit_test(concurrent_submitters_pings_and_dispatches),
 		cmocka_unit_test(unmapped_pages_fault_once_the_queue_restarts),
+		cmocka_unit_test(
+			the_gpu_copies_a_files_pages_through_the_aperture_and_vram),
+		cmocka_unit_test(
+			mmu_flush_reaches_a_running_queues_cached_translations),
+		cmocka_unit_test(
+			queues_run_what_was_pushed_unbound_and_move_between_slots),
+		cmocka_unit_test(bound_queues_go_on_across_the_counters_wrap),
+		cmocka_unit_test(every_fwif_wait_goes_through_the_irq_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

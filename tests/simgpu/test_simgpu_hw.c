@@ -8,7 +8,6 @@
  * (copies through aperture pages, a flush reaching a running queue) is in
  * test_simgpu_fw.c.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
