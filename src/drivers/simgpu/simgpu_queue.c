@@ -76,7 +76,7 @@ static struct simgpu_hw_fence *fence_pop(struct simgpu_queue *q)
 	return f;
 }
 
-unsigned int simgpu_queue_complete(struct simgpu_queue *q)
+unsigned int simgpu_queue_complete(struct simgpu_queue *q, bool defer_errors)
 {
 	struct simgpu_device *sdev = q->sched->sdev;
 	unsigned int done = 0;
@@ -90,16 +90,19 @@ unsigned int simgpu_queue_complete(struct simgpu_queue *q)
 	}
 	simgpu_fwif_sync_read(&sdev->fwif, q->sync_cpu, &seqno, &status);
 	while (q->fences && q->fences->base.seqno <= seqno) {
-		struct simgpu_hw_fence *f = fence_pop(q);
+		struct simgpu_hw_fence *f = q->fences;
 		/* The status is the newest entry's: older ones completed
 		 * before the firmware wrote it (errors that stop the queue
 		 * are always the newest). */
 		int error = f->error ? f->error
 				     : (f->base.seqno == seqno ? status : 0);
 
-		if (error)
+		/* The slot manager looks at the queue's state first. */
+		if (error && defer_errors) {
 			atomic_store(&q->has_error, true);
-		hw_fence_complete(f, error);
+			break;
+		}
+		hw_fence_complete(fence_pop(q), error);
 		done++;
 	}
 	pthread_mutex_unlock(&q->fence_lock);

@@ -130,7 +130,7 @@ struct simgpu_queue {
 	pthread_mutex_t fence_lock;
 	/* (fence_lock) in flight, oldest first (references) */
 	struct simgpu_hw_fence *fences, **fences_tail;
-	atomic_bool has_error; /* a completion carried an error status */
+	atomic_bool has_error; /* a completion carrying an error waits */
 };
 
 struct simgpu_sched {
@@ -171,8 +171,11 @@ struct simgpu_sched {
 
 /* simgpu_queue.c */
 /* Signals the fences @q's sync object passed, in order, with its status
- * for the newest one. Returns how many. Takes fence_lock. */
-unsigned int simgpu_queue_complete(struct simgpu_queue *q);
+ * for the newest one. Returns how many. With @defer_errors, stops before
+ * a fence that would carry an error and sets has_error instead, so that
+ * the queue's state is known before its failed job completes. Takes
+ * fence_lock. */
+unsigned int simgpu_queue_complete(struct simgpu_queue *q, bool defer_errors);
 /* Completes every fence left in flight: the first with @first_error,
  * the others with -ECANCELED. Takes fence_lock. */
 void simgpu_queue_cancel_fences(struct simgpu_queue *q, int first_error);

@@ -134,8 +134,8 @@ static void *sched_irq_main(void *arg)
 		pthread_mutex_lock(&sched->lock);
 		for (struct simgpu_queue *q = sched->queues; q;
 		     q = q->list_next) {
-			done += simgpu_queue_complete(q);
-			if (atomic_exchange(&q->has_error, false))
+			done += simgpu_queue_complete(q, true);
+			if (atomic_load(&q->has_error))
 				error = true;
 		}
 		/* Faults to handle, or slots to hand over. */
@@ -157,6 +157,7 @@ static int slot_bind(struct simgpu_sched *sched, struct simgpu_queue *q,
 		     unsigned int slot)
 {
 	struct simgpu_fwif *fwif = &sched->sdev->fwif;
+	struct simgpu_fwif_queue_state st;
 	int ret;
 
 	pthread_mutex_lock(&q->lock);
@@ -174,9 +175,13 @@ static int slot_bind(struct simgpu_sched *sched, struct simgpu_queue *q,
 		q->draining = false;
 		q->bound_ns = udrm_fence_now_ns();
 		q->waiting_since_ns = 0;
-		q->last_progress_seqno = 0;
 		/* What was pushed while the queue waited. */
 		simgpu_fwif_queue_kick(&q->fq);
+		/* The hang check measures the oldest job from here (the
+		 * progress counter is the slot's). */
+		simgpu_fwif_queue_state(&q->fq, &st);
+		q->last_progress = st.progress;
+		q->last_progress_seqno = simgpu_queue_oldest_seqno(q);
 		sched->slots[slot] = q;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -228,22 +233,25 @@ static int slot_check_fault(struct simgpu_sched *sched, struct simgpu_queue *q)
 	if (!faulted && st.status != sched->st_error)
 		return 0;
 
-	/* Once off the cores, the failed entry's sync object is written. */
+	/* Once off the cores, the failed entry's sync object is written.
+	 * VM and queue state first, then the fences: whoever the failed
+	 * job's fence wakes finds them. */
 	ret = slot_unbind(sched, q);
+	if (faulted)
+		simgpu_vm_report_fault(q->vm, st.fault_va,
+				       st.fault_access == sched->fault_write
+					       ? DRM_SIMGPU_ACCESS_WRITE
+					       : DRM_SIMGPU_ACCESS_READ);
 	pthread_mutex_lock(&q->lock);
 	atomic_store(&q->banned, true);
 	q->state |= DRM_SIMGPU_QUEUE_STATE_FAULTED;
 	q->fault_va = faulted ? st.fault_va : 0;
 	q->error = st.error ? st.error : (faulted ? -EFAULT : -EINVAL);
 	pthread_mutex_unlock(&q->lock);
-	simgpu_queue_complete(q);
-	simgpu_queue_cancel_fences(q, -ECANCELED);
 	udrm_sched_entity_set_guilty(&q->entity);
-	if (faulted)
-		simgpu_vm_report_fault(q->vm, st.fault_va,
-				       st.fault_access == sched->fault_write
-					       ? DRM_SIMGPU_ACCESS_WRITE
-					       : DRM_SIMGPU_ACCESS_READ);
+	atomic_store(&q->has_error, false);
+	simgpu_queue_complete(q, false);
+	simgpu_queue_cancel_fences(q, -ECANCELED);
 	return ret;
 }
 
@@ -335,8 +343,12 @@ static bool sched_manage_slots(struct simgpu_sched *sched)
 	int err = 0;
 
 	for (struct simgpu_queue *q = sched->queues; q && !err;
-	     q = q->list_next)
+	     q = q->list_next) {
 		err = slot_check_fault(sched, q);
+		/* Not a fault: a stream's error, the queue goes on. */
+		if (atomic_exchange(&q->has_error, false))
+			simgpu_queue_complete(q, false);
+	}
 	for (i = 0; i < sched->num_slots; i++)
 		if (sched->slots[i] && sched->slots[i]->draining)
 			draining++;
@@ -412,7 +424,7 @@ static void reset_queue(struct simgpu_sched *sched, struct simgpu_queue *q,
 {
 	bool was_bound, busy, published_left;
 
-	simgpu_queue_complete(q);
+	simgpu_queue_complete(q, false);
 	pthread_mutex_lock(&q->lock);
 	was_bound = q->slot >= 0;
 	busy = simgpu_queue_busy(q, &published_left);
@@ -524,7 +536,7 @@ void simgpu_sched_remove_queue(struct simgpu_sched *sched,
 	if (ret)
 		sched_reset_locked(sched, NULL);
 	pthread_mutex_unlock(&sched->fw_lock);
-	simgpu_queue_complete(q);
+	simgpu_queue_complete(q, false);
 	simgpu_queue_cancel_fences(q, -ECANCELED);
 	simgpu_sched_wake(sched);
 }
