@@ -1542,16 +1542,6 @@ the_gpu_copies_a_files_pages_through_the_aperture_and_vram(void **state)
 	}
 }
 
-/* Waits until the 32-bit word at @off is not 0. */
-static void fx_wait_nonzero(struct fx *fx, uint64_t off, const char *what)
-{
-	uint64_t deadline = now_ns() + TIMEOUT_MS * 1000000ull;
-
-	while (!rd32(fx, off) && now_ns() < deadline)
-		msleep(1);
-	check(rd32(fx, off), "%s on %s: timed out", what, fx->version);
-}
-
 static void mmu_flush_reaches_a_running_queues_cached_translations(void **state)
 {
 	(void)state;
@@ -1574,13 +1564,18 @@ static void mmu_flush_reaches_a_running_queues_cached_translations(void **state)
 		wr64(&fx, other, 0xbbbb);
 
 		simgpu_cs_builder_init(&b, words, 64);
+		/* Each copy is followed by a SYNC_SET of sync object 5 (the
+		 * copy's own stores are plain ones). */
 		simgpu_cs_copy(&b, va(dst), va(src), 4);
+		simgpu_cs_sync_set(&b, va(sync_off(5)), 1);
 		simgpu_cs_wait(&b, va(flags), 1, SIMGPU_CS_WAIT_EQ);
 		simgpu_cs_copy(&b, va(dst + 8), va(src), 4);
+		simgpu_cs_sync_set(&b, va(sync_off(5)), 2);
 		simgpu_cs_wait(&b, va(flags + 8), 1, SIMGPU_CS_WAIT_EQ);
 		simgpu_cs_copy(&b, va(dst + 16), va(src), 4);
 		fx_exec(&fx, q, &b, 0, 1);
-		fx_wait_nonzero(&fx, dst, "the first copy");
+		expect_eq(fx_wait(&fx, 5, 1), 0, "the first copy on %s",
+			  fx.version);
 		expect_eq(rd32(&fx, dst), 0xaaaa, "first copy on %s",
 			  fx.version);
 
@@ -1592,7 +1587,8 @@ static void mmu_flush_reaches_a_running_queues_cached_translations(void **state)
 			  0, "remap the source");
 		wr64(&fx, flags, 1);
 		simgpu_dev_ring_doorbell(fx.dev, q->doorbell);
-		fx_wait_nonzero(&fx, dst + 8, "the second copy");
+		expect_eq(fx_wait(&fx, 5, 2), 0, "the second copy on %s",
+			  fx.version);
 		expect_eq(rd32(&fx, dst + 8), 0xaaaa,
 			  "without MMU_FLUSH the cached translation on %s",
 			  fx.version);
