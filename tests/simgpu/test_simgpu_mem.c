@@ -383,6 +383,60 @@ static void vram_pressure_evicts_idle_buffers_only(void **state)
 		munmap(cpu[i], 512 * KiB);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Fills VRAM with busy resident buffers but for @leave bytes of its
+ * largest hole (smallest holes first: VRAM allocations are best fit, so
+ * each buffer lands in the hole of its size).
+ */
+static void fill_vram(struct t *t, uint64_t leave)
+{
+	struct simgpu_dev *hw = t->sdev->hw;
+	uint64_t holes[64], hs, he, pa;
+	struct udrm_mm_node *pos;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&hw->vram_lock);
+	udrm_mm_for_each_hole(pos, &hw->vram_mm, hs, he)
+	{
+		/* Buffers are pages, page aligned. */
+		hs = (hs + 4 * KiB - 1) & ~(4 * KiB - 1);
+		he &= ~(4 * KiB - 1);
+		if (n < 64 && he > hs)
+			holes[n++] = he - hs;
+	}
+	pthread_mutex_unlock(&hw->vram_lock);
+	qsort(holes, n, sizeof(holes[0]), cmp_u64);
+	assert_true(n > 0 && holes[n - 1] >= leave);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t size = i == n - 1 ? holes[i] - leave : holes[i];
+		uint32_t bo;
+
+		if (!size)
+			continue;
+		bo = bo_create(t, size, 0);
+		expect_ret(make_resident(t, bo, &pa), 0,
+			   "filling a VRAM hole of %llu bytes",
+			   (unsigned long long)size);
+		udrm_fence_put(make_busy(t, bo));
+	}
+}
+
+/* Maps and unmaps a page at @va, so that its page tables exist. */
+static void warm_tables(struct t *t, uint32_t vm, uint64_t va)
+{
+	uint32_t bo = bo_create(t, 4 * KiB, 0);
+
+	expect_ret(map(t, vm, bo, 0, va, 4 * KiB), 0, "MAP a page");
+	expect_ret(unmap(t, vm, va, 4 * KiB), 0, "UNMAP the page");
+}
+
 /* prepare_job adds its fence to the VM's reservation: the buffers are
  * then busy until it signals. */
 static void prepare_job_fences_keep_buffers_in(void **state)
@@ -397,6 +451,9 @@ static void prepare_job_fences_keep_buffers_in(void **state)
 
 	udrm_fence_init(f, &test_fence_ops, NULL, NULL,
 			udrm_fence_context_alloc(1), 1);
+	warm_tables(t, vm, VA0);
+	warm_tables(t, other, VA0);
+	fill_vram(t, 1024 * KiB);
 	expect_ret(map(t, vm, a, 0, VA0, 1024 * KiB), 0, "MAP a");
 	v = simgpu_vm_lookup(simgpu_file(t->file), vm);
 	expect_ret(simgpu_vm_prepare_job(v, f), 0, "prepare_job");
@@ -463,7 +520,7 @@ static void async_bind_waits_for_its_syncobj(void **state)
 static void failed_async_bind_makes_the_vm_unusable(void **state)
 {
 	struct t *t = *state;
-	uint32_t vm = vm_create(t), big, bo = bo_create(t, 4 * KiB, 0);
+	uint32_t vm = vm_create(t), bo = bo_create(t, 4 * KiB, 0);
 	struct drm_syncobj_create out = {0};
 	struct drm_simgpu_sync_op sig = {.flags = DRM_SIMGPU_SYNC_OP_SIGNAL};
 	struct drm_simgpu_vm_bind_op op = {
@@ -476,22 +533,9 @@ static void failed_async_bind_makes_the_vm_unusable(void **state)
 	struct drm_simgpu_vm_get_state st = {.vm_id = vm};
 	struct drm_syncobj_wait w = {.count_handles = 1};
 	struct timespec ts;
-	uint64_t pa, room;
 
 	/* Fill VRAM, leaving exactly the page bo needs. */
-	room = t->sdev->hw->vram_size;
-	{
-		struct udrm_mm_node *n;
-		uint64_t used = 0;
-
-		pthread_mutex_lock(&t->sdev->hw->vram_lock);
-		udrm_mm_for_each_node(n, &t->sdev->hw->vram_mm) used += n->size;
-		pthread_mutex_unlock(&t->sdev->hw->vram_lock);
-		room -= used;
-	}
-	big = bo_create(t, room - 4 * KiB, 0);
-	expect_ret(make_resident(t, big, &pa), 0, "fill VRAM");
-	udrm_fence_put(make_busy(t, big));
+	fill_vram(t, 4 * KiB);
 	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &out), 0,
 		   "SYNCOBJ_CREATE");
 	sig.handle = out.handle;
