@@ -731,8 +731,8 @@ int simgpu_stream_create(struct simgpu_vm *vm, uint64_t size,
 	if (!s)
 		return -ENOMEM;
 	s->vm = vm;
-	ret = simgpu_bo_create(vm->dev, size ? size : SG_STREAM_DEFAULT,
-			       DRM_SIMGPU_BO_SYSTEM, vm, &s->bo);
+	ret = simgpu_bo_create(vm->dev, size ? size : SG_STREAM_DEFAULT, 0, vm,
+			       &s->bo);
 	if (ret)
 		goto err_free;
 	ret = simgpu_bo_map(s->bo, &cpu);
@@ -817,10 +817,13 @@ int simgpu_stream_submit(struct simgpu_stream *s, struct simgpu_queue *q,
 {
 	if (q->vm != s->vm)
 		return -EINVAL;
-	if (s->cs.overflow)
-		return -ENOSPC;
 	if (!s->cs.len)
 		return -ENODATA;
+	/* SUBMIT takes streams in whole 8-byte units. */
+	if (s->cs.len % 2)
+		simgpu_cs_nop(&s->cs);
+	if (s->cs.overflow)
+		return -ENOSPC;
 	return simgpu_queue_submit(q, s->va, simgpu_stream_size(s), syncs,
 				   nsyncs);
 }

@@ -278,7 +278,7 @@ int simgpu_queue_get_state(struct simgpu_queue *q,
 
 /*
  * simgpu_stream_create - a stream of @size bytes (rounded up to pages;
- * 0: 64 KiB) in a system-memory buffer private to @vm, mapped at a VA
+ * 0: 64 KiB) in a VRAM buffer private to @vm, mapped at a VA
  * from the VM's allocator. 0 or -errno.
  */
 int simgpu_stream_create(struct simgpu_vm *vm, uint64_t size,
@@ -312,7 +312,8 @@ uint64_t simgpu_stream_size(const struct simgpu_stream *s);
 
 /*
  * simgpu_stream_submit - submits the instructions encoded so far on @q
- * (whose VM must be the stream's) with @syncs. 0; -ENOSPC when an
+ * (whose VM must be the stream's) with @syncs, first padding them with a
+ * NOP to a multiple of 8 bytes as SUBMIT requires. 0; -ENOSPC when an
  * instruction did not fit (the builder overflowed); -ENODATA for an
  * empty stream; -EINVAL for a queue of another VM; -errno of SUBMIT.
  */

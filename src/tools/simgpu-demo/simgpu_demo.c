@@ -3,11 +3,12 @@
  * simgpu-demo: renders a picture on simgpu and shows it on vkms.
  *
  * The GPU draws the Mandelbrot set (DISPATCH of its built-in kernel) into
- * a VRAM buffer at the display's size, then BLITs it into an XRGB8888
- * picture in system memory; the program waits for the job through a
- * syncobj, shares the picture with the display device through PRIME
- * (exported from the simgpu render node, imported on vkms's card node),
- * makes a framebuffer of it and shows it on the first connected
+ * a buffer private to its VM at the display's size, then BLITs it into an
+ * XRGB8888 picture with a 256-byte aligned pitch, a buffer shared with the
+ * display; the program waits for the job through a syncobj, shares the
+ * picture with the display device through PRIME (exported from the
+ * simgpu render node before the GPU uses it, imported on vkms's card
+ * node), makes a framebuffer of it and shows it on the first connected
  * connector's preferred mode for a few vblanks.
  *
  *   udrm run --capture demo.png -- simgpu-demo
@@ -48,7 +49,8 @@ struct demo_gpu {
 	struct simgpu_queue *queue;
 	struct simgpu_stream *stream;
 	struct simgpu_bo *fractal; /* VRAM, private to the VM */
-	struct simgpu_bo *picture; /* system memory, shared with vkms */
+	struct simgpu_bo *picture; /* VRAM, shared with vkms */
+	int picture_dmabuf;	   /* its PRIME export */
 	uint64_t fractal_va, picture_va;
 	uint32_t done; /* syncobj the job signals */
 };
@@ -237,10 +239,15 @@ static int demo_render(struct demo_gpu *g, uint32_t width, uint32_t height,
 			       g->vm, &g->fractal);
 	if (ret)
 		return demo_fail("BO_CREATE (VRAM fractal)", ret);
-	ret = simgpu_bo_create(g->dev, (uint64_t)pitch * height,
-			       DRM_SIMGPU_BO_SYSTEM, NULL, &g->picture);
+	ret = simgpu_bo_create(g->dev, (uint64_t)pitch * height, 0, NULL,
+			       &g->picture);
 	if (ret)
-		return demo_fail("BO_CREATE (system picture)", ret);
+		return demo_fail("BO_CREATE (picture)", ret);
+	/* Exported first, as a buffer meant for sharing is: its pages are
+	 * settled before the GPU maps them. */
+	ret = simgpu_bo_export(g->picture, &g->picture_dmabuf);
+	if (ret)
+		return demo_fail("PRIME export from simgpu", ret);
 	ret = simgpu_vm_map_bo(g->vm, g->fractal, 0, &g->fractal_va);
 	if (ret)
 		return demo_fail("VM_BIND (fractal)", ret);
@@ -287,6 +294,8 @@ static void demo_gpu_fini(struct demo_gpu *g)
 		simgpu_syncobj_destroy(g->dev, g->done);
 	simgpu_stream_destroy(g->stream);
 	simgpu_queue_destroy(g->queue);
+	if (g->picture_dmabuf >= 0)
+		close(g->picture_dmabuf);
 	simgpu_bo_destroy(g->picture);
 	simgpu_bo_destroy(g->fractal);
 	simgpu_vm_destroy(g->vm);
@@ -321,13 +330,10 @@ static int demo_show(struct demo_gpu *g, struct demo_display *d, uint32_t pitch)
 	uint32_t width = d->mode.hdisplay, height = d->mode.vdisplay;
 	struct drm_gem_close cl = {0};
 	uint32_t fb_id = 0;
-	int dmabuf, ret;
+	int ret;
 
-	ret = simgpu_bo_export(g->picture, &dmabuf);
-	if (ret)
-		return demo_fail("PRIME export from simgpu", ret);
-	ret = drmPrimeFDToHandle(d->fd, dmabuf, &handles[0]) ? -errno : 0;
-	close(dmabuf);
+	ret = drmPrimeFDToHandle(d->fd, g->picture_dmabuf, &handles[0]) ? -errno
+									: 0;
 	if (ret)
 		return demo_fail("PRIME import on vkms", ret);
 	ret = drmModeAddFB2(d->fd, width, height, DRM_FORMAT_XRGB8888, handles,
@@ -363,7 +369,7 @@ out_handle:
 int main(void)
 {
 	struct demo_display display = {.fd = -1};
-	struct demo_gpu gpu = {0};
+	struct demo_gpu gpu = {.picture_dmabuf = -1};
 	uint32_t pitch;
 	int ret;
 
