@@ -469,6 +469,11 @@ static void sched_reset_locked(struct simgpu_sched *sched,
 	all = sched_queue_array(sched, &n);
 	for (i = 0; i < n; i++)
 		udrm_sched_stop(&all[i]->gsched, NULL);
+	/* Halted hard if it does not answer. An injected MCU hang is a
+	 * test's fault: the reset is what clears it. */
+	if (sdev->fwif.v)
+		simgpu_fwif_halt(&sdev->fwif, SIMGPU_FW_TIMEOUT_MS);
+	simgpu_dev_write_reg(sdev->hw, SIMGPU_REG_INJECT, 0);
 	ret = simgpu_fwif_reboot(&sdev->fwif, 0, SIMGPU_FW_TIMEOUT_MS);
 	atomic_fetch_add(&sdev->reboots, 1);
 	if (ret) {
