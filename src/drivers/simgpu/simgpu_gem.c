@@ -292,22 +292,23 @@ static int mem_evict_for(struct simgpu_device *sdev, uint64_t size)
 			break;
 		}
 	}
-	/* Unwind in reverse; the selected stay pinned, first in the roster. */
+	/* Unwind in reverse; the selected stay pinned and are kept at the
+	 * end of the roster, in unwinding order. */
 	for (i = ctx.num_roster; i-- > 0;) {
 		struct simgpu_bo *bo = ctx.roster[i];
 
 		if (udrm_mm_scan_remove_block(&scan, &bo->node))
-			ctx.roster[victims++] = bo;
+			ctx.roster[ctx.num_roster - 1 - victims++] = bo;
 		else
 			evict_unpin(&ctx, bo);
 	}
 	pthread_mutex_unlock(&hw->vram_lock);
 
-	for (i = 0; i < victims; i++)
+	for (i = ctx.num_roster - victims; i < ctx.num_roster; i++)
 		evict_one(sdev, ctx.roster[i]);
 	if (victims)
 		simgpu_dev_write_reg(hw, SIMGPU_REG_MMU_FLUSH, 1);
-	for (i = 0; i < victims; i++)
+	for (i = ctx.num_roster - victims; i < ctx.num_roster; i++)
 		evict_unpin(&ctx, ctx.roster[i]);
 	free(ctx.roster);
 	free(ctx.resvs);
