@@ -1389,8 +1389,8 @@ static void unmapped_pages_fault_once_the_queue_restarts(void **state)
 			  -EINVAL, "unaligned map");
 		expect_eq(simgpu_pt_map(&fx.pt, 1ull << 48, 0, 4096, 0),
 			  -EINVAL, "map above 48 bits");
-		expect_eq(simgpu_pt_map(&fx.pt, 0, fx.dev->vram_size, 4096, 0),
-			  -EINVAL, "map beyond VRAM");
+		expect_eq(simgpu_pt_map(&fx.pt, 0, fx.dev->phys_size, 4096, 0),
+			  -EINVAL, "map beyond the physical space");
 		fx_teardown(&fx);
 	}
 }
