@@ -331,10 +331,14 @@ int udrm_config_load(const char *path, struct udrm_config **out, char *err,
 	return ret;
 }
 
+/* vkms on card0, vgem on card1 + renderD128, simgpu on card2 +
+ * renderD129: simgpu comes last so that vgem keeps the nodes it had
+ * before simgpu existed. */
 int udrm_config_default(struct udrm_config **out)
 {
 	return udrm_config_parse("[device]\ndriver = vkms\n"
-				 "[device]\ndriver = vgem\n",
+				 "[device]\ndriver = vgem\n"
+				 "[device]\ndriver = simgpu\n",
 				 out, NULL, 0);
 }
 

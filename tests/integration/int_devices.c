@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Device discovery as libdrm does it (sysfs, /dev/dri, stat): the default
- * configuration shows vkms on card0 and vgem on card1 + renderD128, both
- * platform devices, and drmGetDevice2() on an open fd matches the list.
+ * configuration shows vkms on card0, vgem on card1 + renderD128 and simgpu
+ * on card2 + renderD129, all platform devices, and drmGetDevice2() on an
+ * open fd matches the list.
  */
 #include "itest.h"
 
@@ -29,7 +30,8 @@ static void check_platform(drmDevicePtr dev, const char *name)
 	CHECK(!strcmp(dev->businfo.platform->fullname, name),
 	      "expected platform fullname \"%s\", got \"%s\"", name,
 	      dev->businfo.platform->fullname);
-	CHECK(dev->deviceinfo.platform && dev->deviceinfo.platform->compatible &&
+	CHECK(dev->deviceinfo.platform &&
+		      dev->deviceinfo.platform->compatible &&
 		      dev->deviceinfo.platform->compatible[0] &&
 		      !strcmp(dev->deviceinfo.platform->compatible[0], name),
 	      "%s: expected compatible[0] \"%s\"", name, name);
@@ -62,15 +64,17 @@ static void check_fd_matches(const char *path, drmDevicePtr listed)
 int main(void)
 {
 	drmDevicePtr devs[16];
-	drmDevicePtr vkms, vgem;
+	drmDevicePtr vkms, vgem, simgpu;
 	int n, fd;
 	char *name;
 
 	n = drmGetDevices2(0, NULL, 0);
-	CHECK(n == 2, "drmGetDevices2 count: expected 2 devices (vkms, vgem), "
-		      "got %d", n);
+	CHECK(n == 3,
+	      "drmGetDevices2 count: expected 3 devices (vkms, vgem, simgpu), "
+	      "got %d",
+	      n);
 	n = drmGetDevices2(0, devs, 16);
-	CHECK(n == 2, "drmGetDevices2: expected 2 devices, got %d", n);
+	CHECK(n == 3, "drmGetDevices2: expected 3 devices, got %d", n);
 
 	vkms = find_by_node(devs, n, DRM_NODE_PRIMARY, "/dev/dri/card0");
 	CHECK(vkms, "no device has primary node /dev/dri/card0");
@@ -90,13 +94,28 @@ int main(void)
 	      vgem->nodes[DRM_NODE_PRIMARY]);
 	check_platform(vgem, "vgem");
 
+	simgpu = find_by_node(devs, n, DRM_NODE_RENDER, "/dev/dri/renderD129");
+	CHECK(simgpu, "no device has render node /dev/dri/renderD129");
+	CHECK(simgpu->available_nodes ==
+		      ((1 << DRM_NODE_PRIMARY) | (1 << DRM_NODE_RENDER)),
+	      "simgpu: expected primary and render nodes, available_nodes 0x%x",
+	      simgpu->available_nodes);
+	CHECK(!strcmp(simgpu->nodes[DRM_NODE_PRIMARY], "/dev/dri/card2"),
+	      "simgpu's primary node: expected /dev/dri/card2, got %s",
+	      simgpu->nodes[DRM_NODE_PRIMARY]);
+	check_platform(simgpu, "simgpu");
+
 	check_node_stat("/dev/dri/card0", 0);
 	check_node_stat("/dev/dri/card1", 1);
 	check_node_stat("/dev/dri/renderD128", 128);
+	check_node_stat("/dev/dri/card2", 2);
+	check_node_stat("/dev/dri/renderD129", 129);
 
 	check_fd_matches("/dev/dri/card0", vkms);
 	check_fd_matches("/dev/dri/card1", vgem);
 	check_fd_matches("/dev/dri/renderD128", vgem);
+	check_fd_matches("/dev/dri/card2", simgpu);
+	check_fd_matches("/dev/dri/renderD129", simgpu);
 
 	/* Node name helpers go through the same sysfs tree. */
 	fd = itest_open("/dev/dri/card1", O_RDWR);
@@ -105,7 +124,8 @@ int main(void)
 	name = drmGetRenderDeviceNameFromFd(fd);
 	CHECK(name && !strcmp(name, "/dev/dri/renderD128"),
 	      "drmGetRenderDeviceNameFromFd(card1): expected "
-	      "/dev/dri/renderD128, got %s", name ? name : "NULL");
+	      "/dev/dri/renderD128, got %s",
+	      name ? name : "NULL");
 	free(name);
 	close(fd);
 	fd = itest_open("/dev/dri/renderD128", O_RDWR);
@@ -114,7 +134,8 @@ int main(void)
 	name = drmGetPrimaryDeviceNameFromFd(fd);
 	CHECK(name && !strcmp(name, "/dev/dri/card1"),
 	      "drmGetPrimaryDeviceNameFromFd(renderD128): expected "
-	      "/dev/dri/card1, got %s", name ? name : "NULL");
+	      "/dev/dri/card1, got %s",
+	      name ? name : "NULL");
 	free(name);
 	close(fd);
 

@@ -30,7 +30,8 @@ expect_status "udrm bogus" 2 $?
 "$UDRM" info > "$tmp/out" 2>&1
 expect_status "udrm info" 0 $?
 for want in "device 0: vkms" "card0 (226:0)" "renderD128 (226:128)" \
-	"bus id: vgem" "privileged: no" "version: "; do
+	"bus id: vgem" "device 2: simgpu" "card2 (226:2)" \
+	"renderD129 (226:129)" "privileged: no" "version: "; do
 	grep -qF "$want" "$tmp/out" || fail "udrm info lacks \"$want\""
 done
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Runs under libudrm-preload.so with the default configuration (vkms card0,
- * vgem card1 + renderD128) and checks what a program sees: nodes that stat
- * as character devices, /proc/self/fd links, reopening, realpath, directory
- * listings, dup/close sharing, libdrm's device discovery, debugfs as a mount
- * point, errno on device fds, fork.
+ * vgem card1 + renderD128, simgpu card2 + renderD129) and checks what a program
+ * sees: nodes that stat as character devices, /proc/self/fd links, reopening,
+ * realpath, directory listings, dup/close sharing, libdrm's device discovery,
+ * debugfs as a mount point, errno on device fds, fork.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -211,8 +211,9 @@ static void test_readlink_in_sysfs(void **state)
 
 static void test_opendir_lists_only_our_nodes(void **state)
 {
-	const char *want[] = {"card0", "card1", "renderD128"};
-	int seen[3] = {0}, others = 0;
+	const char *want[] = {"card0", "card1", "renderD128", "card2",
+			      "renderD129"};
+	int seen[5] = {0}, others = 0;
 	struct dirent *d;
 	DIR *dir;
 	size_t i;
@@ -223,7 +224,7 @@ static void test_opendir_lists_only_our_nodes(void **state)
 	while ((d = readdir(dir))) {
 		bool known = false;
 
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 5; i++) {
 			if (!strcmp(d->d_name, want[i])) {
 				seen[i]++;
 				known = true;
@@ -234,7 +235,7 @@ static void test_opendir_lists_only_our_nodes(void **state)
 			others++;
 	}
 	closedir(dir);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		if (seen[i] != 1)
 			fail_msg("/dev/dri lists %s %d times, expected once",
 				 want[i], seen[i]);
@@ -332,8 +333,8 @@ static void test_libdrm_finds_platform_devices(void **state)
 
 	(void)state;
 	n = drmGetDevices2(0, devs, 8);
-	if (n != 2)
-		fail_msg("drmGetDevices2 found %d devices, expected 2", n);
+	if (n != 3)
+		fail_msg("drmGetDevices2 found %d devices, expected 3", n);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(devs[i]->bustype, DRM_BUS_PLATFORM);
 		if (!strcmp(devs[i]->businfo.platform->fullname, "vkms")) {
@@ -348,9 +349,16 @@ static void test_libdrm_finds_platform_devices(void **state)
 					    "/dev/dri/renderD128");
 			found++;
 		}
+		if (!strcmp(devs[i]->businfo.platform->fullname, "simgpu")) {
+			assert_true(devs[i]->available_nodes &
+				    (1 << DRM_NODE_RENDER));
+			assert_string_equal(devs[i]->nodes[DRM_NODE_RENDER],
+					    "/dev/dri/renderD129");
+			found++;
+		}
 	}
 	drmFreeDevices(devs, n);
-	assert_int_equal(found, 2);
+	assert_int_equal(found, 3);
 	fd = open_node("/dev/dri/renderD128", O_RDWR);
 	assert_int_equal(drmGetDevice2(fd, 0, &dev), 0);
 	assert_string_equal(dev->businfo.platform->fullname, "vgem");
