@@ -4,7 +4,7 @@
  * i.e. everything but the interposer), each figure beside a baseline of
  * the same run:
  *
- *  - submit to signal of an empty job (SUBMIT of a one-NOP stream with a
+ *  - submit to signal of an empty job (SUBMIT of a two-NOP stream with a
  *    signal syncobj, then SYNCOBJ_WAIT), beside the firmware ring alone
  *    (the same entry pushed through simgpu_fwif and waited for on the sync
  *    object: no scheduler, no syncobj, no ioctl) and beside the scheduler
@@ -20,6 +20,7 @@
  * Usage: bench-simgpu [REPETITIONS]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static int drv_setup(struct drv_bench *db)
 	memset(db, 0, sizeof(*db));
 	ret = udrm_device_create(&desc, &db->dev);
 	if (!ret)
-		ret = udrm_file_open(db->dev, UDRM_NODE_RENDER, 0, &db->file);
+		ret = udrm_file_open(db->dev, UDRM_NODE_RENDER, O_RDWR,
+				     &db->file);
 	if (!ret)
 		ret = drv_ioctl(db, DRM_IOCTL_SIMGPU_VM_CREATE, &vm);
 	if (!ret)
@@ -102,6 +104,7 @@ static int drv_setup(struct drv_bench *db)
 		return ret;
 	simgpu_cs_builder_init(&b, words, 1024);
 	simgpu_cs_nop(&b);
+	simgpu_cs_nop(&b); /* SUBMIT takes whole 8-byte units */
 	munmap(words, 4096);
 	op.bo_handle = db->bo;
 	bind.vm_id = db->vm;
@@ -141,7 +144,7 @@ static int drv_submit(struct drv_bench *db, unsigned int q)
 	struct drm_simgpu_submit s = {
 		.queue = db->queues[q],
 		.stream_addr = STREAM_VA,
-		.stream_size = 4,
+		.stream_size = 8,
 		.syncs = DRM_SIMGPU_OBJ_ARRAY(1, &sig),
 	};
 

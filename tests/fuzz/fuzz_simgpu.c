@@ -12,6 +12,7 @@
  * the device destroyed at the end: leaks and crashes are the findings.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -431,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.ro_page = pages;
 	s.bad_page = pages + PAGE;
 	for (i = 0; i < 2; i++)
-		if (udrm_file_open(dev, UDRM_NODE_RENDER, 0, &s.file[i]))
+		if (udrm_file_open(dev, UDRM_NODE_RENDER, O_RDWR, &s.file[i]))
 			abort();
 
 	for (i = 0; i < MAX_OPS && in.left; i++)

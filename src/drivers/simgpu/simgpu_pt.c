@@ -122,11 +122,12 @@ static bool pt_range_ok(uint64_t va, uint64_t size)
 int simgpu_pt_map(struct simgpu_pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 		  uint64_t prot)
 {
-	uint64_t vram_size = pt->dev->vram_size;
+	/* Pages anywhere in the physical space: VRAM or the aperture. */
+	uint64_t phys_size = pt->dev->phys_size;
 	int ret;
 
 	if (!pt_range_ok(va, size) || pa % SIMGPU_PAGE_SIZE ||
-	    pa >= vram_size || size > vram_size - pa ||
+	    pa >= phys_size || size > phys_size - pa ||
 	    (prot & ~(SIMGPU_PTE_READ | SIMGPU_PTE_WRITE)))
 		return -EINVAL;
 	for (uint64_t off = 0; off < size; off += SIMGPU_PAGE_SIZE) {

@@ -43,7 +43,8 @@ static inline uint64_t simgpu_pt_root(const struct simgpu_pt *pt)
 }
 
 /*
- * simgpu_pt_map - maps [@va, @va + @size) to VRAM [@pa, @pa + @size) with
+ * simgpu_pt_map - maps [@va, @va + @size) to GPU physical [@pa, @pa +
+ * @size) (VRAM or the system aperture, below phys_size) with
  * @prot (SIMGPU_PTE_READ | SIMGPU_PTE_WRITE), replacing what was mapped
  * there. 0; -EINVAL for an unaligned or out-of-range argument or a @prot
  * with other bits; -ENOSPC / -ENOMEM when a table cannot be allocated
