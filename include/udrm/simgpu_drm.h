@@ -131,6 +131,10 @@ struct drm_simgpu_fw_info {
  * @exclusive_vm_id: 0, or a VM of this file whose reservation the buffer
  * shares (a private object: it can only be mapped in that VM and cannot
  * be exported).
+ * Errors: EINVAL for a size of 0 or one that overflows when rounded,
+ * unknown flags, a non-zero pad or an unknown exclusive_vm_id; E2BIG for
+ * a buffer bigger than the memory it is placed in (VRAM, or the aperture
+ * for a system buffer), which could never be resident.
  */
 #define DRM_SIMGPU_BO_SYSTEM (1u << 0)
 
