@@ -3,11 +3,11 @@
  * simgpu-demo: renders a picture on simgpu and shows it on vkms.
  *
  * The GPU draws the Mandelbrot set (DISPATCH of its built-in kernel) into
- * a buffer private to its VM at the display's size, then BLITs it into an
- * XRGB8888 picture with a 256-byte aligned pitch, a buffer shared with the
- * display; the program waits for the job through a syncobj, shares the
- * picture with the display device through PRIME (exported from the
- * simgpu render node before the GPU uses it, imported on vkms's card
+ * a VRAM buffer private to its VM at the display's size, then BLITs it
+ * into an XRGB8888 picture with a 256-byte aligned pitch, a system-memory
+ * buffer shared with the display; the program waits for the job through a
+ * syncobj, shares the picture with the display device through PRIME (exported
+ * from the simgpu render node before the GPU uses it, imported on vkms's card
  * node), makes a framebuffer of it and shows it on the first connected
  * connector's preferred mode for a few vblanks.
  *
@@ -49,7 +49,7 @@ struct demo_gpu {
 	struct simgpu_queue *queue;
 	struct simgpu_stream *stream;
 	struct simgpu_bo *fractal; /* VRAM, private to the VM */
-	struct simgpu_bo *picture; /* VRAM, shared with vkms */
+	struct simgpu_bo *picture; /* system memory, shared with vkms */
 	int picture_dmabuf;	   /* its PRIME export */
 	uint64_t fractal_va, picture_va;
 	uint32_t done; /* syncobj the job signals */
@@ -239,8 +239,8 @@ static int demo_render(struct demo_gpu *g, uint32_t width, uint32_t height,
 			       g->vm, &g->fractal);
 	if (ret)
 		return demo_fail("BO_CREATE (VRAM fractal)", ret);
-	ret = simgpu_bo_create(g->dev, (uint64_t)pitch * height, 0, NULL,
-			       &g->picture);
+	ret = simgpu_bo_create(g->dev, (uint64_t)pitch * height,
+			       DRM_SIMGPU_BO_SYSTEM, NULL, &g->picture);
 	if (ret)
 		return demo_fail("BO_CREATE (picture)", ret);
 	/* Exported first, as a buffer meant for sharing is: its pages are
