@@ -254,14 +254,21 @@ static enum udrm_gpu_sched_stat queue_timedout_job(struct udrm_sched_job *sjob)
 	if (q->slot >= 0 && published_left) {
 		simgpu_fwif_queue_state(&q->fq, &st);
 		oldest = simgpu_queue_oldest_seqno(q);
-		if (oldest == q->last_progress_seqno &&
-		    st.progress == q->last_progress &&
-		    st.status != q->sched->st_idle)
+		if (oldest != q->last_progress_seqno ||
+		    st.progress != q->last_progress ||
+		    st.status == q->sched->st_idle)
+			q->stalled_checks = 0;
+		/* Parked on a WAIT, or stopped by the watchdog, without
+		 * progress: hung. Running without progress may be a core
+		 * thread starved of CPU: hung at the second check. */
+		else if (st.status != q->sched->st_running ||
+			 ++q->stalled_checks >= 2)
 			hang = true;
 		q->last_progress = st.progress;
 		q->last_progress_seqno = oldest;
 	} else {
 		q->last_progress_seqno = 0;
+		q->stalled_checks = 0;
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (!hang)

@@ -121,6 +121,7 @@ struct simgpu_queue {
 	uint64_t waiting_since_ns;    /* unbound with work: since when */
 	uint64_t last_progress;	      /* the firmware's counter, last check */
 	uint64_t last_progress_seqno; /* the oldest job at that check */
+	unsigned int stalled_checks;  /* running without progress */
 	/* What QUEUE_GET_STATE says (lock). */
 	uint32_t state; /* DRM_SIMGPU_QUEUE_STATE_* */
 	uint64_t fault_va;
@@ -148,7 +149,7 @@ struct simgpu_sched {
 
 	/* Wire values of the running firmware's constants. */
 	uint64_t msg_exec, msg_nop;
-	uint64_t st_idle, st_faulted, st_error, st_stuck;
+	uint64_t st_idle, st_running, st_faulted, st_error, st_stuck;
 	uint64_t fault_write;
 
 	pthread_mutex_t lock;

@@ -745,6 +745,7 @@ int simgpu_sched_init(struct simgpu_device *sdev)
 	sched->msg_exec = fw_const(sched, SIMGPU_FW_C_MSG_EXEC);
 	sched->msg_nop = fw_const(sched, SIMGPU_FW_C_MSG_NOP);
 	sched->st_idle = fw_const(sched, SIMGPU_FW_C_QUEUE_IDLE);
+	sched->st_running = fw_const(sched, SIMGPU_FW_C_QUEUE_RUNNING);
 	sched->st_faulted = fw_const(sched, SIMGPU_FW_C_QUEUE_FAULTED);
 	sched->st_error = fw_const(sched, SIMGPU_FW_C_QUEUE_ERROR);
 	sched->st_stuck = fw_const(sched, SIMGPU_FW_C_QUEUE_STUCK);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Hangs (job_timeout_ms = 300): a job that WAITs for ever is killed with
+ * Hangs (job_timeout_ms = 500): a job that WAITs for ever is killed with
  * ETIMEDOUT, its queue is TIMEDOUT and refuses submits, the firmware is
  * rebooted (FW_INFO.reboots), and a long job of another queue that was
  * running meanwhile runs again and completes correctly (INNOCENT). A long
@@ -84,7 +84,7 @@ static void test_no_hang(int fd, struct qt_vm *v, struct qt_tree *t)
 	uint32_t q = sg_queue_create(fd, v->vm, 1);
 	uint32_t out = sg_syncobj_create(fd);
 	uint64_t va, size, t0;
-	int calls = calibrate(fd, v, t, q, 1500);
+	int calls = calibrate(fd, v, t, q, 2500);
 
 	size = long_job(v, t, calls, 16, 0x1234, &va);
 	t0 = qt_now_ms();
@@ -92,7 +92,7 @@ static void test_no_hang(int fd, struct qt_vm *v, struct qt_tree *t)
 	CHECK_RET(sg_syncobj_wait(fd, out, 60000), 0, "the long job ends");
 	CHECK(qt_syncobj_status(fd, out) == 1,
 	      "a job that makes progress is not killed: status %d after "
-	      "%llu ms (timeout 300 ms)",
+	      "%llu ms (timeout 500 ms)",
 	      qt_syncobj_status(fd, out),
 	      (unsigned long long)(qt_now_ms() - t0));
 	CHECK(*(uint32_t *)qt_cpu(v, DATA + 16) == 0x1234,
@@ -120,7 +120,7 @@ static void test_hang(int fd, struct qt_vm *v, struct qt_tree *t)
 	CHECK_RET(qt_submit(v, qidle, 0, 0, 0, out_idle), 0, "SUBMIT idle");
 	CHECK_RET(sg_syncobj_wait(fd, out_idle, 5000), 0, "idle queue's job");
 
-	calls = calibrate(fd, v, t, qi, 2000);
+	calls = calibrate(fd, v, t, qi, 2500);
 	size = long_job(v, t, calls, 32, 0x5678, &va);
 
 	qt_stream_begin(v, &s, 16);

@@ -51,11 +51,20 @@ int main(void)
 
 	/* A job in flight: waits for the CPU's go, then counts. */
 	qt_stream_begin(&v, &s, 32);
+	simgpu_cs_write32(&s.b, qt_va(DATA + 16), 1);
 	simgpu_cs_wait(&s.b, qt_va(DATA), 1, SIMGPU_CS_WAIT_GE);
 	simgpu_cs_write32(&s.b, qt_va(DATA + 8), 0xbeef);
 	size = qt_stream_end(&v, &s);
 	CHECK_RET(qt_submit(&v, q, s.va, size, 0, out), 0, "SUBMIT");
-	CHECK_RET(sg_syncobj_wait(fd, out, 100), -ETIME,
+	/* On the firmware, waiting for its go. */
+	t0 = qt_now_ms();
+	while (!__atomic_load_n((uint32_t *)qt_cpu(&v, DATA + 16),
+				__ATOMIC_ACQUIRE) &&
+	       qt_now_ms() - t0 < 5000)
+		usleep(1000);
+	CHECK(*(uint32_t *)qt_cpu(&v, DATA + 16) == 1,
+	      "the job started within 5 s");
+	CHECK_RET(sg_syncobj_wait(fd, out, 0), -ETIME,
 		  "the job waits for its go");
 
 	CHECK(write(inj, "mcu_hang\n", 9) == 9, "write mcu_hang: %s",
