@@ -17,15 +17,16 @@
  * drained (no new entries published) and gives it up when idle, so that
  * every queue runs, highest priority first.
  *
- * The interrupt thread reads the interrupt line and, for every resident
- * queue, signals the fences its sync object passed, and handles faults
- * (the job fails with -EFAULT, the queue is banned with FAULTED, the VM
- * marked faulted) and errors. A job that times out without progress
- * (scheduler timeout; a job still progressing gets NO_HANG) bans its
- * queue (TIMEDOUT) and resets the firmware: halt, reboot, every other
- * queue's unfinished entries run again (INNOCENT). A heartbeat thread
- * pings the firmware every heartbeat_ms and resets it the same way when it
- * does not answer. Device teardown cancels what is in flight.
+ * The interrupt thread reads the interrupt line and, for every queue,
+ * signals the fences its sync object passed; a completion carrying an
+ * error goes to the slot manager, which handles faults first (the job
+ * fails with -EFAULT, the queue is banned with FAULTED, the VM marked
+ * faulted, later jobs -ECANCELED) and errors (-EINVAL) likewise. A job that
+ * times out without progress (scheduler timeout; a job still progressing gets
+ * NO_HANG) bans its queue (TIMEDOUT) and resets the firmware: halt, reboot,
+ * every other queue's unfinished entries run again (INNOCENT). A heartbeat
+ * thread pings the firmware every heartbeat_ms and resets it the same way when
+ * it does not answer. Device teardown cancels what is in flight.
  *
  * Files: simgpu_queue.c has the queues, the ioctls, run_job and the
  * completion of hardware fences; simgpu_sched.c the threads (interrupt,
