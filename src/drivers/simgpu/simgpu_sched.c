@@ -46,16 +46,6 @@
 		fputc('\n', stderr);                                           \
 	} while (0)
 
-static void cond_init_monotonic(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(cond, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
 /* Waits on @cond until @deadline_ns (CLOCK_MONOTONIC). */
 static int cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
 			   uint64_t deadline_ns)
@@ -719,11 +709,11 @@ int simgpu_sched_init(struct simgpu_device *sdev)
 	sched->sdev = sdev;
 	sdev->sched = sched;
 	pthread_mutex_init(&sched->irq_lock, NULL);
-	cond_init_monotonic(&sched->irq_cond);
+	simgpu_cond_init_monotonic(&sched->irq_cond);
 	pthread_mutex_init(&sched->fw_lock, NULL);
 	pthread_mutex_init(&sched->lock, NULL);
-	cond_init_monotonic(&sched->cond);
-	cond_init_monotonic(&sched->hb_cond);
+	simgpu_cond_init_monotonic(&sched->cond);
+	simgpu_cond_init_monotonic(&sched->hb_cond);
 	sched->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (sched->stop_fd < 0) {
 		ret = -errno;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "simgpu_fw.h"
@@ -148,7 +149,7 @@ int simgpu_dev_create(const struct simgpu_dev_config *config,
 
 	pthread_mutex_init(&dev->vram_lock, NULL);
 	pthread_mutex_init(&dev->wake_lock, NULL);
-	pthread_cond_init(&dev->wake_cond, NULL);
+	simgpu_cond_init_monotonic(&dev->wake_cond);
 	pthread_mutex_init(&dev->control_lock, NULL);
 	*out = dev;
 	return 0;
@@ -453,4 +454,14 @@ void simgpu_dev_sysmem_free(struct simgpu_dev *dev, struct udrm_mm_node *node)
 	pthread_mutex_lock(&dev->vram_lock);
 	udrm_mm_remove_node(node);
 	pthread_mutex_unlock(&dev->vram_lock);
+}
+
+void simgpu_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
 }

@@ -241,6 +241,10 @@ void simgpu_dev_raise_irq(struct simgpu_dev *dev);
 /* Take the pending doorbells of word @word (64 doorbells per word). */
 unsigned long simgpu_dev_take_doorbells(struct simgpu_dev *dev,
 					unsigned int word);
+/* A condition variable whose timed waits take CLOCK_MONOTONIC deadlines,
+ * the clock every simgpu deadline is on (a default one would read them
+ * as wall-clock times long past and never sleep). */
+void simgpu_cond_init_monotonic(pthread_cond_t *cond);
 /* Wake the firmware as a doorbell would, without one (CONTROL=HALT). */
 void simgpu_dev_wake(struct simgpu_dev *dev);
 

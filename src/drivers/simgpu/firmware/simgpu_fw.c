@@ -1110,7 +1110,7 @@ int simgpu_fw_boot(struct simgpu_dev *dev, struct simgpu_fw **out)
 	atomic_init(&fw->stop_request, false);
 	atomic_init(&fw->exited, false);
 	pthread_mutex_init(&fw->lock, NULL);
-	pthread_cond_init(&fw->cond, NULL);
+	simgpu_cond_init_monotonic(&fw->cond);
 
 	ret = pthread_create(&fw->mcu, NULL, fw_mcu_main, fw);
 	if (ret) {
