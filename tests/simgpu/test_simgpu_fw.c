@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "simgpu_check.h"
 #include <drm_fourcc.h>
 
 #include "gpu/simgpu_cs.h"
@@ -43,26 +45,6 @@
 #define DATA_OFF    0x100000 /* data */
 #define RING_SIZE   4096u
 #define UNMAPPED_VA 0x700000000000ull
-
-#define expect_eq(expr, expected, ...)                                         \
-	do {                                                                   \
-		long long got_ = (long long)(expr);                            \
-		long long want_ = (long long)(expected);                       \
-		if (got_ != want_) {                                           \
-			char what_[256];                                       \
-			snprintf(what_, sizeof(what_), __VA_ARGS__);           \
-			fail_msg("%s: expected %lld (%s), got %lld (%s)",      \
-				 what_, want_,                                 \
-				 want_ < 0 ? strerror((int)-want_) : "-",      \
-				 got_, got_ < 0 ? strerror((int)-got_) : "-"); \
-		}                                                              \
-	} while (0)
-
-#define check(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			fail_msg(__VA_ARGS__);                                 \
-	} while (0)
 
 struct fx {
 	struct simgpu_dev *dev;

@@ -21,31 +21,13 @@
 
 #include <cmocka.h>
 
+#include "simgpu_check.h"
+
 #include "firmware/simgpu_dev.h"
 #include "gpu/simgpu_mmu.h"
 #include "simgpu_pt.h"
 
 #define PAGE 4096ull
-
-#define expect_eq(expr, expected, ...)                                         \
-	do {                                                                   \
-		long long got_ = (long long)(expr);                            \
-		long long want_ = (long long)(expected);                       \
-		if (got_ != want_) {                                           \
-			char what_[256];                                       \
-			snprintf(what_, sizeof(what_), __VA_ARGS__);           \
-			fail_msg("%s: expected %lld (%s), got %lld (%s)",      \
-				 what_, want_,                                 \
-				 want_ < 0 ? strerror((int)-want_) : "-",      \
-				 got_, got_ < 0 ? strerror((int)-got_) : "-"); \
-		}                                                              \
-	} while (0)
-
-#define check(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			fail_msg(__VA_ARGS__);                                 \
-	} while (0)
 
 /* A device of @vram bytes of VRAM and @sysmem bytes of aperture. */
 static struct simgpu_dev *dev_create(uint64_t vram, uint64_t sysmem)
