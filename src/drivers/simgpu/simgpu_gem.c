@@ -97,26 +97,25 @@ static bool resv_idle_locked(struct udrm_resv *resv)
  * has pinned, each taken once with trylock and counted, because private
  * buffers of one VM share its reservation and many buffers share a VM.
  */
+/* Locks taken by one eviction pass, counted: several candidates may
+ * share a reservation (private buffers of one VM) or a VM. */
 struct evict_lock {
 	void *ptr;
 	unsigned int count;
 };
 
+struct evict_lock_set {
+	struct evict_lock *locks;
+	unsigned int num, cap;
+	bool (*trylock)(void *ptr);
+	void (*unlock)(void *ptr);
+};
+
 struct evict_ctx {
-	struct evict_lock *resvs, *vms;
-	unsigned int num_resvs, num_vms, cap_resvs, cap_vms;
+	struct evict_lock_set resvs, vms;
 	struct simgpu_bo **roster; /* scanned, in adding order */
 	unsigned int num_roster, cap_roster;
 };
-
-static struct evict_lock *evict_find(struct evict_lock *set, unsigned int n,
-				     void *ptr)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (set[i].ptr == ptr)
-			return &set[i];
-	return NULL;
-}
 
 static int grow(void **array, unsigned int *cap, unsigned int n, size_t elem)
 {
@@ -132,60 +131,62 @@ static int grow(void **array, unsigned int *cap, unsigned int n, size_t elem)
 	return 0;
 }
 
-static bool evict_trylock_resv(struct evict_ctx *ctx, struct udrm_resv *resv)
+static struct evict_lock *evict_find(struct evict_lock_set *set, void *ptr)
 {
-	struct evict_lock *l = evict_find(ctx->resvs, ctx->num_resvs, resv);
+	for (unsigned int i = 0; i < set->num; i++)
+		if (set->locks[i].ptr == ptr)
+			return &set->locks[i];
+	return NULL;
+}
+
+/* Takes @ptr's lock with trylock, or counts one more use of it when this
+ * pass holds it already. False when it is busy (or out of memory). */
+static bool evict_trylock(struct evict_lock_set *set, void *ptr)
+{
+	struct evict_lock *l = evict_find(set, ptr);
 
 	if (l) {
 		l->count++;
 		return true;
 	}
-	if (grow((void **)&ctx->resvs, &ctx->cap_resvs, ctx->num_resvs,
-		 sizeof(*ctx->resvs)))
+	if (grow((void **)&set->locks, &set->cap, set->num,
+		 sizeof(*set->locks)) ||
+	    !set->trylock(ptr))
 		return false;
-	/* dma_resv.h has no trylock; its lock is a plain mutex, and trylock
-	 * fails on one the caller itself holds, as wanted. */
-	if (pthread_mutex_trylock(&resv->lock))
-		return false;
-	ctx->resvs[ctx->num_resvs++] = (struct evict_lock){resv, 1};
+	set->locks[set->num++] = (struct evict_lock){ptr, 1};
 	return true;
 }
 
-static void evict_unlock_resv(struct evict_ctx *ctx, struct udrm_resv *resv)
+static void evict_unlock(struct evict_lock_set *set, void *ptr)
 {
-	struct evict_lock *l = evict_find(ctx->resvs, ctx->num_resvs, resv);
+	struct evict_lock *l = evict_find(set, ptr);
 
 	if (--l->count)
 		return;
+	set->unlock(ptr);
+	*l = set->locks[--set->num];
+}
+
+/* dma_resv.h has no trylock; its lock is a plain mutex, and trylock fails
+ * on one the caller itself holds, as wanted. */
+static bool resv_trylock(void *resv)
+{
+	return !pthread_mutex_trylock(&((struct udrm_resv *)resv)->lock);
+}
+
+static void resv_unlock(void *resv)
+{
 	udrm_resv_unlock(resv);
-	*l = ctx->resvs[--ctx->num_resvs];
 }
 
-static bool evict_trylock_vm(struct evict_ctx *ctx, struct simgpu_vm *vm)
+static bool vm_trylock(void *vm)
 {
-	struct evict_lock *l = evict_find(ctx->vms, ctx->num_vms, vm);
-
-	if (l) {
-		l->count++;
-		return true;
-	}
-	if (grow((void **)&ctx->vms, &ctx->cap_vms, ctx->num_vms,
-		 sizeof(*ctx->vms)))
-		return false;
-	if (!simgpu_vm_trylock(vm))
-		return false;
-	ctx->vms[ctx->num_vms++] = (struct evict_lock){vm, 1};
-	return true;
+	return simgpu_vm_trylock(vm);
 }
 
-static void evict_unlock_vm(struct evict_ctx *ctx, struct simgpu_vm *vm)
+static void vm_unlock(void *vm)
 {
-	struct evict_lock *l = evict_find(ctx->vms, ctx->num_vms, vm);
-
-	if (--l->count)
-		return;
 	simgpu_vm_unlock(vm);
-	*l = ctx->vms[--ctx->num_vms];
 }
 
 static struct simgpu_vm *vm_bo_vm(struct udrm_gpuvm_link *l)
@@ -203,8 +204,8 @@ static void evict_unpin_n(struct evict_ctx *ctx, struct simgpu_bo *bo,
 	struct udrm_gpuvm_link *l = bo->vm_bos.next;
 
 	for (unsigned int i = 0; i < n; i++, l = l->next)
-		evict_unlock_vm(ctx, vm_bo_vm(l));
-	evict_unlock_resv(ctx, bo->base.resv);
+		evict_unlock(&ctx->vms, vm_bo_vm(l));
+	evict_unlock(&ctx->resvs, bo->base.resv);
 }
 
 static void evict_unpin(struct evict_ctx *ctx, struct simgpu_bo *bo)
@@ -223,13 +224,13 @@ static bool evict_pin(struct evict_ctx *ctx, struct simgpu_bo *bo)
 {
 	unsigned int n = 0;
 
-	if (!evict_trylock_resv(ctx, bo->base.resv))
+	if (!evict_trylock(&ctx->resvs, bo->base.resv))
 		return false;
 	if (!resv_idle_locked(bo->base.resv))
 		goto fail;
 	for (struct udrm_gpuvm_link *l = bo->vm_bos.next; l != &bo->vm_bos;
 	     l = l->next, n++)
-		if (!evict_trylock_vm(ctx, vm_bo_vm(l)))
+		if (!evict_trylock(&ctx->vms, vm_bo_vm(l)))
 			goto fail;
 	return true;
 fail:
@@ -263,7 +264,10 @@ static int mem_evict_for(struct simgpu_device *sdev, uint64_t size)
 {
 	struct simgpu_mem *mem = sdev->mem;
 	struct simgpu_dev *hw = sdev->hw;
-	struct evict_ctx ctx = {0};
+	struct evict_ctx ctx = {
+		.resvs = {.trylock = resv_trylock, .unlock = resv_unlock},
+		.vms = {.trylock = vm_trylock, .unlock = vm_unlock},
+	};
 	struct udrm_mm_scan scan;
 	unsigned int i, victims = 0;
 	bool found = false;
@@ -311,8 +315,8 @@ static int mem_evict_for(struct simgpu_device *sdev, uint64_t size)
 	for (i = ctx.num_roster - victims; i < ctx.num_roster; i++)
 		evict_unpin(&ctx, ctx.roster[i]);
 	free(ctx.roster);
-	free(ctx.resvs);
-	free(ctx.vms);
+	free(ctx.resvs.locks);
+	free(ctx.vms.locks);
 	return found ? 0 : -ENOSPC;
 }
 
