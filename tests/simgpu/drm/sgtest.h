@@ -45,29 +45,32 @@ static inline int sg_open(void)
 	return fd;
 }
 
+/* DEV_QUERY of @type into @out (@size bytes); fails the test on error. */
+static inline void sg_dev_query(int fd, uint32_t type, void *out, uint32_t size)
+{
+	struct drm_simgpu_dev_query q = {
+		.type = type,
+		.size = size,
+		.pointer = (uintptr_t)out,
+	};
+
+	CHECK_RET(sg_ioctl(fd, DRM_IOCTL_SIMGPU_DEV_QUERY, &q), 0,
+		  "DEV_QUERY type %u", type);
+}
+
 static inline struct drm_simgpu_gpu_info sg_gpu_info(int fd)
 {
 	struct drm_simgpu_gpu_info info;
-	struct drm_simgpu_dev_query q = {
-		.type = DRM_SIMGPU_DEV_QUERY_GPU_INFO,
-		.size = sizeof(info),
-		.pointer = (uintptr_t)&info,
-	};
 
-	CHECK_RET(sg_ioctl(fd, DRM_IOCTL_SIMGPU_DEV_QUERY, &q), 0, "GPU_INFO");
+	sg_dev_query(fd, DRM_SIMGPU_DEV_QUERY_GPU_INFO, &info, sizeof(info));
 	return info;
 }
 
 static inline struct drm_simgpu_fw_info sg_fw_info(int fd)
 {
 	struct drm_simgpu_fw_info info;
-	struct drm_simgpu_dev_query q = {
-		.type = DRM_SIMGPU_DEV_QUERY_FW_INFO,
-		.size = sizeof(info),
-		.pointer = (uintptr_t)&info,
-	};
 
-	CHECK_RET(sg_ioctl(fd, DRM_IOCTL_SIMGPU_DEV_QUERY, &q), 0, "FW_INFO");
+	sg_dev_query(fd, DRM_SIMGPU_DEV_QUERY_FW_INFO, &info, sizeof(info));
 	return info;
 }
 
