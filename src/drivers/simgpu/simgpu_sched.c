@@ -46,18 +46,6 @@
 		fputc('\n', stderr);                                           \
 	} while (0)
 
-/* Waits on @cond until @deadline_ns (CLOCK_MONOTONIC). */
-static int cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
-			   uint64_t deadline_ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_ns / 1000000000ull),
-		.tv_nsec = (long)(deadline_ns % 1000000000ull),
-	};
-
-	return pthread_cond_timedwait(cond, lock, &ts);
-}
-
 uint32_t simgpu_sched_fw_priority(uint32_t queue_priority)
 {
 	/* 0..15 on the firmware: room between the uapi's levels. */
@@ -89,8 +77,8 @@ static int sched_irq_wait(void *ctx, int timeout_ms)
 	pthread_mutex_lock(&sched->irq_lock);
 	seq = sched->irq_seq;
 	while (sched->irq_seq == seq && !ret)
-		ret = cond_wait_until(&sched->irq_cond, &sched->irq_lock,
-				      deadline);
+		ret = simgpu_cond_wait_until(&sched->irq_cond, &sched->irq_lock,
+					     deadline);
 	ret = sched->irq_seq != seq ? 0 : -ETIMEDOUT;
 	pthread_mutex_unlock(&sched->irq_lock);
 	return ret;
@@ -552,10 +540,11 @@ static void *sched_manager_main(void *arg)
 
 		if (!sched->kick) {
 			if (contended)
-				cond_wait_until(&sched->cond, &sched->lock,
-						udrm_fence_now_ns() +
-							SIMGPU_MANAGER_TICK_MS *
-								1000000ull);
+				simgpu_cond_wait_until(
+					&sched->cond, &sched->lock,
+					udrm_fence_now_ns() +
+						SIMGPU_MANAGER_TICK_MS *
+							1000000ull);
 			else
 				pthread_cond_wait(&sched->cond, &sched->lock);
 			if (sched->exiting)
@@ -594,7 +583,8 @@ static void *sched_heartbeat_main(void *arg)
 		int ret = 0;
 
 		if (udrm_fence_now_ns() < next) {
-			cond_wait_until(&sched->hb_cond, &sched->lock, next);
+			simgpu_cond_wait_until(&sched->hb_cond, &sched->lock,
+					       next);
 			continue;
 		}
 		pthread_mutex_unlock(&sched->lock);

@@ -465,3 +465,16 @@ void simgpu_cond_init_monotonic(pthread_cond_t *cond)
 	pthread_cond_init(cond, &attr);
 	pthread_condattr_destroy(&attr);
 }
+
+int simgpu_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
+			   uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000ull),
+		.tv_nsec = (long)(deadline_ns % 1000000000ull),
+	};
+
+	if (deadline_ns == UINT64_MAX)
+		return pthread_cond_wait(cond, lock);
+	return pthread_cond_timedwait(cond, lock, &ts);
+}

@@ -245,6 +245,10 @@ unsigned long simgpu_dev_take_doorbells(struct simgpu_dev *dev,
  * the clock every simgpu deadline is on (a default one would read them
  * as wall-clock times long past and never sleep). */
 void simgpu_cond_init_monotonic(pthread_cond_t *cond);
+/* pthread_cond_timedwait on such a variable until @deadline_ns
+ * (CLOCK_MONOTONIC; UINT64_MAX: no deadline). Its return value. */
+int simgpu_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
+			   uint64_t deadline_ns);
 /* Wake the firmware as a doorbell would, without one (CONTROL=HALT). */
 void simgpu_dev_wake(struct simgpu_dev *dev);
 

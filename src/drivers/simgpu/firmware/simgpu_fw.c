@@ -606,19 +606,6 @@ static struct fw_queue *fw_pick_locked(struct simgpu_fw *fw, uint64_t *deadline)
 	return best;
 }
 
-static void fw_cond_wait_until(struct simgpu_fw *fw, uint64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (deadline_ns == UINT64_MAX) {
-		pthread_cond_wait(&fw->cond, &fw->lock);
-		return;
-	}
-	ts.tv_sec = (time_t)(deadline_ns / 1000000000ull);
-	ts.tv_nsec = (long)(deadline_ns % 1000000000ull);
-	pthread_cond_timedwait(&fw->cond, &fw->lock, &ts);
-}
-
 static void *fw_core_main(void *arg)
 {
 	struct fw_core *core = arg;
@@ -632,7 +619,7 @@ static void *fw_core_main(void *arg)
 			continue;
 		q = fw_pick_locked(fw, &deadline);
 		if (!q) {
-			fw_cond_wait_until(fw, deadline);
+			simgpu_cond_wait_until(&fw->cond, &fw->lock, deadline);
 			continue;
 		}
 		q->on_core = true;
@@ -831,15 +818,11 @@ static void fw_mcu_wait(struct simgpu_fw *fw, uint64_t *seen,
 {
 	struct simgpu_dev *dev = fw->dev;
 	uint64_t deadline = fw_now_ns() + timeout_ms * 1000000ull;
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline / 1000000000ull),
-		.tv_nsec = (long)(deadline % 1000000000ull),
-	};
 
 	pthread_mutex_lock(&dev->wake_lock);
 	while (dev->wake_seq == *seen && !atomic_load(&fw->stop_request))
-		if (pthread_cond_timedwait(&dev->wake_cond, &dev->wake_lock,
-					   &ts) == ETIMEDOUT)
+		if (simgpu_cond_wait_until(&dev->wake_cond, &dev->wake_lock,
+					   deadline) == ETIMEDOUT)
 			break;
 	*seen = dev->wake_seq;
 	pthread_mutex_unlock(&dev->wake_lock);
