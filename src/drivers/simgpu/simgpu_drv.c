@@ -189,6 +189,20 @@ static int simgpu_open(struct udrm_device *dev, struct udrm_file *file)
 	return 0;
 }
 
+void *simgpu_file_take_next(struct simgpu_file *sfile, struct udrm_idr *table)
+{
+	uint32_t id = 0;
+	void *ptr = NULL;
+
+	pthread_mutex_lock(&sfile->lock);
+	if (udrm_idr_next(table, &id, &ptr))
+		udrm_idr_remove(table, id);
+	else
+		ptr = NULL;
+	pthread_mutex_unlock(&sfile->lock);
+	return ptr;
+}
+
 static void simgpu_postclose(struct udrm_device *dev, struct udrm_file *file)
 {
 	struct simgpu_file *sfile = simgpu_file(file);

@@ -89,6 +89,12 @@ static inline struct simgpu_file *simgpu_file(struct udrm_file *file)
 	return file->driver_private;
 }
 
+/* simgpu_file_take_next - removes the lowest id of @table (one of
+ * @sfile's tables) under sfile->lock and returns its object, whose
+ * reference passes to the caller; NULL when the table is empty. For file
+ * close, which drops every entry. */
+void *simgpu_file_take_next(struct simgpu_file *sfile, struct udrm_idr *table);
+
 /* Default queue ring and the limits of QUEUE_CREATE's ring_size. */
 #define SIMGPU_RING_SIZE_DEFAULT (64u << 10)
 #define SIMGPU_RING_SIZE_MIN	 (4u << 10)

@@ -508,22 +508,9 @@ int simgpu_queue_destroy_ioctl(struct udrm_device *dev, void *data,
 void simgpu_queue_file_close(struct simgpu_file *sfile)
 {
 	struct simgpu_queue *q;
-	uint32_t id = 0;
-	void *ptr;
 
-	for (;;) {
-		pthread_mutex_lock(&sfile->lock);
-		id = 0;
-		q = NULL;
-		if (udrm_idr_next(&sfile->queues, &id, &ptr)) {
-			q = ptr;
-			udrm_idr_remove(&sfile->queues, id);
-		}
-		pthread_mutex_unlock(&sfile->lock);
-		if (!q)
-			break;
+	while ((q = simgpu_file_take_next(sfile, &sfile->queues)))
 		queue_put(q);
-	}
 }
 
 int simgpu_queue_get_state_ioctl(struct udrm_device *dev, void *data,

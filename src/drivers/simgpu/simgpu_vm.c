@@ -386,20 +386,9 @@ struct simgpu_vm *simgpu_vm_lookup(struct simgpu_file *sfile, uint32_t id)
 void simgpu_vm_file_close(struct simgpu_file *sfile)
 {
 	struct simgpu_vm *vm;
-	uint32_t id = 0;
-	void *ptr;
 
-	for (;;) {
-		pthread_mutex_lock(&sfile->lock);
-		if (!udrm_idr_next(&sfile->vms, &id, &ptr)) {
-			pthread_mutex_unlock(&sfile->lock);
-			break;
-		}
-		vm = udrm_idr_remove(&sfile->vms, id);
-		pthread_mutex_unlock(&sfile->lock);
+	while ((vm = simgpu_file_take_next(sfile, &sfile->vms)))
 		simgpu_vm_put(vm);
-		id = 0;
-	}
 }
 
 /* --- kernel range, faults --- */
