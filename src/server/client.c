@@ -167,6 +167,32 @@ int udrm_client_open(struct udrm_client *c, int minor, int flags)
 	return fd;
 }
 
+int udrm_client_adopt(struct udrm_client *c, int fd, int *minor)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_ADOPT};
+	struct udrm_msg reply;
+	struct stat st;
+	int rfd, ret;
+
+	if (fd < 0 || fstat(fd, &st))
+		return -EBADF;
+	ret = client_call(c, &req, fd, &reply, &rfd);
+	if (ret)
+		return ret;
+	if (rfd >= 0) {
+		close(rfd);
+		return -EPROTO;
+	}
+	if (reply.ret)
+		return reply.ret < 0 && reply.ret >= INT32_MIN ? (int)reply.ret
+							       : -EPROTO;
+	if (reply.a > INT32_MAX || reply.b > 1)
+		return -EPROTO;
+	udrm_ino_set_add(&c->proven, st.st_ino);
+	*minor = (int)reply.a;
+	return (int)reply.b;
+}
+
 /* A request on the file of device fd @fd, with the fd attached when this
  * connection has not shown it yet. */
 static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,

@@ -20,6 +20,14 @@ void udrm_client_disconnect(struct udrm_client *c);
 /* Opens the node with @minor: a new open file; its fd, or -errno. */
 int udrm_client_open(struct udrm_client *c, int minor, int flags);
 
+/* Shows device fd @fd, which this process got otherwise than from
+ * udrm_client_open() (exec inheritance, SCM_RIGHTS), to the server: 0, or
+ * 1 when it is a lessee's file (from CREATE_LEASE), with *minor the minor
+ * of the node the file was opened on; -EBADF when @fd is no open file of
+ * the server. Requests attach such an fd by themselves; this is to learn
+ * what the fd is. */
+int udrm_client_adopt(struct udrm_client *c, int fd, int *minor);
+
 /* An ioctl on device fd @fd (from udrm_client_open, or a dup, an
  * inherited or a received copy of one): 0 or -errno. Fds the server
  * installs during the call (PRIME exports, sync_files...) appear in this

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#define UDRM_PROTO_VERSION 1
+#define UDRM_PROTO_VERSION 2
 
 enum udrm_msg_type {
 	/* c->s: a = UDRM_PROTO_VERSION. s->c REPLY: ret = 0 or -EPROTO. */
@@ -47,6 +47,12 @@ enum udrm_msg_type {
 	 * No reply of its own; one for a request already answered is
 	 * ignored. */
 	UDRM_MSG_CANCEL = 9,
+	/* c->s: a device fd attached that this process got otherwise than
+	 * from OPEN on this connection (exec, SCM_RIGHTS). s->c REPLY: ret 0,
+	 * a = the minor of the file's node, b = 1 for a lessee's file
+	 * (CREATE_LEASE) and 0 otherwise; the connection holds the file
+	 * from then on. -EBADF when the fd is no open file of the server. */
+	UDRM_MSG_ADOPT = 10,
 };
 
 struct udrm_msg {

@@ -30,6 +30,7 @@ struct srv_file {
 	uint64_t ino; /* the inode of the client's fd */
 	struct udrm_file *file;
 	int kept_fd;	   /* core's end of the pair, polled for POLLHUP */
+	bool lessee;	   /* made by CREATE_LEASE */
 	unsigned int refs; /* the list's + one per request using it */
 	struct srv_file *next;
 };
@@ -87,6 +88,19 @@ static struct srv_file *srv_file_find(struct udrm_server *srv, uint64_t ino)
 		f->refs++;
 	pthread_mutex_unlock(&srv->lock);
 	return f;
+}
+
+/* The inode naming the open file behind @fd: every fd the server hands
+ * out is a socket, and sockets share one filesystem, so the inode alone
+ * names one; any other fd is refused (-EBADF). */
+static int srv_fd_ino(int fd, uint64_t *ino)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return -EBADF;
+	*ino = st.st_ino;
+	return 0;
 }
 
 static void srv_file_put(struct udrm_server *srv, struct srv_file *f)
@@ -393,11 +407,11 @@ static int srv_open(struct srv_conn *conn, const struct udrm_msg *req,
 static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
 			    int fd, struct srv_file **out)
 {
-	struct stat st;
+	uint64_t ino;
 	int ret;
 
 	if (fd >= 0) {
-		if (fstat(fd, &st) || st.st_ino != req->ino)
+		if (srv_fd_ino(fd, &ino) || ino != req->ino)
 			return -EBADF;
 		ret = udrm_ino_set_add(&conn->proven, req->ino);
 		if (ret)
@@ -407,6 +421,29 @@ static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
 		return -EBADF;
 	*out = srv_file_find(conn->srv, req->ino);
 	return *out ? 0 : -EBADF;
+}
+
+/* ADOPT: the connection shows a device fd it did not get from OPEN. */
+static int srv_adopt(struct srv_conn *conn, int fd, struct udrm_msg *reply)
+{
+	struct srv_file *f;
+	uint64_t ino;
+	int ret;
+
+	if (srv_fd_ino(fd, &ino))
+		return -EBADF;
+	f = srv_file_find(conn->srv, ino);
+	if (!f)
+		return -EBADF;
+	ret = udrm_ino_set_add(&conn->proven, ino);
+	if (!ret) {
+		reply->a = (uint64_t)udrm_device_minor(
+			udrm_file_device(f->file),
+			udrm_file_node_type(f->file));
+		reply->b = f->lessee;
+	}
+	srv_file_put(conn->srv, f);
+	return ret;
 }
 
 /* MMAP: the memfd and offset the client maps itself. */
@@ -483,6 +520,9 @@ static void *srv_conn_thread(void *arg)
 			break;
 		case UDRM_MSG_MMAP:
 			reply.ret = srv_mmap(conn, &req, fd, &reply, &reply_fd);
+			break;
+		case UDRM_MSG_ADOPT:
+			reply.ret = srv_adopt(conn, fd, &reply);
 			break;
 		default:
 			reply.ret = -EINVAL;

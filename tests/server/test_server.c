@@ -842,6 +842,68 @@ static void malformed_message_costs_only_its_connection(void **state)
 	ut_expect(wait_child(pid), 0, "a well-behaved client afterwards");
 }
 
+static void adopt_names_the_node_of_a_received_fd(void **state)
+{
+	struct server_fixture *fx = *state;
+	int sv[2];
+	pid_t opener, receiver;
+
+	ut_check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	opener = spawn();
+	if (opener == 0) {
+		struct udrm_client *c = child_connect(fx);
+		char byte;
+
+		send_fd(sv[0], child_open(c, VKMS_MINOR));
+		send_fd(sv[0], child_open(c, VGEM_RENDER_MINOR));
+		CHILD_CHECK(read(sv[0], &byte, 1) == 1, "read");
+		_exit(0);
+	}
+	receiver = spawn();
+	if (receiver == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int card = recv_fd(sv[1]), render = recv_fd(sv[1]);
+		struct drm_get_cap cap = {.capability = DRM_CAP_DUMB_BUFFER};
+		int minor = -1, pipefd[2], pair[2], ret;
+
+		ret = udrm_client_adopt(c, card, &minor);
+		CHILD_CHECK(ret == 0 && minor == VKMS_MINOR,
+			    "ADOPT of a received card0 fd: expected 0 and "
+			    "minor %d, got %d and %d",
+			    VKMS_MINOR, ret, minor);
+		ret = udrm_client_adopt(c, render, &minor);
+		CHILD_CHECK(ret == 0 && minor == VGEM_RENDER_MINOR,
+			    "ADOPT of a received renderD128 fd: expected 0 "
+			    "and minor %d, got %d and %d",
+			    VGEM_RENDER_MINOR, ret, minor);
+		ret = udrm_client_ioctl(c, card, DRM_IOCTL_GET_CAP, &cap);
+		CHILD_CHECK(ret == 0 && cap.value == 1,
+			    "GET_CAP on the adopted fd: %d", ret);
+		CHILD_CHECK(pipe(pipefd) == 0 &&
+				    socketpair(AF_UNIX, SOCK_SEQPACKET, 0,
+					       pair) == 0,
+			    "pipe and socketpair");
+		ret = udrm_client_adopt(c, pipefd[0], &minor);
+		CHILD_CHECK(ret == -EBADF,
+			    "ADOPT of a pipe: expected EBADF, got %d", ret);
+		ret = udrm_client_adopt(c, pair[0], &minor);
+		CHILD_CHECK(ret == -EBADF,
+			    "ADOPT of a socket the server did not make: "
+			    "expected EBADF, got %d",
+			    ret);
+		ret = udrm_client_adopt(c, 1000, &minor);
+		CHILD_CHECK(ret == -EBADF,
+			    "ADOPT of a closed fd: expected EBADF, got %d",
+			    ret);
+		CHILD_CHECK(write(sv[1], "d", 1) == 1, "write");
+		_exit(0);
+	}
+	ut_expect(wait_child(receiver), 0, "the receiving process's checks");
+	ut_expect(wait_child(opener), 0, "the opening process's checks");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +920,7 @@ int main(void)
 		T(bad_pointer_gives_efault),
 		T(version_is_copied_to_the_caller),
 		T(malformed_message_costs_only_its_connection),
+		T(adopt_names_the_node_of_a_received_fd),
 #undef T
 	};
 
