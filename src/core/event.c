@@ -83,6 +83,15 @@ int udrm_event_send(struct udrm_file *file, const struct drm_event *event)
 	return 0;
 }
 
+void udrm_event_consumed(struct udrm_file *file, size_t n)
+{
+	pthread_mutex_lock(&file->event_lock);
+	if (n > (size_t)(UDRM_EVENT_SPACE - file->event_space))
+		n = (size_t)(UDRM_EVENT_SPACE - file->event_space);
+	file->event_space += (int)n;
+	pthread_mutex_unlock(&file->event_lock);
+}
+
 /* Moves as many whole events as fit to @buf. Returns bytes moved, 0 if the
  * first event does not fit, -EAGAIN if none is pending, -EFAULT. */
 static ssize_t event_read_pending(struct udrm_file *file, uint64_t buf,

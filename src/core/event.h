@@ -33,6 +33,12 @@ void udrm_event_cancel(struct udrm_file *file, size_t length);
  * Returns 0 or -errno (the reservation is released on failure). */
 int udrm_event_send(struct udrm_file *file, const struct drm_event *event);
 
+/* For a transport whose client reads the events itself from the fd it
+ * took (udrm_file_take_fd()): @n bytes of them were read, so the budget
+ * gets them back. Never beyond UDRM_EVENT_SPACE, whatever @n says (it
+ * comes from another process). */
+void udrm_event_consumed(struct udrm_file *file, size_t n);
+
 /* drm_read(): whole events into user buffer @buf (see udrm_file_read()). */
 ssize_t udrm_event_read(struct udrm_file *file, void *buf, size_t len);
 

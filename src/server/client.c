@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "client.h"
 
+#include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/event.h"
 #include "transport.h"
 
 struct udrm_client {
@@ -233,6 +236,122 @@ int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 	if (rfd >= 0)
 		close(rfd);
 	return ret ? ret : (int)reply.ret;
+}
+
+/*
+ * Readers of device fds in this process take turns, as the kernel's
+ * file->event_read_lock: an event peeked by one is consumed by it. Held
+ * only while moving pending events (never while waiting), and taken
+ * around fork() so that a child never inherits it held. (Readers of one
+ * file in two processes are not serialised: the kernel would, but no
+ * lock spans processes sharing an open file description.)
+ */
+static pthread_mutex_t client_read_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t client_read_once = PTHREAD_ONCE_INIT;
+
+static void client_read_lock_take(void)
+{
+	pthread_mutex_lock(&client_read_lock);
+}
+
+static void client_read_lock_drop(void)
+{
+	pthread_mutex_unlock(&client_read_lock);
+}
+
+static void client_read_atfork(void)
+{
+	pthread_atfork(client_read_lock_take, client_read_lock_drop,
+		       client_read_lock_drop);
+}
+
+/*
+ * Moves as many whole pending events from @fd as fit to @buf, as core's
+ * event_read_pending(): the bytes moved, 0 if the first does not fit,
+ * -EAGAIN if none is pending, -EFAULT for a bad @buf, -ENODEV when the
+ * server's end is gone.
+ */
+static ssize_t client_read_pending(int fd, void *buf, size_t len)
+{
+	struct drm_event head;
+	ssize_t n, err = 0;
+	size_t done = 0;
+
+	pthread_mutex_lock(&client_read_lock);
+	for (;;) {
+		void *dst = (void *)((uintptr_t)buf + done);
+
+		/* The next event's length, leaving it queued. */
+		n = recv(fd, &head, sizeof(head),
+			 MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (n <= 0) {
+			err = n < 0 ? -errno : -ENODEV;
+			break;
+		}
+		if ((size_t)n > len - done)
+			break;
+		/* The kernel copies it to @buf and reports a bad buffer as
+		 * EFAULT; peeked, the event stays queued all the same. */
+		if (recv(fd, dst, (size_t)n, MSG_PEEK | MSG_DONTWAIT) != n) {
+			err = errno == EFAULT ? -EFAULT : -EIO;
+			break;
+		}
+		if (recv(fd, &head, sizeof(head), MSG_DONTWAIT) < 0)
+			break;
+		done += (size_t)n;
+	}
+	pthread_mutex_unlock(&client_read_lock);
+	return done ? (ssize_t)done : err;
+}
+
+/* EVENTS_CONSUMED: @n bytes of @fd's events were read here. The events
+ * are delivered whatever happens to it. */
+static void client_events_consumed(struct udrm_client *c, int fd, size_t n)
+{
+	while (n) {
+		size_t part = n < UDRM_EVENT_SPACE ? n : UDRM_EVENT_SPACE;
+		struct udrm_msg req = {.type = UDRM_MSG_EVENTS_CONSUMED,
+				       .a = part};
+		struct udrm_msg reply;
+		int rfd;
+
+		if (client_file_call(c, fd, &req, &reply, &rfd))
+			return;
+		if (rfd >= 0)
+			close(rfd);
+		n -= part;
+	}
+}
+
+ssize_t udrm_client_read(struct udrm_client *c, int fd, void *buf, size_t len)
+{
+	struct drm_event head;
+	ssize_t ret;
+	int flags;
+
+	pthread_once(&client_read_once, client_read_atfork);
+	for (;;) {
+		ret = client_read_pending(fd, buf, len);
+		if (ret != -EAGAIN)
+			break;
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0)
+			return -errno;
+		if (flags & O_NONBLOCK)
+			return -EAGAIN;
+		/* Waits for an event without taking it. A blocking recv() is
+		 * restarted after a handler with SA_RESTART and fails with
+		 * EINTR after one without, as drm_read()'s interruptible
+		 * wait (poll() would fail either way). */
+		ret = recv(fd, &head, sizeof(head), MSG_PEEK | MSG_TRUNC);
+		if (ret == 0)
+			return -ENODEV;
+		if (ret < 0 && errno != EAGAIN)
+			return -errno;
+	}
+	if (ret > 0)
+		client_events_consumed(c, fd, (size_t)ret);
+	return ret;
 }
 
 int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,

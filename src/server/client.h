@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct udrm_client;
 
@@ -34,6 +35,18 @@ int udrm_client_adopt(struct udrm_client *c, int fd, int *minor);
  * process. */
 int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 		      void *arg);
+
+/*
+ * read(2) of device fd @fd: the DRM events the server queued on it, as the
+ * kernel's drm_read(): as many whole events as fit in @buf, 0 if the first
+ * pending one does not fit in @len, -EFAULT for a bad @buf (the event
+ * stays queued). With none pending it waits for one, unless @fd is
+ * O_NONBLOCK (-EAGAIN); a signal handler without SA_RESTART ends the wait
+ * with -EINTR, one with it lets it go on. -ENODEV once the server is
+ * gone. The server's event budget (UDRM_EVENT_SPACE bytes unread) is
+ * given back for what was read. Readers in one process take turns.
+ */
+ssize_t udrm_client_read(struct udrm_client *c, int fd, void *buf, size_t len);
 
 /* mmap(2) of device fd @fd at fake offset @offset, mapped here from the
  * memfd the server names: 0 and *out, or -errno. */

@@ -53,6 +53,11 @@ enum udrm_msg_type {
 	 * (CREATE_LEASE) and 0 otherwise; the connection holds the file
 	 * from then on. -EBADF when the fd is no open file of the server. */
 	UDRM_MSG_ADOPT = 10,
+	/* c->s: ino, a = the bytes of events the client read from its end
+	 * of the file (1..UDRM_EVENT_SPACE, core/event.h); the fd attached
+	 * as for IOCTL. s->c REPLY: ret. The server keeps only the other end
+	 * and cannot see reads: this gives the file's event budget back. */
+	UDRM_MSG_EVENTS_CONSUMED = 11,
 };
 
 struct udrm_msg {

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/event.h"
 #include "core/file.h"
 #include "core/uaccess.h"
 #include "proto.h"
@@ -446,6 +447,23 @@ static int srv_adopt(struct srv_conn *conn, int fd, struct udrm_msg *reply)
 	return ret;
 }
 
+/* EVENTS_CONSUMED: the client read events from its end of the file. */
+static int srv_events_consumed(struct srv_conn *conn,
+			       const struct udrm_msg *req, int fd)
+{
+	struct srv_file *f;
+	int ret;
+
+	if (!req->a || req->a > UDRM_EVENT_SPACE)
+		return -EINVAL;
+	ret = srv_request_file(conn, req, fd, &f);
+	if (ret)
+		return ret;
+	udrm_event_consumed(f->file, (size_t)req->a);
+	srv_file_put(conn->srv, f);
+	return 0;
+}
+
 /* MMAP: the memfd and offset the client maps itself. */
 static int srv_mmap(struct srv_conn *conn, const struct udrm_msg *req, int fd,
 		    struct udrm_msg *reply, int *reply_fd)
@@ -523,6 +541,9 @@ static void *srv_conn_thread(void *arg)
 			break;
 		case UDRM_MSG_ADOPT:
 			reply.ret = srv_adopt(conn, fd, &reply);
+			break;
+		case UDRM_MSG_EVENTS_CONSUMED:
+			reply.ret = srv_events_consumed(conn, &req, fd);
 			break;
 		default:
 			reply.ret = -EINVAL;

@@ -904,6 +904,166 @@ static void adopt_names_the_node_of_a_received_fd(void **state)
 	close(sv[1]);
 }
 
+/* Asks for a vblank event at the next vblank of pipe 0. */
+static int child_request_event(struct udrm_client *c, int fd, uint64_t data)
+{
+	union drm_wait_vblank vbl = {0};
+
+	vbl.request.type = _DRM_VBLANK_RELATIVE | _DRM_VBLANK_EVENT;
+	vbl.request.sequence = 1;
+	vbl.request.signal = (unsigned long)data;
+	return udrm_client_ioctl(c, fd, DRM_IOCTL_WAIT_VBLANK, &vbl);
+}
+
+#define VBLANK_EVENT_SIZE ((int)sizeof(struct drm_event_vblank))
+#define EVENTS_IN_BUDGET  (4096 / VBLANK_EVENT_SIZE)
+
+/* Reads @count vblank events carrying user data @first, @first + 1...,
+ * in as many reads as it takes. */
+static void child_read_events(struct udrm_client *c, int fd, int count,
+			      uint64_t first)
+{
+	struct drm_event_vblank evs[EVENTS_IN_BUDGET];
+	int got = 0;
+
+	while (got < count) {
+		ssize_t n = udrm_client_read(c, fd, evs, sizeof(evs));
+
+		CHILD_CHECK(n > 0 && n % VBLANK_EVENT_SIZE == 0,
+			    "a read of whole events: %zd", n);
+		for (ssize_t i = 0; i < n / VBLANK_EVENT_SIZE; i++, got++) {
+			CHILD_CHECK(evs[i].base.type == DRM_EVENT_VBLANK &&
+					    evs[i].user_data == first + got,
+				    "event %d is ours, in order: user data "
+				    "%llu, expected %llu",
+				    got, (unsigned long long)evs[i].user_data,
+				    (unsigned long long)(first + got));
+		}
+	}
+}
+
+static void read_refills_the_event_budget(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		int ret;
+
+		child_modeset(c, fd);
+		/* Three budgets' worth, each asked for before any is read:
+		 * only reads make room for the next round. */
+		for (int round = 0; round < 3; round++) {
+			for (int i = 0; i < EVENTS_IN_BUDGET; i++) {
+				ret = child_request_event(c, fd,
+							  round * 1000 + i);
+				CHILD_CHECK(ret == 0,
+					    "round %d: event %d of a budget "
+					    "of %d: %d",
+					    round, i, EVENTS_IN_BUDGET, ret);
+			}
+			ret = child_request_event(c, fd, 0);
+			CHILD_CHECK(ret == -ENOMEM,
+				    "round %d: an event past the 4096-byte "
+				    "budget: expected ENOMEM, got %d",
+				    round, ret);
+			child_read_events(c, fd, EVENTS_IN_BUDGET,
+					  round * 1000);
+		}
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the event reader's checks");
+}
+
+static void read_keeps_events_it_cannot_deliver(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		int nbfd = udrm_client_open(c, VKMS_MINOR,
+					    O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		void *none = mmap(NULL, 4096, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *ro = mmap(NULL, 4096, PROT_READ,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct drm_event_vblank evs[4];
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		union drm_wait_vblank vbl = {0};
+		ssize_t n;
+
+		CHILD_CHECK(nbfd >= 0, "O_NONBLOCK open: %d", nbfd);
+		child_modeset(c, fd);
+		n = udrm_client_read(c, nbfd, evs, sizeof(evs));
+		CHILD_CHECK(n == -EAGAIN,
+			    "read of an O_NONBLOCK file without events: "
+			    "expected EAGAIN, got %zd",
+			    n);
+
+		for (int i = 0; i < 3; i++)
+			CHILD_CHECK(child_request_event(c, fd, 10 + i) == 0,
+				    "WAIT_VBLANK with an event");
+		CHILD_CHECK(poll(&pfd, 1, 2000) == 1, "the events arrive");
+		usleep(50000); /* the three come with the same vblank */
+		n = udrm_client_read(c, fd, evs, VBLANK_EVENT_SIZE - 1);
+		CHILD_CHECK(n == 0,
+			    "read into a buffer smaller than the event: "
+			    "expected 0, got %zd",
+			    n);
+		n = udrm_client_read(c, fd, none, 4096);
+		CHILD_CHECK(n == -EFAULT,
+			    "read into PROT_NONE memory: expected EFAULT, "
+			    "got %zd",
+			    n);
+		n = udrm_client_read(c, fd, ro, 4096);
+		CHILD_CHECK(n == -EFAULT,
+			    "read into read-only memory: expected EFAULT, "
+			    "got %zd",
+			    n);
+		n = udrm_client_read(c, fd, evs, 2 * VBLANK_EVENT_SIZE + 8);
+		CHILD_CHECK(n == 2 * VBLANK_EVENT_SIZE &&
+				    evs[0].user_data == 10 &&
+				    evs[1].user_data == 11,
+			    "the events refused before are all there: read "
+			    "gives two whole ones (%zd bytes, user data %llu "
+			    "%llu)",
+			    n, (unsigned long long)evs[0].user_data,
+			    (unsigned long long)evs[1].user_data);
+		n = udrm_client_read(c, fd, evs, sizeof(evs));
+		CHILD_CHECK(n == VBLANK_EVENT_SIZE && evs[0].user_data == 12,
+			    "then the third: %zd", n);
+
+		/* A blocking read waits; a handler with SA_RESTART lets it
+		 * go on, one without ends it with EINTR. */
+		vbl.request.type = _DRM_VBLANK_RELATIVE | _DRM_VBLANK_EVENT;
+		vbl.request.sequence = 6; /* 100 ms at 60 Hz */
+		vbl.request.signal = 20;
+		CHILD_CHECK(udrm_client_ioctl(c, fd, DRM_IOCTL_WAIT_VBLANK,
+					      &vbl) == 0,
+			    "WAIT_VBLANK with an event");
+		child_alarm(20, true);
+		n = udrm_client_read(c, fd, evs, sizeof(evs));
+		CHILD_CHECK(n == VBLANK_EVENT_SIZE && evs[0].user_data == 20 &&
+				    alarms == 1,
+			    "a blocking read waits for the next event through "
+			    "an SA_RESTART handler: %zd bytes, %d alarms",
+			    n, (int)alarms);
+		child_alarm(100, false);
+		n = udrm_client_read(c, fd, evs, sizeof(evs));
+		CHILD_CHECK(n == -EINTR,
+			    "a blocking read without events interrupted by "
+			    "a handler without SA_RESTART: expected EINTR, "
+			    "got %zd",
+			    n);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the event reader's checks");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -921,6 +1081,8 @@ int main(void)
 		T(version_is_copied_to_the_caller),
 		T(malformed_message_costs_only_its_connection),
 		T(adopt_names_the_node_of_a_received_fd),
+		T(read_refills_the_event_budget),
+		T(read_keeps_events_it_cannot_deliver),
 #undef T
 	};
 
