@@ -238,6 +238,28 @@ int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 	return ret ? ret : (int)reply.ret;
 }
 
+int udrm_client_fd_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
+			 void *arg)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_FD_IOCTL,
+			       .a = cmd,
+			       .b = (uint64_t)(uintptr_t)arg};
+	struct udrm_msg reply;
+	int rfd, ret;
+
+	if (fd < 0)
+		return -EBADF;
+	ret = client_call(c, &req, fd, &reply, &rfd); /* -EBADF if closed */
+	if (ret)
+		return ret;
+	if (rfd >= 0) {
+		close(rfd);
+		return -EPROTO;
+	}
+	return reply.ret > 0 || reply.ret < INT32_MIN ? -EPROTO
+						      : (int)reply.ret;
+}
+
 /*
  * Readers of device fds in this process take turns, as the kernel's
  * file->event_read_lock: an event peeked by one is consumed by it. Held

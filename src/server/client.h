@@ -48,6 +48,14 @@ int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
  */
 ssize_t udrm_client_read(struct udrm_client *c, int fd, void *buf, size_t len);
 
+/* An ioctl on @fd, which is no device file but may be a dma-buf (a PRIME
+ * export) or a sync_file the server made, however this process got it:
+ * 0 or -errno; -ENOTTY when the server knows no such fd or no such ioctl
+ * on it (the caller then passes the ioctl to the real file). Fds the
+ * server installs (EXPORT_SYNC_FILE, SYNC_IOC_MERGE) appear here. */
+int udrm_client_fd_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
+			 void *arg);
+
 /* mmap(2) of device fd @fd at fake offset @offset, mapped here from the
  * memfd the server names: 0 and *out, or -errno. */
 int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,

@@ -58,6 +58,11 @@ enum udrm_msg_type {
 	 * as for IOCTL. s->c REPLY: ret. The server keeps only the other end
 	 * and cannot see reads: this gives the file's event budget back. */
 	UDRM_MSG_EVENTS_CONSUMED = 11,
+	/* c->s: a = ioctl cmd, b = argument (a client address); attached, an
+	 * fd that is no device file: a dma-buf or sync_file the server made,
+	 * found by its inode. s->c REPLY: ret; -ENOTTY when the server knows
+	 * no such fd (the client passes the ioctl to the real file). */
+	UDRM_MSG_FD_IOCTL = 12,
 };
 
 struct udrm_msg {

@@ -503,6 +503,26 @@ static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
 	return ret;
 }
 
+/* FD_IOCTL: an ioctl on a dma-buf or sync_file of the client's; the
+ * attached copy is the local fd core looks the object up by. */
+static int srv_fd_ioctl(struct srv_conn *conn, const struct udrm_msg *req,
+			int fd)
+{
+	unsigned int cmd = (unsigned int)req->a; /* the kernel's width */
+	void *arg = (void *)(uintptr_t)req->b;
+	struct udrm_caller *old;
+	int ret;
+
+	if (fd < 0)
+		return -EBADF;
+	old = udrm_caller_swap(&conn->caller);
+	ret = udrm_dmabuf_ioctl(fd, cmd, arg);
+	if (ret == -ENOTTY)
+		ret = udrm_sync_file_ioctl(fd, cmd, arg);
+	udrm_caller_swap(old);
+	return ret;
+}
+
 static void *srv_conn_thread(void *arg)
 {
 	struct srv_conn *conn = arg;
@@ -544,6 +564,9 @@ static void *srv_conn_thread(void *arg)
 			break;
 		case UDRM_MSG_EVENTS_CONSUMED:
 			reply.ret = srv_events_consumed(conn, &req, fd);
+			break;
+		case UDRM_MSG_FD_IOCTL:
+			reply.ret = srv_fd_ioctl(conn, &req, fd);
 			break;
 		default:
 			reply.ret = -EINVAL;

@@ -14,6 +14,8 @@
  */
 #include "../core/udrm_test.h"
 
+#include <linux/dma-buf.h>
+#include <linux/sync_file.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "drivers/vgem/vgem_drm.h"
 #include "server/client.h"
 #include "server/server.h"
 
@@ -1064,6 +1067,119 @@ static void read_keeps_events_it_cannot_deliver(void **state)
 	ut_expect(wait_child(pid), 0, "the event reader's checks");
 }
 
+static void dmabuf_and_sync_file_ioctls_from_another_process(void **state)
+{
+	struct server_fixture *fx = *state;
+	int sv[2];
+	pid_t exporter, user;
+
+	ut_check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	exporter = spawn();
+	if (exporter == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VGEM_MINOR);
+		uint32_t h = child_dumb(c, fd);
+		struct drm_prime_handle exp = {.handle = h,
+					       .flags = DRM_CLOEXEC | DRM_RDWR};
+		struct drm_vgem_fence_attach attach = {
+			.handle = h, .flags = VGEM_FENCE_WRITE};
+		struct drm_vgem_fence_signal sig = {0};
+		struct dma_buf_export_sync_file sf = {
+			.flags = DMA_BUF_SYNC_READ};
+		char byte;
+		int ret;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD,
+					&exp);
+		CHILD_CHECK(ret == 0, "PRIME_HANDLE_TO_FD: %d", ret);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_VGEM_FENCE_ATTACH,
+					&attach);
+		CHILD_CHECK(ret == 0, "VGEM_FENCE_ATTACH: %d", ret);
+		ret = udrm_client_fd_ioctl(c, exp.fd,
+					   DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sf);
+		CHILD_CHECK(ret == 0 && sf.fd >= 0,
+			    "EXPORT_SYNC_FILE of the write fence: %d", ret);
+		send_fd(sv[0], exp.fd);
+		send_fd(sv[0], sf.fd);
+		/* Signal once the other process waits in DMA_BUF_IOCTL_SYNC. */
+		CHILD_CHECK(read(sv[0], &byte, 1) == 1, "read");
+		usleep(50000);
+		sig.fence = attach.out_fence;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_VGEM_FENCE_SIGNAL,
+					&sig);
+		CHILD_CHECK(ret == 0, "VGEM_FENCE_SIGNAL: %d", ret);
+		CHILD_CHECK(read(sv[0], &byte, 1) == 1, "read");
+		_exit(0);
+	}
+	user = spawn();
+	if (user == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int buf = recv_fd(sv[1]), fence = recv_fd(sv[1]);
+		struct sync_file_info info = {0};
+		struct sync_merge_data merge = {.name = "merged"};
+		struct dma_buf_sync sync = {.flags = DMA_BUF_SYNC_START |
+						     DMA_BUF_SYNC_READ};
+		void *none = mmap(NULL, 4096, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int64_t t0, t;
+		int pipefd[2], ret;
+
+		ret = udrm_client_fd_ioctl(c, fence, SYNC_IOC_FILE_INFO, &info);
+		CHILD_CHECK(ret == 0 && info.status == 0,
+			    "FILE_INFO of the other process's sync_file: "
+			    "expected 0 and status 0 (active), got %d and %d",
+			    ret, info.status);
+		ret = udrm_client_fd_ioctl(c, fence, SYNC_IOC_FILE_INFO, none);
+		CHILD_CHECK(ret == -EFAULT,
+			    "FILE_INFO into PROT_NONE memory: expected "
+			    "EFAULT, got %d",
+			    ret);
+		merge.fd2 = fence;
+		ret = udrm_client_fd_ioctl(c, fence, SYNC_IOC_MERGE, &merge);
+		CHILD_CHECK(ret == 0 && merge.fence >= 0 &&
+				    fcntl(merge.fence, F_GETFD) >= 0,
+			    "MERGE gives a sync_file in this process: %d", ret);
+
+		CHILD_CHECK(write(sv[1], "w", 1) == 1, "write");
+		t0 = now_ns();
+		ret = udrm_client_fd_ioctl(c, buf, DMA_BUF_IOCTL_SYNC, &sync);
+		t = now_ns() - t0;
+		CHILD_CHECK(ret == 0 && t >= 40000000,
+			    "DMA_BUF_IOCTL_SYNC START waits for the other "
+			    "process's write fence: %d after %lld ns",
+			    ret, (long long)t);
+		info = (struct sync_file_info){0};
+		ret = udrm_client_fd_ioctl(c, merge.fence, SYNC_IOC_FILE_INFO,
+					   &info);
+		CHILD_CHECK(ret == 0 && info.status == 1 &&
+				    !strcmp(info.name, "merged"),
+			    "FILE_INFO of the merge once signalled: %d, "
+			    "status %d, name '%s'",
+			    ret, info.status, info.name);
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+		ret = udrm_client_fd_ioctl(c, buf, DMA_BUF_IOCTL_SYNC, &sync);
+		CHILD_CHECK(ret == 0, "DMA_BUF_IOCTL_SYNC END: %d", ret);
+
+		CHILD_CHECK(pipe(pipefd) == 0, "pipe");
+		ret = udrm_client_fd_ioctl(c, pipefd[0], SYNC_IOC_FILE_INFO,
+					   &info);
+		CHILD_CHECK(ret == -ENOTTY,
+			    "FILE_INFO on a pipe: expected ENOTTY, got %d",
+			    ret);
+		ret = udrm_client_fd_ioctl(c, buf, SYNC_IOC_FILE_INFO, &info);
+		CHILD_CHECK(ret == -ENOTTY,
+			    "a sync_file ioctl on a dma-buf: expected ENOTTY, "
+			    "got %d",
+			    ret);
+		CHILD_CHECK(write(sv[1], "d", 1) == 1, "write");
+		_exit(0);
+	}
+	ut_expect(wait_child(user), 0, "the dma-buf user's checks");
+	ut_expect(wait_child(exporter), 0, "the exporter's checks");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1083,6 +1199,7 @@ int main(void)
 		T(adopt_names_the_node_of_a_received_fd),
 		T(read_refills_the_event_budget),
 		T(read_keeps_events_it_cannot_deliver),
+		T(dmabuf_and_sync_file_ioctls_from_another_process),
 #undef T
 	};
 
