@@ -147,13 +147,13 @@ void udrm_client_disconnect(struct udrm_client *c)
 	free(c);
 }
 
-int udrm_client_open(struct udrm_client *c, int minor, int flags)
+/* OPEN or VFILE_OPEN: the new file's fd from the reply, close-on-exec
+ * unless @flags ask otherwise, which this connection holds. */
+static int client_open_call(struct udrm_client *c, struct udrm_msg *req,
+			    int flags)
 {
-	struct udrm_msg req = {.type = UDRM_MSG_OPEN,
-			       .a = (uint64_t)minor,
-			       .b = (uint64_t)flags};
 	struct udrm_msg reply;
-	int fd, ret = client_call(c, &req, -1, &reply, &fd);
+	int fd, ret = client_call(c, req, -1, &reply, &fd);
 
 	if (ret)
 		return ret;
@@ -168,6 +168,15 @@ int udrm_client_open(struct udrm_client *c, int minor, int flags)
 		fcntl(fd, F_SETFD, 0);
 	udrm_ino_set_add(&c->proven, reply.ino);
 	return fd;
+}
+
+int udrm_client_open(struct udrm_client *c, int minor, int flags)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_OPEN,
+			       .a = (uint64_t)minor,
+			       .b = (uint64_t)flags};
+
+	return client_open_call(c, &req, flags);
 }
 
 int udrm_client_adopt(struct udrm_client *c, int fd, int *minor)
@@ -196,10 +205,11 @@ int udrm_client_adopt(struct udrm_client *c, int fd, int *minor)
 	return (int)reply.b;
 }
 
-/* A request on the file of device fd @fd, with the fd attached when this
- * connection has not shown it yet. */
+/* A request on the file of device fd (or vfile handle) @fd, with the fd
+ * attached when this connection has not shown it yet; its reply's ret is
+ * an errno or at most @max. */
 static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
-			    struct udrm_msg *reply, int *reply_fd)
+			    int64_t max, struct udrm_msg *reply, int *reply_fd)
 {
 	struct stat st;
 	bool prove;
@@ -215,7 +225,7 @@ static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
 		return ret;
 	if (prove && reply->ret != -EBADF)
 		udrm_ino_set_add(&c->proven, st.st_ino); /* else: shown again */
-	if (reply->ret < INT32_MIN || reply->ret > 0) {
+	if (reply->ret < INT32_MIN || reply->ret > max) {
 		if (*reply_fd >= 0)
 			close(*reply_fd);
 		*reply_fd = -1;
@@ -231,7 +241,7 @@ int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 			       .a = cmd,
 			       .b = (uint64_t)(uintptr_t)arg};
 	struct udrm_msg reply;
-	int rfd, ret = client_file_call(c, fd, &req, &reply, &rfd);
+	int rfd, ret = client_file_call(c, fd, &req, 0, &reply, &rfd);
 
 	if (rfd >= 0)
 		close(rfd);
@@ -337,7 +347,7 @@ static void client_events_consumed(struct udrm_client *c, int fd, size_t n)
 		struct udrm_msg reply;
 		int rfd;
 
-		if (client_file_call(c, fd, &req, &reply, &rfd))
+		if (client_file_call(c, fd, &req, 0, &reply, &rfd))
 			return;
 		if (rfd >= 0)
 			close(rfd);
@@ -386,7 +396,7 @@ int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,
 		.ret = (int64_t)((uint64_t)(uint32_t)prot |
 				 (uint64_t)(uint32_t)flags << 32)};
 	struct udrm_msg reply;
-	int memfd, ret = client_file_call(c, fd, &req, &reply, &memfd);
+	int memfd, ret = client_file_call(c, fd, &req, 0, &reply, &memfd);
 	void *map;
 
 	if (ret)
@@ -404,4 +414,91 @@ int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,
 	if (!ret)
 		*out = map;
 	return ret;
+}
+
+int udrm_client_vfile_open(struct udrm_client *c, uint32_t id, int flags)
+{
+	struct udrm_msg req = {
+		.type = UDRM_MSG_VFILE_OPEN, .a = id, .b = (uint64_t)flags};
+
+	return client_open_call(c, &req, flags);
+}
+
+/* A request on vfile handle @hfd without an fd in the reply: its ret. */
+static int64_t client_vfile_call(struct udrm_client *c, int hfd,
+				 struct udrm_msg *req, int64_t max)
+{
+	struct udrm_msg reply;
+	int rfd, ret = client_file_call(c, hfd, req, max, &reply, &rfd);
+
+	if (ret)
+		return ret;
+	if (rfd >= 0) {
+		close(rfd);
+		return -EPROTO;
+	}
+	return reply.ret;
+}
+
+/* The most a read or write may report: @len, as a byte count. */
+static int64_t client_rw_max(size_t len)
+{
+	return len > INT64_MAX ? INT64_MAX : (int64_t)len;
+}
+
+ssize_t udrm_client_vfile_read(struct udrm_client *c, int hfd, void *buf,
+			       size_t len, int64_t pos)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_VFILE_READ,
+			       .a = (uint64_t)(uintptr_t)buf,
+			       .b = len,
+			       .ret = pos < 0 ? -1 : pos};
+
+	return (ssize_t)client_vfile_call(c, hfd, &req, client_rw_max(len));
+}
+
+ssize_t udrm_client_vfile_write(struct udrm_client *c, int hfd, const void *buf,
+				size_t len, int64_t pos)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_VFILE_WRITE,
+			       .a = (uint64_t)(uintptr_t)buf,
+			       .b = len,
+			       .ret = pos < 0 ? -1 : pos};
+
+	return (ssize_t)client_vfile_call(c, hfd, &req, client_rw_max(len));
+}
+
+int64_t udrm_client_vfile_lseek(struct udrm_client *c, int hfd, int64_t off,
+				int whence)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_VFILE_LSEEK,
+			       .a = (uint64_t)off,
+			       .b = (uint64_t)(uint32_t)whence};
+
+	return client_vfile_call(c, hfd, &req, INT64_MAX);
+}
+
+int udrm_client_vfile_set_nonblock(struct udrm_client *c, int hfd,
+				   bool nonblock)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_VFILE_SET_NONBLOCK,
+			       .a = nonblock};
+
+	return (int)client_vfile_call(c, hfd, &req, 0);
+}
+
+int udrm_client_vfile_poll_fd(struct udrm_client *c, int hfd)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_VFILE_POLL_FD};
+	struct udrm_msg reply;
+	int fd, ret = client_file_call(c, hfd, &req, 0, &reply, &fd);
+
+	if (ret)
+		return ret;
+	if (reply.ret) {
+		if (fd >= 0)
+			close(fd);
+		return (int)reply.ret;
+	}
+	return fd >= 0 ? fd : -EPROTO;
 }

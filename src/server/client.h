@@ -7,6 +7,7 @@
 #ifndef UDRM_SERVER_CLIENT_H
 #define UDRM_SERVER_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,5 +61,34 @@ int udrm_client_fd_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
  * memfd the server names: 0 and *out, or -errno. */
 int udrm_client_mmap(struct udrm_client *c, int fd, void *addr, size_t len,
 		     int prot, int flags, uint64_t offset, void **out);
+
+/*
+ * Virtual files (sysfs and debugfs, udrm_vfile_* in udrm/udrm.h), by id:
+ * the index of the file in udrm_device_for_each_vfile() over the server's
+ * devices in order (udrm_server_vfile_count()). Opens return a handle fd,
+ * shared by dup, fork and SCM_RIGHTS like a device fd; the open is closed
+ * when every copy is gone. The calls on a handle return what
+ * udrm_vfile_read(), _write() and _lseek() return (bytes, a position or
+ * -errno) with @buf in this process; @pos < 0 reads or writes at the
+ * open's position, else at @pos (pread/pwrite). A blocking read (CRC
+ * data) waits until data comes; a signal handler without SA_RESTART ends
+ * it with -EINTR.
+ */
+/* A new open of vfile @id with open(2) @flags: the handle, or
+ * udrm_vfile_open()'s -errno; -ENOENT for an unknown id. */
+int udrm_client_vfile_open(struct udrm_client *c, uint32_t id, int flags);
+ssize_t udrm_client_vfile_read(struct udrm_client *c, int hfd, void *buf,
+			       size_t len, int64_t pos);
+ssize_t udrm_client_vfile_write(struct udrm_client *c, int hfd, const void *buf,
+				size_t len, int64_t pos);
+int64_t udrm_client_vfile_lseek(struct udrm_client *c, int hfd, int64_t off,
+				int whence);
+/* fcntl(F_SETFL) of O_NONBLOCK on the open: 0 or -errno. */
+int udrm_client_vfile_set_nonblock(struct udrm_client *c, int hfd,
+				   bool nonblock);
+/* A new fd (close-on-exec, the caller closes it) that polls POLLIN while a
+ * read would not block; -EOPNOTSUPP for a file that is always ready (an
+ * attribute), or -errno. */
+int udrm_client_vfile_poll_fd(struct udrm_client *c, int hfd);
 
 #endif

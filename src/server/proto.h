@@ -63,6 +63,35 @@ enum udrm_msg_type {
 	 * found by its inode. s->c REPLY: ret; -ENOTTY when the server knows
 	 * no such fd (the client passes the ioctl to the real file). */
 	UDRM_MSG_FD_IOCTL = 12,
+	/*
+	 * Virtual files (sysfs, debugfs: udrm_vfile_* in udrm/udrm.h). A
+	 * vfile is named by its id, its index in udrm_device_for_each_vfile()
+	 * over the server's devices in order (udrm_server_vfile_count()). An
+	 * open of one is a handle: a socket end the server made, named and
+	 * proven like a device fd (the server keeps the other end and closes
+	 * the open when every copy of the handle is gone).
+	 *
+	 * VFILE_OPEN c->s: a = id, b = open(2) flags. s->c REPLY: ret (the
+	 * open's errno, -ENOENT for a bad id), ino; the handle attached on
+	 * success.
+	 */
+	UDRM_MSG_VFILE_OPEN = 13,
+	/* c->s: ino (the handle, attached as for IOCTL), a = buffer (a
+	 * client address), b = length, ret = position for pread/pwrite, < 0
+	 * for the open's own. s->c REPLY: ret = bytes or -errno. A blocking
+	 * read waits in the server and ends with -EINTR on CANCEL. */
+	UDRM_MSG_VFILE_READ = 14,
+	UDRM_MSG_VFILE_WRITE = 15,
+	/* c->s: ino, a = offset (signed), b = whence. s->c REPLY: ret = the
+	 * new position or -errno. */
+	UDRM_MSG_VFILE_LSEEK = 16,
+	/* c->s: ino, a = 1 to set O_NONBLOCK, 0 to clear it. s->c REPLY:
+	 * ret. */
+	UDRM_MSG_VFILE_SET_NONBLOCK = 17,
+	/* c->s: ino. s->c REPLY: ret 0 with an fd attached that polls POLLIN
+	 * while a read would not block; -EOPNOTSUPP for a file that is
+	 * always ready (attributes); -errno. */
+	UDRM_MSG_VFILE_POLL_FD = 18,
 };
 
 struct udrm_msg {

@@ -26,12 +26,18 @@
 #include "proto.h"
 #include "transport.h"
 
-/* One open file (srv->lock for the list, refs and dead). */
+/* One open file: a device file or an open of a virtual file (srv->lock
+ * for the list and refs). */
 struct srv_file {
-	uint64_t ino; /* the inode of the client's fd */
-	struct udrm_file *file;
-	int kept_fd;	   /* core's end of the pair, polled for POLLHUP */
-	bool lessee;	   /* made by CREATE_LEASE */
+	uint64_t ino;		       /* the inode of the client's fd */
+	struct udrm_file *file;	       /* a device file, or */
+	struct udrm_vfile_open *vopen; /* an open of a virtual file */
+	int kept_fd; /* the other end of the client's, polled for POLLHUP:
+		      * core's event end, or the vfile handle's (ours) */
+	bool lessee; /* made by CREATE_LEASE */
+	/* The vfile's O_NONBLOCK: its open is non-blocking underneath and
+	 * blocking reads wait in the server (srv_vfile_read_wait). */
+	atomic_bool nonblock;
 	unsigned int refs; /* the list's + one per request using it */
 	struct srv_file *next;
 };
@@ -59,6 +65,11 @@ struct udrm_server {
 	int wake[2]; /* wakes the accepter and the watcher */
 	pthread_t accept_thread, watch_thread;
 	atomic_bool stopping;
+
+	/* Virtual files by id: udrm_device_for_each_vfile() over the
+	 * devices in order, at start. */
+	struct udrm_vfile **vfiles;
+	size_t nvfiles;
 
 	pthread_mutex_t lock;
 	struct srv_file *files;
@@ -104,6 +115,17 @@ static int srv_fd_ino(int fd, uint64_t *ino)
 	return 0;
 }
 
+static void srv_file_close(struct srv_file *f)
+{
+	if (f->file) {
+		udrm_file_close(f->file);
+	} else {
+		udrm_vfile_close(f->vopen);
+		close(f->kept_fd);
+	}
+	free(f);
+}
+
 static void srv_file_put(struct udrm_server *srv, struct srv_file *f)
 {
 	bool last;
@@ -111,10 +133,29 @@ static void srv_file_put(struct udrm_server *srv, struct srv_file *f)
 	pthread_mutex_lock(&srv->lock);
 	last = --f->refs == 0;
 	pthread_mutex_unlock(&srv->lock);
-	if (last) {
-		udrm_file_close(f->file);
-		free(f);
-	}
+	if (last)
+		srv_file_close(f);
+}
+
+/* Publishes @f (its file or vopen and kept_fd set), named by @ino, the
+ * inode of the end the client gets, as held by @conn. 0 or -ENOMEM
+ * (nothing published). */
+static int srv_file_publish(struct srv_conn *conn, struct srv_file *f,
+			    uint64_t ino)
+{
+	struct udrm_server *srv = conn->srv;
+	int ret = udrm_ino_set_add(&conn->proven, ino);
+
+	if (ret)
+		return ret;
+	f->ino = ino;
+	f->refs = 1;
+	pthread_mutex_lock(&srv->lock);
+	f->next = srv->files;
+	srv->files = f;
+	pthread_mutex_unlock(&srv->lock);
+	srv_wake(srv);
+	return 0;
 }
 
 /* Takes @f off the list (the list's reference goes). */
@@ -355,18 +396,17 @@ static struct udrm_device *srv_device_by_minor(struct udrm_server *srv,
 static int srv_open(struct srv_conn *conn, const struct udrm_msg *req,
 		    struct udrm_msg *reply, int *reply_fd)
 {
-	struct udrm_server *srv = conn->srv;
 	enum udrm_node_type type;
 	struct udrm_device *dev;
 	struct udrm_caller *old;
 	struct udrm_file *file;
 	struct srv_file *f;
-	struct stat st;
+	uint64_t ino;
 	int fd, ret;
 
 	if (req->a > INT32_MAX || req->b > INT32_MAX)
 		return -EINVAL;
-	dev = srv_device_by_minor(srv, (int)req->a, &type);
+	dev = srv_device_by_minor(conn->srv, (int)req->a, &type);
 	if (!dev)
 		return -ENODEV;
 	f = calloc(1, sizeof(*f));
@@ -379,34 +419,28 @@ static int srv_open(struct srv_conn *conn, const struct udrm_msg *req,
 		free(f);
 		return ret;
 	}
-	fd = udrm_file_take_fd(file);
-	if (fd < 0 || fstat(fd, &st) ||
-	    udrm_ino_set_add(&conn->proven, st.st_ino)) {
-		ret = fd < 0 ? fd : -ENOMEM;
-		if (fd >= 0)
-			close(fd);
-		udrm_file_close(file);
-		free(f);
-		return ret;
-	}
-	f->ino = st.st_ino;
 	f->file = file;
 	f->kept_fd = file->event_fd;
-	f->refs = 1;
-	pthread_mutex_lock(&srv->lock);
-	f->next = srv->files;
-	srv->files = f;
-	pthread_mutex_unlock(&srv->lock);
-	srv_wake(srv);
-	reply->ino = st.st_ino;
+	fd = udrm_file_take_fd(file);
+	ret = fd < 0 ? fd : srv_fd_ino(fd, &ino);
+	if (!ret)
+		ret = srv_file_publish(conn, f, ino);
+	if (ret) {
+		if (fd >= 0)
+			close(fd);
+		srv_file_close(f);
+		return ret;
+	}
+	reply->ino = ino;
 	*reply_fd = fd;
 	return 0;
 }
 
 /* The file a request names, if the connection holds it (or proves it
- * does with the attached @fd); a reference. */
+ * does with the attached @fd) and it is a virtual file's open when
+ * @vfile, a device file otherwise (-EBADF); a reference. */
 static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
-			    int fd, struct srv_file **out)
+			    int fd, bool vfile, struct srv_file **out)
 {
 	uint64_t ino;
 	int ret;
@@ -421,6 +455,10 @@ static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
 	if (!udrm_ino_set_has(&conn->proven, req->ino))
 		return -EBADF;
 	*out = srv_file_find(conn->srv, req->ino);
+	if (*out && ((*out)->vopen != NULL) != vfile) {
+		srv_file_put(conn->srv, *out);
+		*out = NULL;
+	}
 	return *out ? 0 : -EBADF;
 }
 
@@ -436,7 +474,7 @@ static int srv_adopt(struct srv_conn *conn, int fd, struct udrm_msg *reply)
 	f = srv_file_find(conn->srv, ino);
 	if (!f)
 		return -EBADF;
-	ret = udrm_ino_set_add(&conn->proven, ino);
+	ret = f->file ? udrm_ino_set_add(&conn->proven, ino) : -EBADF;
 	if (!ret) {
 		reply->a = (uint64_t)udrm_device_minor(
 			udrm_file_device(f->file),
@@ -456,7 +494,7 @@ static int srv_events_consumed(struct srv_conn *conn,
 
 	if (!req->a || req->a > UDRM_EVENT_SPACE)
 		return -EINVAL;
-	ret = srv_request_file(conn, req, fd, &f);
+	ret = srv_request_file(conn, req, fd, false, &f);
 	if (ret)
 		return ret;
 	udrm_event_consumed(f->file, (size_t)req->a);
@@ -470,7 +508,7 @@ static int srv_mmap(struct srv_conn *conn, const struct udrm_msg *req, int fd,
 {
 	uint64_t prot_flags = (uint64_t)req->ret, fd_offset = 0;
 	struct srv_file *f;
-	int ret = srv_request_file(conn, req, fd, &f);
+	int ret = srv_request_file(conn, req, fd, false, &f);
 
 	if (ret)
 		return ret;
@@ -491,7 +529,7 @@ static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
 {
 	struct udrm_caller *old;
 	struct srv_file *f;
-	int ret = srv_request_file(conn, req, fd, &f);
+	int ret = srv_request_file(conn, req, fd, false, &f);
 
 	if (ret)
 		return ret;
@@ -520,6 +558,134 @@ static int srv_fd_ioctl(struct srv_conn *conn, const struct udrm_msg *req,
 	if (ret == -ENOTTY)
 		ret = udrm_sync_file_ioctl(fd, cmd, arg);
 	udrm_caller_swap(old);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtual files                                                       */
+
+/* VFILE_OPEN: a new open of vfile @a; its handle, a socket end whose
+ * other end the server keeps, goes back with the reply. */
+static int srv_vfile_open(struct srv_conn *conn, const struct udrm_msg *req,
+			  struct udrm_msg *reply, int *reply_fd)
+{
+	struct udrm_server *srv = conn->srv;
+	struct udrm_vfile_open *of;
+	struct udrm_caller *old;
+	struct srv_file *f;
+	uint64_t ino;
+	int sv[2], ret;
+
+	if (req->a >= srv->nvfiles)
+		return -ENOENT;
+	if (req->b > INT32_MAX)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	old = udrm_caller_swap(&conn->caller);
+	ret = udrm_vfile_open(srv->vfiles[req->a], (int)req->b, &of);
+	udrm_caller_swap(old);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	udrm_vfile_set_nonblock(of, true);
+	atomic_init(&f->nonblock, (req->b & O_NONBLOCK) != 0);
+	f->vopen = of;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		ret = -errno;
+		udrm_vfile_close(of);
+		free(f);
+		return ret;
+	}
+	f->kept_fd = sv[0];
+	shutdown(sv[1], SHUT_WR); /* a handle: nothing travels on it */
+	ret = srv_fd_ino(sv[1], &ino);
+	if (!ret)
+		ret = srv_file_publish(conn, f, ino);
+	if (ret) {
+		close(sv[1]);
+		srv_file_close(f);
+		return ret;
+	}
+	reply->ino = ino;
+	*reply_fd = sv[1];
+	return 0;
+}
+
+/*
+ * A read of a stream file that would block waits here rather than in the
+ * driver (the open is non-blocking underneath), in slices, for the poll
+ * fd the driver makes readable, so that the client's CANCEL ends it with
+ * -EINTR as the kernel's wait_event_interruptible() would (and so does
+ * stopping the server).
+ */
+static ssize_t srv_vfile_read_wait(struct udrm_server *srv, struct srv_file *f,
+				   void *buf, size_t len, off_t pos)
+{
+	for (;;) {
+		ssize_t ret = udrm_vfile_read(f->vopen, buf, len, pos);
+		struct pollfd pfd = {.events = POLLIN};
+
+		if (ret != -EAGAIN || atomic_load(&f->nonblock))
+			return ret;
+		if (udrm_signal_pending() || atomic_load(&srv->stopping))
+			return -EINTR;
+		pfd.fd = udrm_vfile_poll_fd(f->vopen); /* -1: just sleeps */
+		poll(&pfd, 1, (int)(UDRM_SLEEP_SLICE_NS / 1000000));
+	}
+}
+
+/* VFILE_READ, VFILE_WRITE, VFILE_LSEEK, VFILE_SET_NONBLOCK and
+ * VFILE_POLL_FD on a handle the connection holds. */
+static int64_t srv_vfile_call(struct srv_conn *conn, const struct udrm_msg *req,
+			      int fd, int *reply_fd)
+{
+	void *buf = (void *)(uintptr_t)req->a;
+	off_t pos = req->ret < 0 ? -1 : (off_t)req->ret;
+	struct udrm_caller *old;
+	struct srv_file *f;
+	int64_t ret = srv_request_file(conn, req, fd, true, &f);
+
+	if (ret)
+		return ret;
+	old = udrm_caller_swap(&conn->caller);
+	switch (req->type) {
+	case UDRM_MSG_VFILE_READ:
+		ret = req->b > SIZE_MAX
+			      ? -EINVAL
+			      : srv_vfile_read_wait(conn->srv, f, buf,
+						    (size_t)req->b, pos);
+		break;
+	case UDRM_MSG_VFILE_WRITE:
+		ret = req->b > SIZE_MAX ? -EINVAL
+					: udrm_vfile_write(f->vopen, buf,
+							   (size_t)req->b, pos);
+		break;
+	case UDRM_MSG_VFILE_LSEEK:
+		ret = req->b > INT32_MAX
+			      ? -EINVAL
+			      : udrm_vfile_lseek(f->vopen, (off_t)req->a,
+						 (int)req->b);
+		break;
+	case UDRM_MSG_VFILE_SET_NONBLOCK:
+		ret = req->a > 1 ? -EINVAL : 0;
+		if (!ret)
+			atomic_store(&f->nonblock, req->a);
+		break;
+	default: /* UDRM_MSG_VFILE_POLL_FD */
+		ret = udrm_vfile_poll_fd(f->vopen);
+		if (ret < 0)
+			ret = -EOPNOTSUPP; /* always ready */
+		else if ((*reply_fd = fcntl((int)ret, F_DUPFD_CLOEXEC, 0)) < 0)
+			ret = -errno;
+		else
+			ret = 0;
+		break;
+	}
+	udrm_caller_swap(old);
+	srv_file_put(conn->srv, f);
 	return ret;
 }
 
@@ -567,6 +733,17 @@ static void *srv_conn_thread(void *arg)
 			break;
 		case UDRM_MSG_FD_IOCTL:
 			reply.ret = srv_fd_ioctl(conn, &req, fd);
+			break;
+		case UDRM_MSG_VFILE_OPEN:
+			reply.ret =
+				srv_vfile_open(conn, &req, &reply, &reply_fd);
+			break;
+		case UDRM_MSG_VFILE_READ:
+		case UDRM_MSG_VFILE_WRITE:
+		case UDRM_MSG_VFILE_LSEEK:
+		case UDRM_MSG_VFILE_SET_NONBLOCK:
+		case UDRM_MSG_VFILE_POLL_FD:
+			reply.ret = srv_vfile_call(conn, &req, fd, &reply_fd);
 			break;
 		default:
 			reply.ret = -EINVAL;
@@ -662,6 +839,20 @@ static void *srv_accept_thread(void *arg)
 
 /* ------------------------------------------------------------------ */
 
+static int srv_add_vfile(void *ctx, enum udrm_vfile_root root, const char *path,
+			 unsigned int mode, struct udrm_vfile *vfile)
+{
+	struct udrm_server *srv = ctx;
+	struct udrm_vfile **vfiles;
+
+	vfiles = realloc(srv->vfiles, (srv->nvfiles + 1) * sizeof(*vfiles));
+	if (!vfiles)
+		return -ENOMEM;
+	vfiles[srv->nvfiles++] = vfile;
+	srv->vfiles = vfiles;
+	return 0;
+}
+
 int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
 		      const char *path, struct udrm_server **out)
 {
@@ -684,6 +875,11 @@ int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
 	}
 	memcpy(srv->devs, devs, ndevs * sizeof(*devs));
 	srv->ndevs = ndevs;
+	for (size_t i = 0; i < ndevs; i++) {
+		ret = udrm_device_for_each_vfile(devs[i], srv_add_vfile, srv);
+		if (ret)
+			goto err;
+	}
 	if (pipe2(srv->wake, O_CLOEXEC | O_NONBLOCK)) {
 		ret = -errno;
 		goto err;
@@ -723,6 +919,7 @@ err:
 		close(srv->wake[1]);
 	}
 	pthread_mutex_destroy(&srv->lock);
+	free(srv->vfiles);
 	free(srv->path);
 	free(srv->devs);
 	free(srv);
@@ -743,14 +940,14 @@ void udrm_server_stop(struct udrm_server *srv)
 	/* No request runs any more: each file has only the list's ref. */
 	while ((f = srv->files)) {
 		srv->files = f->next;
-		udrm_file_close(f->file);
-		free(f);
+		srv_file_close(f);
 	}
 	close(srv->listen_fd);
 	unlink(srv->path);
 	close(srv->wake[0]);
 	close(srv->wake[1]);
 	pthread_mutex_destroy(&srv->lock);
+	free(srv->vfiles);
 	free(srv->path);
 	free(srv->devs);
 	free(srv);
@@ -765,4 +962,9 @@ size_t udrm_server_file_count(struct udrm_server *srv)
 		n++;
 	pthread_mutex_unlock(&srv->lock);
 	return n;
+}
+
+size_t udrm_server_vfile_count(struct udrm_server *srv)
+{
+	return srv->nvfiles;
 }

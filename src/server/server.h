@@ -41,7 +41,13 @@ int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
  * socket. */
 void udrm_server_stop(struct udrm_server *srv);
 
-/* Open files the server holds (for tests and `udrm info`). */
+/* Open files the server holds, virtual files' opens included (for tests
+ * and `udrm info`). */
 size_t udrm_server_file_count(struct udrm_server *srv);
+
+/* The virtual files the server serves. Their ids, 0 to this count - 1,
+ * follow udrm_device_for_each_vfile() over the devices in the order given
+ * to udrm_server_start() (VFILE_OPEN, udrm_client_vfile_open()). */
+size_t udrm_server_vfile_count(struct udrm_server *srv);
 
 #endif

@@ -1180,6 +1180,254 @@ static void dmabuf_and_sync_file_ioctls_from_another_process(void **state)
 	close(sv[1]);
 }
 
+/* The ids of vkms's first connector status and CRC files, as the server
+ * numbers virtual files: udrm_device_for_each_vfile() over its devices in
+ * order (vkms, then vgem). */
+struct vfile_ids {
+	int status, control, data;
+	uint32_t count;
+};
+
+static int note_vfile(void *ctx, enum udrm_vfile_root root, const char *path,
+		      unsigned int mode, struct udrm_vfile *vfile)
+{
+	struct vfile_ids *ids = ctx;
+	size_t len = strlen(path);
+
+	(void)mode;
+	(void)vfile;
+	if (ids->status < 0 && root == UDRM_VFILE_SYSFS && len > 7 &&
+	    !strcmp(path + len - 7, "/status"))
+		ids->status = (int)ids->count;
+	if (root == UDRM_VFILE_DEBUGFS && !strcmp(path, "crtc-0/crc/control"))
+		ids->control = (int)ids->count;
+	if (root == UDRM_VFILE_DEBUGFS && !strcmp(path, "crtc-0/crc/data"))
+		ids->data = (int)ids->count;
+	ids->count++;
+	return 0;
+}
+
+static struct vfile_ids find_vfiles(struct server_fixture *fx)
+{
+	struct vfile_ids ids = {.status = -1, .control = -1, .data = -1};
+
+	udrm_device_for_each_vfile(fx->devs->vkms, note_vfile, &ids);
+	udrm_device_for_each_vfile(fx->devs->vgem, note_vfile, &ids);
+	ut_check(ids.status >= 0 && ids.control >= 0 && ids.data >= 0,
+		 "vkms publishes a connector status and CRTC 0's CRC files");
+	ut_expect(udrm_server_vfile_count(fx->srv), (size_t)ids.count,
+		  "the server serves every device's virtual files");
+	return ids;
+}
+
+static int child_vfile_open(struct udrm_client *c, int id, int flags)
+{
+	int fd = udrm_client_vfile_open(c, (uint32_t)id, flags | O_CLOEXEC);
+
+	CHILD_CHECK(fd >= 0, "open of vfile %d: %s", id, strerror(-fd));
+	return fd;
+}
+
+/* Reads the whole attribute from its start into @buf (NUL-terminated). */
+static void child_vfile_show(struct udrm_client *c, int hfd, char *buf,
+			     size_t len)
+{
+	ssize_t n = udrm_client_vfile_read(c, hfd, buf, len - 1, 0);
+
+	CHILD_CHECK(n >= 0, "pread of an attribute: %zd", n);
+	buf[n] = '\0';
+}
+
+static void vfile_connector_status_from_clients(void **state)
+{
+	struct server_fixture *fx = *state;
+	struct vfile_ids ids = find_vfiles(fx);
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int hfd = child_vfile_open(c, ids.status, O_RDONLY);
+		int wfd = child_vfile_open(c, ids.status, O_WRONLY);
+		void *none = mmap(NULL, 4096, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char buf[64] = {0};
+		pid_t reader;
+		ssize_t n;
+
+		n = udrm_client_vfile_read(c, hfd, buf, 4, -1);
+		CHILD_CHECK(n == 4 && !memcmp(buf, "conn", 4),
+			    "first read of 4 bytes of status: %zd '%s'", n,
+			    buf);
+		n = udrm_client_vfile_read(c, hfd, buf, sizeof(buf), -1);
+		CHILD_CHECK(n == 6 && !memcmp(buf, "ected\n", 6),
+			    "the rest at the file position: %zd", n);
+		n = udrm_client_vfile_read(c, hfd, buf, sizeof(buf), -1);
+		CHILD_CHECK(n == 0, "then end of file: %zd", n);
+		n = udrm_client_vfile_read(c, hfd, buf, sizeof(buf), 7);
+		CHILD_CHECK(n == 3 && !memcmp(buf, "ed\n", 3),
+			    "pread at 7: %zd", n);
+		CHILD_CHECK(udrm_client_vfile_lseek(c, hfd, 2, SEEK_SET) == 2,
+			    "lseek to 2");
+		CHILD_CHECK(udrm_client_vfile_lseek(c, hfd, 0, SEEK_END) ==
+				    -EINVAL,
+			    "SEEK_END of an attribute: EINVAL");
+		n = udrm_client_vfile_read(c, hfd, none, sizeof(buf), 0);
+		CHILD_CHECK(n == -EFAULT,
+			    "read into PROT_NONE memory: expected EFAULT, got "
+			    "%zd",
+			    n);
+		n = udrm_client_vfile_write(c, hfd, "off", 3, -1);
+		CHILD_CHECK(n == -EBADF,
+			    "write to a read-only open: expected EBADF, got "
+			    "%zd",
+			    n);
+		n = udrm_client_vfile_poll_fd(c, hfd);
+		CHILD_CHECK(n == -EOPNOTSUPP,
+			    "an attribute is always ready: expected "
+			    "EOPNOTSUPP, got %zd",
+			    n);
+
+		/* Forcing the connector through the writable open. */
+		n = udrm_client_vfile_write(c, wfd, "off", 3, -1);
+		CHILD_CHECK(n == 3, "write of 'off': %zd", n);
+		child_vfile_show(c, hfd, buf, sizeof(buf));
+		CHILD_CHECK(!strcmp(buf, "disconnected\n"),
+			    "status after 'off': '%s'", buf);
+		n = udrm_client_vfile_write(c, wfd, "sideways", 8, -1);
+		CHILD_CHECK(n == -EINVAL,
+			    "write of an unknown word: expected EINVAL, got "
+			    "%zd",
+			    n);
+
+		/* Another process, its own connection, the inherited handle. */
+		reader = fork();
+		if (reader == 0) {
+			struct udrm_client *rc = child_connect(fx);
+
+			n = udrm_client_vfile_write(rc, wfd, "detect\n", 7, -1);
+			CHILD_CHECK(n == 7,
+				    "write of 'detect' in the child: "
+				    "%zd",
+				    n);
+			child_vfile_show(rc, hfd, buf, sizeof(buf));
+			CHILD_CHECK(!strcmp(buf, "connected\n"),
+				    "status after 'detect': '%s'", buf);
+			_exit(0);
+		}
+		CHILD_CHECK(wait_child(reader) == 0, "the reader failed");
+
+		n = udrm_client_vfile_open(c, (uint32_t)ids.count, O_RDONLY);
+		CHILD_CHECK(n == -ENOENT,
+			    "open of vfile id %u, one past the last: "
+			    "expected ENOENT, got %zd",
+			    ids.count, n);
+		n = udrm_client_vfile_open(c, (uint32_t)ids.data, O_WRONLY);
+		CHILD_CHECK(n == -EACCES,
+			    "write open of CRC data: expected EACCES, got %zd",
+			    n);
+		n = udrm_client_ioctl(c, hfd, DRM_IOCTL_VERSION, buf);
+		CHILD_CHECK(n == -EBADF,
+			    "an ioctl on a vfile handle: expected EBADF, got "
+			    "%zd",
+			    n);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the status processes' checks");
+	expect_file_count(fx, 0); /* the opens went with their handles */
+}
+
+static void vfile_crc_from_a_client(void **state)
+{
+	struct server_fixture *fx = *state;
+	struct vfile_ids ids = find_vfiles(fx);
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		uint32_t crtc = child_modeset(c, fd);
+		int ctl = child_vfile_open(c, ids.control, O_RDWR);
+		struct drm_mode_crtc off = {.crtc_id = crtc};
+		unsigned int frame, crc;
+		char line[64] = {0};
+		struct pollfd pfd = {.events = POLLIN};
+		int data, ret;
+		int64_t t0, t;
+		ssize_t n;
+
+		child_vfile_show(c, ctl, line, sizeof(line));
+		CHILD_CHECK(!strcmp(line, "auto*\n"), "crc/control: '%s'",
+			    line);
+		data = child_vfile_open(c, ids.data, O_RDONLY);
+		n = udrm_client_vfile_open(c, (uint32_t)ids.data, O_RDONLY);
+		CHILD_CHECK(n == -EBUSY,
+			    "a second open of CRC data: expected EBUSY, got "
+			    "%zd",
+			    n);
+		n = udrm_client_vfile_write(c, ctl, "auto", 4, -1);
+		CHILD_CHECK(n == -EBUSY,
+			    "selecting a source while data is open: expected "
+			    "EBUSY, got %zd",
+			    n);
+		n = udrm_client_vfile_read(c, data, line, sizeof(line), -1);
+		CHILD_CHECK(n == 23 && line[22] == '\0' &&
+				    sscanf(line, "0x%x 0x%x", &frame, &crc) ==
+					    2,
+			    "a blocking read gives one CRC entry: %zd '%s'", n,
+			    line);
+		pfd.fd = udrm_client_vfile_poll_fd(c, data);
+		CHILD_CHECK(pfd.fd >= 0, "CRC data's poll fd: %d", pfd.fd);
+		CHILD_CHECK(poll(&pfd, 1, 2000) == 1,
+			    "CRC data polls readable once a frame is composed");
+		n = udrm_client_vfile_lseek(c, data, 0, SEEK_SET);
+		CHILD_CHECK(n == -ESPIPE, "lseek of CRC data: %zd", n);
+		n = udrm_client_vfile_read(c, data, line, sizeof(line), 0);
+		CHILD_CHECK(n == -ESPIPE, "pread of CRC data: %zd", n);
+
+		/* With the CRTC off no frame is composed: once what is
+		 * there is drained a read waits, and a signal ends it. */
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_SETCRTC, &off);
+		CHILD_CHECK(ret == 0, "SETCRTC off: %d", ret);
+		CHILD_CHECK(udrm_client_vfile_set_nonblock(c, data, true) == 0,
+			    "O_NONBLOCK on");
+		do
+			n = udrm_client_vfile_read(c, data, line, sizeof(line),
+						   -1);
+		while (n == 23);
+		CHILD_CHECK(n == -EAGAIN,
+			    "a non-blocking read of drained CRC data: "
+			    "expected EAGAIN, got %zd",
+			    n);
+		CHILD_CHECK(udrm_client_vfile_set_nonblock(c, data, false) == 0,
+			    "O_NONBLOCK off");
+		child_alarm(100, false);
+		t0 = now_ns();
+		n = udrm_client_vfile_read(c, data, line, sizeof(line), -1);
+		t = now_ns() - t0;
+		CHILD_CHECK(n == -EINTR && t >= 90000000,
+			    "a blocking read interrupted by a handler without "
+			    "SA_RESTART: expected EINTR after the alarm, got "
+			    "%zd after %lld ns",
+			    n, (long long)t);
+		close(pfd.fd);
+		close(data);
+		for (int i = 0; i < 200; i++) {
+			/* Closed once the server sees the handle go. */
+			n = udrm_client_vfile_open(c, (uint32_t)ids.data,
+						   O_RDONLY);
+			if (n != -EBUSY)
+				break;
+			usleep(10000);
+		}
+		CHILD_CHECK(n == -EIO,
+			    "CRC data reopened after the close, on an "
+			    "inactive CRTC: expected EIO, got %zd",
+			    n);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the CRC reader's checks");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1200,6 +1448,8 @@ int main(void)
 		T(read_refills_the_event_budget),
 		T(read_keeps_events_it_cannot_deliver),
 		T(dmabuf_and_sync_file_ioctls_from_another_process),
+		T(vfile_connector_status_from_clients),
+		T(vfile_crc_from_a_client),
 #undef T
 	};
 
