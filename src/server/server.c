@@ -4,12 +4,14 @@
  */
 #include "server.h"
 
+#include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,13 @@ struct srv_conn {
 	bool cancelled;		    /* its CANCEL was read during a callback */
 	bool broken;	  /* a callback failed: the connection is dropped */
 	atomic_bool done; /* the thread has finished (may be joined) */
+	/* While set, a copy of exactly @snoop_len bytes to the client at
+	 * @snoop_addr is also kept at @snoop (CREATE_LEASE's argument as
+	 * core wrote it, whatever the client does to its memory after). */
+	void *snoop;
+	uint64_t snoop_addr;
+	size_t snoop_len;
+	bool snooped;
 	struct srv_conn *next;
 };
 
@@ -273,6 +282,12 @@ static int srv_copy_from_user(struct udrm_caller *caller, void *dst,
 static int srv_copy_to_user(struct udrm_caller *caller, uint64_t dst,
 			    const void *src, size_t n)
 {
+	struct srv_conn *conn = to_conn(caller);
+
+	if (conn->snoop && dst == conn->snoop_addr && n == conn->snoop_len) {
+		memcpy(conn->snoop, src, n);
+		conn->snooped = true;
+	}
 	return srv_vm_copy(caller, process_vm_writev, (void *)src, dst, n);
 }
 
@@ -524,18 +539,93 @@ static int srv_mmap(struct srv_conn *conn, const struct udrm_msg *req, int fd,
 	return ret;
 }
 
+/*
+ * After a CREATE_LEASE: core made the lessee's file and returned its fd,
+ * a server fd, in @cl. The file is served like OPEN's, its fd installed
+ * in the client (O_CLOEXEC as cl->flags say; O_NONBLOCK is the file's
+ * own) and its number written to the client's cl->fd. Called with the
+ * client as the caller; on failure the lessee file is closed, which ends
+ * the lease.
+ */
+static int srv_lease_install(struct srv_conn *conn,
+			     const struct drm_mode_create_lease *cl,
+			     uint64_t uarg)
+{
+	struct udrm_file *file = udrm_lease_take_file((int)cl->fd);
+	struct srv_file *f;
+	uint32_t ufd32;
+	uint64_t ino;
+	int fd, ufd, ret;
+
+	if (!file)
+		return -EIO;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		udrm_file_close(file);
+		return -ENOMEM;
+	}
+	f->file = file;
+	f->kept_fd = file->event_fd;
+	f->lessee = true;
+	fd = udrm_file_take_fd(file);
+	ret = fd < 0 ? fd : srv_fd_ino(fd, &ino);
+	if (!ret &&
+	    fcntl(fd, F_SETFD, (cl->flags & O_CLOEXEC) ? FD_CLOEXEC : 0))
+		ret = -errno;
+	if (ret) {
+		if (fd >= 0)
+			close(fd);
+		srv_file_close(f);
+		return ret;
+	}
+	ufd = udrm_fd_install(fd);
+	if (ufd < 0) {
+		srv_file_close(f);
+		return ufd;
+	}
+	ufd32 = (uint32_t)ufd;
+	ret = udrm_copy_to_user(
+		NULL, uarg + offsetof(struct drm_mode_create_lease, fd), &ufd32,
+		sizeof(ufd32));
+	if (!ret)
+		ret = srv_file_publish(conn, f, ino);
+	if (ret) {
+		udrm_fd_uninstall(ufd);
+		srv_file_close(f);
+	}
+	return ret;
+}
+
 /* IOCTL on a file the connection holds (or proves it holds with @fd). */
 static int srv_ioctl(struct srv_conn *conn, const struct udrm_msg *req, int fd)
 {
+	unsigned long cmd = (unsigned long)req->a;
+	struct drm_mode_create_lease cl;
 	struct udrm_caller *old;
 	struct srv_file *f;
-	int ret = srv_request_file(conn, req, fd, false, &f);
+	bool lease = _IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
+		     _IOC_NR(cmd) == _IOC_NR(DRM_IOCTL_MODE_CREATE_LEASE);
+	int ret;
 
+	/* Another size or direction would leave the lessee's fd unknown
+	 * (and its file with nobody to close it): refused. */
+	if (lease && cmd != DRM_IOCTL_MODE_CREATE_LEASE)
+		return -EINVAL;
+	ret = srv_request_file(conn, req, fd, false, &f);
 	if (ret)
 		return ret;
+	if (lease) {
+		conn->snoop = &cl;
+		conn->snoop_addr = req->b;
+		conn->snoop_len = sizeof(cl);
+		conn->snooped = false;
+	}
 	old = udrm_caller_swap(&conn->caller);
-	ret = udrm_file_ioctl(f->file, (unsigned long)req->a,
-			      (void *)(uintptr_t)req->b);
+	ret = udrm_file_ioctl(f->file, cmd, (void *)(uintptr_t)req->b);
+	conn->snoop = NULL;
+	if (lease && !ret)
+		ret = conn->snooped ? srv_lease_install(conn, &cl, req->b)
+				    : -EIO;
 	udrm_caller_swap(old);
 	srv_file_put(conn->srv, f);
 	return ret;

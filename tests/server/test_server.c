@@ -1428,6 +1428,174 @@ static void vfile_crc_from_a_client(void **state)
 	ut_expect(wait_child(pid), 0, "the CRC reader's checks");
 }
 
+/* The first CRTC and connector of vkms. */
+static void child_first_objects(struct udrm_client *c, int fd, uint32_t *crtc,
+				uint32_t *conn)
+{
+	uint32_t crtcs[8], conns[8];
+	struct drm_mode_card_res res = {.crtc_id_ptr = (uintptr_t)crtcs,
+					.connector_id_ptr = (uintptr_t)conns,
+					.count_crtcs = 8,
+					.count_connectors = 8};
+	int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_GETRESOURCES, &res);
+
+	CHILD_CHECK(ret == 0 && res.count_crtcs && res.count_connectors,
+		    "GETRESOURCES: %d", ret);
+	*crtc = crtcs[0];
+	*conn = conns[0];
+}
+
+/* GET_LEASE on @fd: how many objects, and whether @a and @b are among. */
+static uint32_t child_lease_objects(struct udrm_client *c, int fd, uint32_t a,
+				    uint32_t b, bool *both)
+{
+	uint32_t ids[16];
+	struct drm_mode_get_lease get = {.count_objects = 16,
+					 .objects_ptr = (uintptr_t)ids};
+	int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_GET_LEASE, &get);
+	bool has_a = false, has_b = false;
+
+	CHILD_CHECK(ret == 0 && get.count_objects <= 16, "GET_LEASE: %d", ret);
+	for (uint32_t i = 0; i < get.count_objects; i++) {
+		has_a |= ids[i] == a;
+		has_b |= ids[i] == b;
+	}
+	*both = has_a && has_b;
+	return get.count_objects;
+}
+
+static uint32_t child_lessee_count(struct udrm_client *c, int fd)
+{
+	uint32_t ids[8];
+	struct drm_mode_list_lessees list = {.count_lessees = 8,
+					     .lessees_ptr = (uintptr_t)ids};
+	int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_LIST_LESSEES, &list);
+
+	CHILD_CHECK(ret == 0, "LIST_LESSEES: %d", ret);
+	return list.count_lessees;
+}
+
+/* CREATE_LEASE of @objs (a CRTC and a connector) with @flags: the lessee
+ * fd, its lessee id in *id; or -errno. */
+static int child_lease(struct udrm_client *c, int fd, const uint32_t *objs,
+		       uint32_t flags, uint32_t *id)
+{
+	struct drm_mode_create_lease cl = {.object_ids = (uintptr_t)objs,
+					   .object_count = 2,
+					   .flags = flags};
+	int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_CREATE_LEASE, &cl);
+
+	if (ret)
+		return ret;
+	CHILD_CHECK(cl.lessee_id && (int)cl.fd >= 0 &&
+			    fcntl((int)cl.fd, F_GETFD) >= 0,
+		    "CREATE_LEASE gives a lessee id and an fd of this "
+		    "process: id %u fd %d",
+		    cl.lessee_id, (int)cl.fd);
+	*id = cl.lessee_id;
+	return (int)cl.fd;
+}
+
+static void lease_fd_lands_in_the_lessor_process(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		struct drm_mode_revoke_lease revoke = {0};
+		struct drm_mode_get_lease small = {0};
+		int minor = -1, lessee, ret;
+		uint32_t objs[2], id, n;
+		pid_t other;
+		bool both;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SET_MASTER, NULL);
+		CHILD_CHECK(ret == 0, "SET_MASTER: %d", ret);
+		child_first_objects(c, fd, &objs[0], &objs[1]);
+		lessee = child_lease(c, fd, objs, O_CLOEXEC | O_NONBLOCK, &id);
+		CHILD_CHECK(lessee >= 0, "CREATE_LEASE: %d", lessee);
+		CHILD_CHECK(fcntl(lessee, F_GETFD) == FD_CLOEXEC &&
+				    (fcntl(lessee, F_GETFL) & O_NONBLOCK),
+			    "the lessee fd is close-on-exec and non-blocking "
+			    "as asked");
+		ret = udrm_client_adopt(c, lessee, &minor);
+		CHILD_CHECK(ret == 1 && minor == VKMS_MINOR,
+			    "ADOPT of the lessee fd: expected 1 (a lessee) and "
+			    "minor %d, got %d and %d",
+			    VKMS_MINOR, ret, minor);
+		n = child_lease_objects(c, lessee, objs[0], objs[1], &both);
+		CHILD_CHECK(n >= 2 && both,
+			    "GET_LEASE on the lessee lists the CRTC and the "
+			    "connector (%u objects)",
+			    n);
+		CHILD_CHECK(child_lessee_count(c, fd) == 1,
+			    "the lessor lists one lessee");
+		ret = child_lease(c, fd, objs, 0, &id);
+		CHILD_CHECK(ret == -EBUSY,
+			    "leasing leased objects again: expected EBUSY, "
+			    "got %d",
+			    ret);
+		ret = udrm_client_ioctl(
+			c, fd,
+			DRM_IOWR(_IOC_NR(DRM_IOCTL_MODE_CREATE_LEASE),
+				 struct drm_mode_get_lease),
+			&small);
+		CHILD_CHECK(ret == -EINVAL,
+			    "CREATE_LEASE with another argument size, whose "
+			    "lessee fd the server could not give back: "
+			    "expected EINVAL, got %d",
+			    ret);
+
+		/* Another process, its own connection, the inherited fd. */
+		other = fork();
+		if (other == 0) {
+			struct udrm_client *oc = child_connect(fx);
+
+			n = child_lease_objects(oc, lessee, objs[0], objs[1],
+						&both);
+			CHILD_CHECK(n >= 2 && both,
+				    "GET_LEASE on the lessee in a forked "
+				    "process (%u objects)",
+				    n);
+			_exit(0);
+		}
+		CHILD_CHECK(wait_child(other) == 0,
+			    "the forked process failed");
+
+		/* Revoked: the lessee holds nothing, its fd stays open. */
+		revoke.lessee_id = id;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_REVOKE_LEASE,
+					&revoke);
+		CHILD_CHECK(ret == 0, "REVOKE_LEASE: %d", ret);
+		n = child_lease_objects(c, lessee, objs[0], objs[1], &both);
+		CHILD_CHECK(n == 0, "GET_LEASE on a revoked lessee: %u objects",
+			    n);
+		CHILD_CHECK(child_lessee_count(c, fd) == 0,
+			    "no lessee listed after the revoke");
+
+		/* A new lease of the same objects; closing its fd ends it. */
+		lessee = child_lease(c, fd, objs, 0, &id);
+		CHILD_CHECK(lessee >= 0, "CREATE_LEASE of revoked objects: %d",
+			    lessee);
+		CHILD_CHECK(fcntl(lessee, F_GETFD) == 0,
+			    "without O_CLOEXEC the lessee fd is inherited "
+			    "by exec");
+		close(lessee);
+		for (int i = 0; i < 200 && child_lessee_count(c, fd); i++)
+			usleep(10000);
+		CHILD_CHECK(child_lessee_count(c, fd) == 0,
+			    "the lease ends with its last fd");
+		lessee = child_lease(c, fd, objs, 0, &id);
+		CHILD_CHECK(lessee >= 0,
+			    "CREATE_LEASE once the lessee closed: %d", lessee);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the lessor's checks");
+	expect_file_count(fx, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1450,6 +1618,7 @@ int main(void)
 		T(dmabuf_and_sync_file_ioctls_from_another_process),
 		T(vfile_connector_status_from_clients),
 		T(vfile_crc_from_a_client),
+		T(lease_fd_lands_in_the_lessor_process),
 #undef T
 	};
 
