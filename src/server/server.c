@@ -885,6 +885,20 @@ static void srv_reap_conns(struct udrm_server *srv, bool all)
 	}
 }
 
+/* Whether @pid, or all clients together, have as many connections as
+ * they may. */
+static bool srv_conns_full(struct udrm_server *srv, pid_t pid)
+{
+	size_t all = 0, mine = 0;
+
+	for (struct srv_conn *conn = srv->conns; conn; conn = conn->next) {
+		all++;
+		mine += conn->caller.pid == pid;
+	}
+	return all >= UDRM_SERVER_MAX_CONNS ||
+	       mine >= UDRM_SERVER_MAX_CONNS_PER_PID;
+}
+
 static void *srv_accept_thread(void *arg)
 {
 	struct udrm_server *srv = arg;
@@ -903,11 +917,12 @@ static void *srv_accept_thread(void *arg)
 		sock = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (sock < 0)
 			continue;
-		conn = calloc(1, sizeof(*conn));
-		if (!conn ||
-		    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
-			free(conn);
-			close(sock);
+		srv_reap_conns(srv, false); /* count only live ones */
+		conn = NULL;
+		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+		    srv_conns_full(srv, cred.pid) ||
+		    !(conn = calloc(1, sizeof(*conn)))) {
+			close(sock); /* the client's HELLO fails: EPIPE */
 			continue;
 		}
 		conn->caller.ops = &srv_caller_ops;
@@ -922,7 +937,6 @@ static void *srv_accept_thread(void *arg)
 		}
 		conn->next = srv->conns;
 		srv->conns = conn;
-		srv_reap_conns(srv, false);
 	}
 	return NULL;
 }

@@ -28,6 +28,12 @@
 
 struct udrm_server;
 
+/* Connections served at once, per client process and in all: one thread
+ * each. Further connections are accepted and closed (the client's HELLO
+ * fails with -EPIPE), so that no process can take every thread. */
+#define UDRM_SERVER_MAX_CONNS_PER_PID 256
+#define UDRM_SERVER_MAX_CONNS	      1024
+
 /*
  * Serves @devs (borrowed: they must outlive the server) on a new
  * AF_UNIX SOCK_SEQPACKET socket at @path, which must not exist. 0 or

@@ -17,7 +17,9 @@
 #include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +30,7 @@
 
 #include "drivers/vgem/vgem_drm.h"
 #include "server/client.h"
+#include "server/proto.h"
 #include "server/server.h"
 
 #define VKMS_MINOR 0
@@ -1596,6 +1599,148 @@ static void lease_fd_lands_in_the_lessor_process(void **state)
 	expect_file_count(fx, 0);
 }
 
+static void connections_per_process_are_capped(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		static struct udrm_client *conns[UDRM_SERVER_MAX_CONNS_PER_PID];
+		struct udrm_client *extra = NULL;
+		int ret = 0;
+
+		for (int i = 0; i < UDRM_SERVER_MAX_CONNS_PER_PID; i++) {
+			ret = udrm_client_connect(fx->path, &conns[i]);
+			CHILD_CHECK(ret == 0, "connection %d of %d: %d", i + 1,
+				    UDRM_SERVER_MAX_CONNS_PER_PID, ret);
+		}
+		ret = udrm_client_connect(fx->path, &extra);
+		CHILD_CHECK(ret == -EPIPE,
+			    "a connection past the cap: expected EPIPE, got "
+			    "%d",
+			    ret);
+		child_open(conns[0], VKMS_MINOR); /* the others still work */
+		udrm_client_disconnect(conns[1]);
+		for (int i = 0; i < 200; i++) {
+			ret = udrm_client_connect(fx->path, &extra);
+			if (ret != -EPIPE)
+				break;
+			usleep(10000);
+		}
+		CHILD_CHECK(ret == 0,
+			    "a connection once one is gone: expected 0, got "
+			    "%d",
+			    ret);
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the connecting process's checks");
+}
+
+#define FLOOD_THREADS 8
+
+struct flood {
+	const struct server_fixture *fx;
+	atomic_bool stop;
+	atomic_int calls;
+};
+
+/* GET_CAP on a connection and a file of its own, as fast as it goes. */
+static void *flood_thread(void *arg)
+{
+	struct flood *fl = arg;
+	struct udrm_client *c = child_connect(fl->fx);
+	int fd = child_open(c, VKMS_MINOR);
+
+	while (!atomic_load(&fl->stop)) {
+		struct drm_get_cap cap = {.capability = DRM_CAP_DUMB_BUFFER};
+		int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GET_CAP, &cap);
+
+		CHILD_CHECK(ret == 0, "GET_CAP in the flood: %d", ret);
+		atomic_fetch_add(&fl->calls, 1);
+	}
+	udrm_client_disconnect(c);
+	return NULL;
+}
+
+static void flooding_client_does_not_stall_another(void **state)
+{
+	struct server_fixture *fx = *state;
+	int ready[2], done[2];
+	pid_t flooder, other;
+	char byte;
+
+	ut_check(pipe(ready) == 0 && pipe(done) == 0, "pipes");
+	flooder = spawn();
+	if (flooder == 0) {
+		static struct flood fl;
+		pthread_t threads[FLOOD_THREADS];
+		struct sockaddr_un addr = {.sun_family = AF_UNIX};
+		int deaf = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+		struct udrm_msg hello = {.type = UDRM_MSG_HELLO,
+					 .size = sizeof(hello),
+					 .a = UDRM_PROTO_VERSION};
+
+		fl.fx = fx;
+		for (int i = 0; i < FLOOD_THREADS; i++)
+			CHILD_CHECK(pthread_create(&threads[i], NULL,
+						   flood_thread, &fl) == 0,
+				    "pthread_create");
+		/* And a connection that sends requests but never reads the
+		 * replies: its server thread ends up blocked sending. */
+		strcpy(addr.sun_path, fx->path);
+		CHILD_CHECK(connect(deaf, (struct sockaddr *)&addr,
+				    sizeof(addr)) == 0,
+			    "connect");
+		for (int i = 0; i < 100000; i++) {
+			hello.seq = (uint64_t)i + 1;
+			if (send(deaf, &hello, sizeof(hello), 0) < 0)
+				break;
+		}
+		while (atomic_load(&fl.calls) < 100 * FLOOD_THREADS)
+			usleep(1000);
+		CHILD_CHECK(write(ready[1], "f", 1) == 1, "write");
+		CHILD_CHECK(read(done[0], &byte, 1) == 1, "read");
+		atomic_store(&fl.stop, true);
+		for (int i = 0; i < FLOOD_THREADS; i++)
+			pthread_join(threads[i], NULL);
+		_exit(0);
+	}
+	ut_check(read(ready[0], &byte, 1) == 1, "the flood is on");
+	other = spawn();
+	if (other == 0) {
+		int64_t t0 = now_ns(), worst = 0;
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		int64_t t = now_ns() - t0;
+
+		CHILD_CHECK(t < 1000000000,
+			    "connect and open during the flood took %lld ns",
+			    (long long)t);
+		for (int i = 0; i < 20; i++) {
+			struct drm_get_cap cap = {.capability =
+							  DRM_CAP_DUMB_BUFFER};
+			int ret;
+
+			t0 = now_ns();
+			ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GET_CAP, &cap);
+			t = now_ns() - t0;
+			CHILD_CHECK(ret == 0, "GET_CAP: %d", ret);
+			worst = t > worst ? t : worst;
+		}
+		CHILD_CHECK(worst < 1000000000,
+			    "the slowest GET_CAP during the flood took %lld ns",
+			    (long long)worst);
+		_exit(0);
+	}
+	ut_expect(wait_child(other), 0, "the other client's checks");
+	ut_check(write(done[1], "d", 1) == 1, "write");
+	ut_expect(wait_child(flooder), 0, "the flooding process's checks");
+	close(ready[0]);
+	close(ready[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1619,6 +1764,8 @@ int main(void)
 		T(vfile_connector_status_from_clients),
 		T(vfile_crc_from_a_client),
 		T(lease_fd_lands_in_the_lessor_process),
+		T(connections_per_process_are_capped),
+		T(flooding_client_does_not_stall_another),
 #undef T
 	};
 
