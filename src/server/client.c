@@ -24,6 +24,18 @@ struct udrm_client {
 	struct udrm_ino_set proven; /* files this connection has shown */
 };
 
+/* Past this many shown files the client forgets them all (it cannot tell
+ * which were closed); each is shown again at its next use. */
+#define CLIENT_PROVEN_MAX 1024
+
+static void client_proven_add(struct udrm_client *c, uint64_t ino)
+{
+	if (c->proven.count >= CLIENT_PROVEN_MAX &&
+	    !udrm_ino_set_has(&c->proven, ino))
+		c->proven.count = 0;
+	udrm_ino_set_add(&c->proven, ino);
+}
+
 /* Answers the server's callbacks until the reply to our request. */
 static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
 			     int *reply_fd)
@@ -166,7 +178,7 @@ static int client_open_call(struct udrm_client *c, struct udrm_msg *req,
 		return -EPROTO;
 	if (!(flags & O_CLOEXEC))
 		fcntl(fd, F_SETFD, 0);
-	udrm_ino_set_add(&c->proven, reply.ino);
+	client_proven_add(c, reply.ino);
 	return fd;
 }
 
@@ -200,7 +212,7 @@ int udrm_client_adopt(struct udrm_client *c, int fd, int *minor)
 							       : -EPROTO;
 	if (reply.a > INT32_MAX || reply.b > 1)
 		return -EPROTO;
-	udrm_ino_set_add(&c->proven, st.st_ino);
+	client_proven_add(c, st.st_ino);
 	*minor = (int)reply.a;
 	return (int)reply.b;
 }
@@ -224,7 +236,7 @@ static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
 	if (ret)
 		return ret;
 	if (prove && reply->ret != -EBADF)
-		udrm_ino_set_add(&c->proven, st.st_ino); /* else: shown again */
+		client_proven_add(c, st.st_ino); /* else: shown again */
 	if (reply->ret < INT32_MIN || reply->ret > max) {
 		if (*reply_fd >= 0)
 			close(*reply_fd);

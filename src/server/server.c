@@ -146,6 +146,33 @@ static void srv_file_put(struct udrm_server *srv, struct srv_file *f)
 		srv_file_close(f);
 }
 
+/* Whether a file named @ino is open (srv->lock). */
+static bool srv_file_is_open_locked(void *ctx, uint64_t ino)
+{
+	struct udrm_server *srv = ctx;
+
+	for (struct srv_file *f = srv->files; f; f = f->next)
+		if (f->ino == ino)
+			return true;
+	return false;
+}
+
+/* Records that @conn holds the file named @ino: 0 or -ENOMEM. */
+static int srv_conn_prove(struct srv_conn *conn, uint64_t ino)
+{
+	struct udrm_server *srv = conn->srv;
+
+	/* Before the set grows, the files closed since go: a connection
+	 * opening and closing files (sysfs attributes) keeps it small. */
+	if (conn->proven.count == conn->proven.capacity) {
+		pthread_mutex_lock(&srv->lock);
+		udrm_ino_set_filter(&conn->proven, srv_file_is_open_locked,
+				    srv);
+		pthread_mutex_unlock(&srv->lock);
+	}
+	return udrm_ino_set_add(&conn->proven, ino);
+}
+
 /* Publishes @f (its file or vopen and kept_fd set), named by @ino, the
  * inode of the end the client gets, as held by @conn. 0 or -ENOMEM
  * (nothing published). */
@@ -153,7 +180,7 @@ static int srv_file_publish(struct srv_conn *conn, struct srv_file *f,
 			    uint64_t ino)
 {
 	struct udrm_server *srv = conn->srv;
-	int ret = udrm_ino_set_add(&conn->proven, ino);
+	int ret = srv_conn_prove(conn, ino);
 
 	if (ret)
 		return ret;
@@ -463,7 +490,7 @@ static int srv_request_file(struct srv_conn *conn, const struct udrm_msg *req,
 	if (fd >= 0) {
 		if (srv_fd_ino(fd, &ino) || ino != req->ino)
 			return -EBADF;
-		ret = udrm_ino_set_add(&conn->proven, req->ino);
+		ret = srv_conn_prove(conn, req->ino);
 		if (ret)
 			return ret;
 	}
@@ -489,7 +516,7 @@ static int srv_adopt(struct srv_conn *conn, int fd, struct udrm_msg *reply)
 	f = srv_file_find(conn->srv, ino);
 	if (!f)
 		return -EBADF;
-	ret = f->file ? udrm_ino_set_add(&conn->proven, ino) : -EBADF;
+	ret = f->file ? srv_conn_prove(conn, ino) : -EBADF;
 	if (!ret) {
 		reply->a = (uint64_t)udrm_device_minor(
 			udrm_file_device(f->file),

@@ -104,6 +104,17 @@ int udrm_ino_set_add(struct udrm_ino_set *set, uint64_t ino)
 	return 0;
 }
 
+void udrm_ino_set_filter(struct udrm_ino_set *set,
+			 bool (*keep)(void *ctx, uint64_t ino), void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->count; i++)
+		if (keep(ctx, set->inos[i]))
+			set->inos[n++] = set->inos[i];
+	set->count = n;
+}
+
 void udrm_ino_set_fini(struct udrm_ino_set *set)
 {
 	free(set->inos);

@@ -32,6 +32,9 @@ struct udrm_ino_set {
 bool udrm_ino_set_has(const struct udrm_ino_set *set, uint64_t ino);
 /* 0 (also when already there) or -ENOMEM. */
 int udrm_ino_set_add(struct udrm_ino_set *set, uint64_t ino);
+/* Keeps only the inodes for which @keep says true. */
+void udrm_ino_set_filter(struct udrm_ino_set *set,
+			 bool (*keep)(void *ctx, uint64_t ino), void *ctx);
 void udrm_ino_set_fini(struct udrm_ino_set *set);
 
 #endif

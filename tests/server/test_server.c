@@ -1333,6 +1333,18 @@ static void vfile_connector_status_from_clients(void **state)
 			    "an ioctl on a vfile handle: expected EBADF, got "
 			    "%zd",
 			    n);
+
+		/* Many opens and closes on one connection: the files it
+		 * still holds stay usable as the closed ones are forgotten. */
+		for (int i = 0; i < 300; i++) {
+			int tmp = child_vfile_open(c, ids.status, O_RDONLY);
+
+			child_vfile_show(c, tmp, buf, sizeof(buf));
+			close(tmp);
+		}
+		n = udrm_client_vfile_read(c, hfd, buf, sizeof(buf), 0);
+		CHILD_CHECK(n == 10, "the first handle after 300 opens: %zd",
+			    n);
 		_exit(0);
 	}
 	ut_expect(wait_child(pid), 0, "the status processes' checks");
