@@ -7,7 +7,11 @@
  * authentication work across processes, a killed process's files are
  * closed (its master freed), PRIME fds land in the calling process, bad
  * pointers give EFAULT and a malformed message only costs its sender the
- * connection.
+ * connection. Then what a process needs beyond its ioctls: adopting a
+ * received fd, reading its events (the budget refilled as it reads),
+ * dma-buf and sync_file ioctls, sysfs and debugfs files, leases; and
+ * robustness: a cap on connections, a flood that holds nobody else up,
+ * out-of-range fields refused.
  *
  * A child reports failure through its exit status and a message on
  * stderr; the parent checks the statuses.
@@ -32,6 +36,7 @@
 #include "server/client.h"
 #include "server/proto.h"
 #include "server/server.h"
+#include "server/transport.h"
 
 #define VKMS_MINOR 0
 #define VGEM_MINOR 1
@@ -1753,6 +1758,95 @@ static void flooding_client_does_not_stall_another(void **state)
 	close(done[1]);
 }
 
+/* One raw request on @sock: the reply's ret (its fd closed, if any). */
+static int64_t raw_call(int sock, uint32_t type, uint64_t ino, uint64_t a,
+			uint64_t b, int fd)
+{
+	static uint64_t seq;
+	struct udrm_msg req = {
+		.type = type, .seq = ++seq, .ino = ino, .a = a, .b = b};
+	struct udrm_msg reply;
+	int rfd, ret;
+
+	ret = udrm_msg_send(sock, &req, fd);
+	CHILD_CHECK(ret == 0, "send of message type %u: %d", type, ret);
+	ret = udrm_msg_recv(sock, &reply, &rfd);
+	CHILD_CHECK(ret == 0 && reply.type == UDRM_MSG_REPLY &&
+			    reply.seq == req.seq,
+		    "the reply to message type %u: %d", type, ret);
+	if (rfd >= 0)
+		close(rfd);
+	return reply.ret;
+}
+
+static void bad_fields_of_new_messages_are_refused(void **state)
+{
+	struct server_fixture *fx = *state;
+	struct vfile_ids ids = find_vfiles(fx);
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct sockaddr_un addr = {.sun_family = AF_UNIX};
+		struct udrm_client *c = child_connect(fx);
+		int sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		int fd = child_open(c, VKMS_MINOR);
+		int hfd = child_vfile_open(c, ids.status, O_RDONLY);
+		struct stat st, hst;
+		int64_t ret;
+
+		strcpy(addr.sun_path, fx->path);
+		CHILD_CHECK(connect(sock, (struct sockaddr *)&addr,
+				    sizeof(addr)) == 0,
+			    "connect");
+		CHILD_CHECK(raw_call(sock, UDRM_MSG_HELLO, 0,
+				     UDRM_PROTO_VERSION, 0, -1) == 0,
+			    "HELLO");
+		CHILD_CHECK(fstat(fd, &st) == 0 && fstat(hfd, &hst) == 0,
+			    "fstat");
+#define EXPECT_RAW(want, ...)                                                  \
+	do {                                                                   \
+		ret = raw_call(sock, __VA_ARGS__);                             \
+		CHILD_CHECK(ret == (want), "%s: expected %lld, got %lld",      \
+			    #__VA_ARGS__, (long long)(want), (long long)ret);  \
+	} while (0)
+		/* Files this connection has not shown. */
+		EXPECT_RAW(-EBADF, UDRM_MSG_EVENTS_CONSUMED, st.st_ino, 32, 0,
+			   -1);
+		EXPECT_RAW(-EBADF, UDRM_MSG_VFILE_READ, hst.st_ino, 0, 0, -1);
+		/* Shown with the wrong fd. */
+		EXPECT_RAW(-EBADF, UDRM_MSG_EVENTS_CONSUMED, st.st_ino, 32, 0,
+			   hfd);
+		/* Missing fds. */
+		EXPECT_RAW(-EBADF, UDRM_MSG_ADOPT, 0, 0, 0, -1);
+		EXPECT_RAW(-EBADF, UDRM_MSG_FD_IOCTL, 0, DMA_BUF_IOCTL_SYNC, 0,
+			   -1);
+		/* Out of range. */
+		EXPECT_RAW(-EINVAL, UDRM_MSG_EVENTS_CONSUMED, st.st_ino, 0, 0,
+			   fd);
+		EXPECT_RAW(-EINVAL, UDRM_MSG_EVENTS_CONSUMED, st.st_ino, 4097,
+			   0, fd);
+		EXPECT_RAW(-ENOENT, UDRM_MSG_VFILE_OPEN, 0, ids.count, O_RDONLY,
+			   -1);
+		EXPECT_RAW(-ENOENT, UDRM_MSG_VFILE_OPEN, 0, UINT64_MAX,
+			   O_RDONLY, -1);
+		EXPECT_RAW(-EINVAL, UDRM_MSG_VFILE_OPEN, 0, ids.status,
+			   1ull << 32, -1);
+		EXPECT_RAW(-EINVAL, UDRM_MSG_VFILE_SET_NONBLOCK, hst.st_ino, 2,
+			   0, hfd);
+		EXPECT_RAW(-EINVAL, UDRM_MSG_VFILE_LSEEK, hst.st_ino, 0,
+			   1ull << 32, -1);
+		/* A device file is no vfile handle, and the other way. */
+		EXPECT_RAW(-EBADF, UDRM_MSG_VFILE_READ, st.st_ino, 0, 0, fd);
+		EXPECT_RAW(-EBADF, UDRM_MSG_IOCTL, hst.st_ino,
+			   DRM_IOCTL_VERSION, 0, -1);
+		EXPECT_RAW(-EBADF, UDRM_MSG_ADOPT, 0, 0, 0, hfd);
+		EXPECT_RAW(-EINVAL, 99, 0, 0, 0, -1);
+#undef EXPECT_RAW
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the raw client's checks");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1778,6 +1872,7 @@ int main(void)
 		T(lease_fd_lands_in_the_lessor_process),
 		T(connections_per_process_are_capped),
 		T(flooding_client_does_not_stall_another),
+		T(bad_fields_of_new_messages_are_refused),
 #undef T
 	};
 
