@@ -262,6 +262,11 @@ static void ip_capture_write_last(void)
 
 static void ip_capture_exit(void)
 {
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
 	ip_bypass++;
 	ip_capture_drain();
 	if (ipc.dropped && ipc.writer_pid == getpid())
@@ -330,6 +335,12 @@ static bool ip_capture_configure(void)
 		       ip_capture_atfork_child);
 	atexit(ip_capture_exit);
 	return true;
+}
+
+void ip_capture_flush(void)
+{
+	if (ipc.ndevs)
+		ip_capture_exit();
 }
 
 void ip_capture_device(struct udrm_device *dev)

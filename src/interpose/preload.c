@@ -43,6 +43,7 @@ struct ipfd_table ip_vfds = {
 };
 __thread int ip_bypass __attribute__((tls_model("initial-exec")));
 _Atomic bool ip_guard_on;
+bool ip_hosting;
 
 static pthread_once_t ip_once = PTHREAD_ONCE_INIT;
 _Atomic bool ip_ready;
@@ -128,14 +129,15 @@ void ip_resolve(void)
 static void ip_release(struct ipfd_table *table, struct ipfd_entry *entry)
 {
 	(void)table;
-	udrm_file_close(entry->file);
+	if (entry->file) /* none in server mode: the fd was the file */
+		udrm_file_close(entry->file);
 }
 
 /* Closes the open of a virtual file when its last program fd goes. */
 static void ip_vfile_release(struct ipfd_table *table, struct ipfd_entry *entry)
 {
 	(void)table;
-	udrm_vfile_close(entry->file);
+	ip_vf_close(entry->file);
 }
 
 static void ip_atfork_prepare(void)
@@ -239,16 +241,18 @@ static void ip_create_devices(void)
 		return;
 	n = udrm_config_device_count(cfg);
 	for (i = 0; i < n && ip_state.ndevices < IP_MAX_DEVICES; i++) {
-		const struct udrm_device_desc *desc =
-			udrm_config_device(cfg, i);
+		struct udrm_device_desc desc = *udrm_config_device(cfg, i);
 		struct udrm_device *dev;
 		char *name;
 		int ret;
 
-		ret = udrm_device_create(desc, &dev);
+		/* A server hands each object's memfd to its clients. */
+		if (ip_hosting)
+			desc.flags |= UDRM_DEVICE_OBJECT_MEMFDS;
+		ret = udrm_device_create(&desc, &dev);
 		if (ret) {
 			fprintf(stderr, "udrm: cannot create %s device: %s\n",
-				desc->driver, strerror(-ret));
+				desc.driver, strerror(-ret));
 			continue;
 		}
 		name = ip_platform_name(dev, ip_state.ndevices);
@@ -312,33 +316,21 @@ static int ip_index_tree(void)
 	return 0;
 }
 
-/* Makes the placeholder of one virtual file of a device and records it. */
-static int ip_add_vnode(void *ctx, enum udrm_vfile_root root, const char *path,
-			unsigned int mode, struct udrm_vfile *vfile)
+/* Records virtual file @id, whose placeholder is @rel in the tree. */
+static int ip_record_vnode(struct udrm_vfile *vfile, uint32_t id,
+			   const char *rel, bool debugfs)
 {
-	const struct vtree_device *vdev = ctx;
-	bool debugfs = root == UDRM_VFILE_DEBUGFS;
-	char rel[PATH_MAX], full[PATH_MAX];
+	char full[PATH_MAX], dirs[PATH_MAX];
 	struct ip_vnode *grown, *vn;
 	struct stat st;
 	size_t base;
 	char *p;
-	int ret;
 
-	ret = vtree_add_vfile(ip_state.root, vdev, debugfs, path, mode, rel,
-			      sizeof(rel));
-	if (!ret && (size_t)snprintf(full, sizeof(full), "%s/%s", ip_state.root,
-				     rel) >= sizeof(full))
-		ret = -ENAMETOOLONG;
-	if (!ret && lstat(full, &st))
-		ret = -errno;
-	if (ret) {
-		/* One missing file is no reason to give up the devices. */
-		fprintf(stderr, "udrm: cannot show %s %s of %s: %s\n",
-			debugfs ? "debugfs" : "sysfs", path, vdev->name,
-			strerror(-ret));
-		return 0;
-	}
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", ip_state.root,
+			     rel) >= sizeof(full))
+		return -ENAMETOOLONG;
+	if (lstat(full, &st))
+		return -errno;
 	grown = realloc(ip_state.vnodes,
 			(ip_state.nvnodes + 1) * sizeof(*ip_state.vnodes));
 	if (!grown)
@@ -346,6 +338,7 @@ static int ip_add_vnode(void *ctx, enum udrm_vfile_root root, const char *path,
 	ip_state.vnodes = grown;
 	vn = &ip_state.vnodes[ip_state.nvnodes];
 	vn->vfile = vfile;
+	vn->remote_id = id;
 	vn->tree_ino = st.st_ino;
 	vn->tree_path = strdup(full);
 	if (!vn->tree_path)
@@ -353,13 +346,41 @@ static int ip_add_vnode(void *ctx, enum udrm_vfile_root root, const char *path,
 	ip_state.nvnodes++;
 	if (debugfs) {
 		/* Its directories and itself belong to the debugfs mount. */
+		snprintf(dirs, sizeof(dirs), "%s", rel);
 		base = strlen("sys/kernel/debug/dri/");
-		for (p = strchr(rel + base, '/'); p; p = strchr(p + 1, '/')) {
+		if (strlen(dirs) < base)
+			return 0;
+		for (p = strchr(dirs + base, '/'); p; p = strchr(p + 1, '/')) {
 			*p = '\0';
-			ip_note_debugfs(rel);
+			ip_note_debugfs(dirs);
 			*p = '/';
 		}
-		ip_note_debugfs(rel);
+		ip_note_debugfs(dirs);
+	}
+	return 0;
+}
+
+/* Makes the placeholder of one virtual file of a device and records it. */
+static int ip_add_vnode(void *ctx, enum udrm_vfile_root root, const char *path,
+			unsigned int mode, struct udrm_vfile *vfile)
+{
+	const struct vtree_device *vdev = ctx;
+	bool debugfs = root == UDRM_VFILE_DEBUGFS;
+	uint32_t id = ip_state.nvfiles++;
+	char rel[PATH_MAX];
+	int ret;
+
+	ret = vtree_add_vfile(ip_state.root, vdev, debugfs, path, mode, rel,
+			      sizeof(rel));
+	if (!ret)
+		ret = ip_record_vnode(vfile, id, rel, debugfs);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret) {
+		/* One missing file is no reason to give up the devices. */
+		fprintf(stderr, "udrm: cannot show %s %s of %s: %s\n",
+			debugfs ? "debugfs" : "sysfs", path, vdev->name,
+			strerror(-ret));
 	}
 	return 0;
 }
@@ -382,6 +403,16 @@ static void ip_pick_devs(void)
 	       makedev(0, m) == sys_kernel)
 		m++;
 	ip_state.debugfs_dev = makedev(0, m);
+}
+
+/* Points the path mapping at the tree (made here or by the server). */
+static void ip_use_tree(void)
+{
+	ip_pick_devs();
+	ip_state.vpath.root = ip_state.root;
+	ip_state.vpath.root_len = strlen(ip_state.root);
+	ip_state.vpath.platform = (const char *const *)ip_state.platform_names;
+	ip_state.vpath.nplatform = ip_state.ndevices;
 }
 
 static void ip_make_tree(void)
@@ -426,17 +457,108 @@ static void ip_make_tree(void)
 		ip_state.root[0] = '\0';
 		return;
 	}
-	ip_pick_devs();
 	ip_state.owner = getpid();
-	ip_state.vpath.root = ip_state.root;
-	ip_state.vpath.root_len = strlen(ip_state.root);
-	ip_state.vpath.platform = (const char *const *)ip_state.platform_names;
-	ip_state.vpath.nplatform = ip_state.ndevices;
 	atexit(ip_cleanup);
+	ip_use_tree();
+}
+
+/* One line of the manifest (host.c writes it). */
+static int ip_manifest_line(char *line)
+{
+	unsigned int minor, type, id, debugfs;
+	int n = 0;
+
+	if (sscanf(line, "device %n", &n), n > 0) {
+		if (ip_state.ndevices >= IP_MAX_DEVICES)
+			return -E2BIG;
+		line[strcspn(line, "\n")] = '\0';
+		ip_state.platform_names[ip_state.ndevices] = strdup(line + n);
+		if (!ip_state.platform_names[ip_state.ndevices])
+			return -ENOMEM;
+		ip_state.ndevices++;
+		return 0;
+	}
+	if (sscanf(line, "node %u %u", &minor, &type) == 2) {
+		struct ip_node *node;
+		char name[sizeof(node->name)];
+
+		if (ip_state.nnodes >= IP_MAX_NODES || minor > 255 ||
+		    (type != UDRM_NODE_PRIMARY && type != UDRM_NODE_RENDER))
+			return -EINVAL;
+		node = &ip_state.nodes[ip_state.nnodes++];
+		node->type = (enum udrm_node_type)type;
+		node->minor = (int)minor;
+		udrm_node_name(node->type, node->minor, name, sizeof(name));
+		memcpy(node->name, name, sizeof(name));
+		snprintf(node->path, sizeof(node->path), "/dev/dri/%s", name);
+		node->fake_ino = IP_FAKE_INO_BASE + (ino_t)minor;
+		return 0;
+	}
+	if (sscanf(line, "vfile %u %u %n", &id, &debugfs, &n) == 2 && n > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		return ip_record_vnode(NULL, id, line + n, debugfs != 0);
+	}
+	if (!strncmp(line, "udrm-manifest 1", 15) ||
+	    !strncmp(line, "server ", 7))
+		return 0;
+	return -EINVAL;
+}
+
+int ip_read_manifest(const char *root)
+{
+	char path[PATH_MAX], line[PATH_MAX + 64];
+	FILE *f;
+	int ret = 0;
+
+	if (strlen(root) >= sizeof(ip_state.root))
+		return -ENAMETOOLONG;
+	strcpy(ip_state.root, root);
+	snprintf(path, sizeof(path), "%s/manifest", root);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	/* The nodes first: the tree index needs them. */
+	while (!ret && fgets(line, sizeof(line), f))
+		if (strncmp(line, "vfile ", 6))
+			ret = ip_manifest_line(line);
+	if (!ret)
+		ret = ip_index_tree();
+	rewind(f);
+	while (!ret && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "vfile ", 6))
+			ret = ip_manifest_line(line);
+	fclose(f);
+	if (!ret)
+		ip_use_tree();
+	return ret;
+}
+
+/* Server mode: the devices and the tree are the server's. */
+static bool ip_connect_server(const char *server_path)
+{
+	char root[sizeof(ip_state.root)];
+	char *slash;
+	int ret;
+
+	snprintf(root, sizeof(root), "%s", server_path);
+	slash = strrchr(root, '/');
+	if (slash)
+		*slash = '\0';
+	ret = ip_remote_setup(server_path);
+	if (!ret)
+		ret = ip_read_manifest(root);
+	if (ret) {
+		fprintf(stderr, "udrm: device server %s: %s\n", server_path,
+			strerror(-ret));
+		ip_state.root[0] = '\0';
+		return false;
+	}
+	return true;
 }
 
 static void ip_do_init(void)
 {
+	const char *server = getenv("UDRM_SERVER");
 	int saved = errno;
 
 	ip_bypass++;
@@ -446,8 +568,12 @@ static void ip_do_init(void)
 	 * program's sigaction() calls for it are routed to the core. */
 	atomic_store(&ip_guard_on, true);
 	udrm_uaccess_init();
-	ip_create_devices();
-	ip_make_tree();
+	if (server && server[0] && !ip_hosting) {
+		ip_connect_server(server);
+	} else {
+		ip_create_devices();
+		ip_make_tree();
+	}
 	ip_state.ready = ip_state.root[0] != '\0';
 	atomic_store_explicit(&ip_ready, ip_state.ready, memory_order_release);
 	ip_bypass--;
@@ -586,6 +712,8 @@ int ip_open_node(const struct ip_node *node, int flags)
 	struct ipfd_entry *entry;
 	int fd, ret, fl;
 
+	if (ip_remote)
+		return ip_remote_open(node, flags);
 	ret = udrm_file_open(node->dev, node->type, flags, &file);
 	if (ret)
 		return ip_fail(ret);
@@ -619,11 +747,11 @@ int ip_open_node(const struct ip_node *node, int flags)
 
 int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd)
 {
-	struct udrm_vfile_open *of;
 	struct ipfd_entry *entry;
+	void *of;
 	int ret;
 
-	ret = udrm_vfile_open(vnode->vfile, flags, &of);
+	ret = ip_vf_open(vnode, flags, &of);
 	if (ret) {
 		if (fd >= 0)
 			ip_real.close(fd);
@@ -636,7 +764,7 @@ int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd)
 				    flags & ~(O_CREAT | O_EXCL | O_TRUNC), 0);
 		if (fd < 0) {
 			ret = -errno;
-			udrm_vfile_close(of);
+			ip_vf_close(of);
 			return ip_fail(ret);
 		}
 	}
@@ -645,7 +773,7 @@ int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd)
 	entry = ipfd_entry_new(&ip_vfds, of, vnode);
 	if (!entry) {
 		ip_real.close(fd);
-		udrm_vfile_close(of);
+		ip_vf_close(of);
 		return ip_fail(-ENOMEM);
 	}
 	ret = ipfd_install(&ip_vfds, fd, entry);

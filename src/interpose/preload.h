@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ struct statx;
 
 /* A node of a device, as /dev/dri shows it. Immutable after init. */
 struct ip_node {
-	struct udrm_device *dev;
+	struct udrm_device *dev; /* NULL in server mode */
 	enum udrm_node_type type;
 	int minor;
 	char name[16];	/* "card0" */
@@ -40,7 +41,8 @@ struct ip_node {
 /* A driver's virtual file (sysfs attribute, debugfs entry) and its
  * placeholder in the tree. Immutable after init. */
 struct ip_vnode {
-	struct udrm_vfile *vfile;
+	struct udrm_vfile *vfile; /* NULL in server mode */
+	uint32_t remote_id;	  /* its number in the server's manifest */
 	ino_t tree_ino;	 /* inode of the placeholder */
 	char *tree_path; /* "<root>/sys/..." */
 };
@@ -116,6 +118,7 @@ struct ip_state {
 	size_t ndebugfs_ino;
 	struct ip_vnode *vnodes; /* the devices' virtual files */
 	size_t nvnodes;
+	uint32_t nvfiles; /* the devices' virtual files seen, shown or not */
 };
 
 extern struct ip_real ip_real;
@@ -131,6 +134,9 @@ extern __thread int ip_bypass __attribute__((tls_model("initial-exec")));
 /* Whether the core's SIGSEGV/SIGBUS guard may be installed: from then on
  * sigaction() for those signals goes through udrm_uaccess_sigaction(). */
 extern _Atomic bool ip_guard_on;
+/* This process serves its devices to others (host.c): made before
+ * ip_init(), it gives every object a memfd of its own. */
+extern bool ip_hosting;
 
 /* Set (release) once the devices and the tree are made; ip_state is
  * read-only from then on. */
@@ -221,6 +227,55 @@ int ip_open_vfile(const struct ip_vnode *vnode, int flags, int fd);
 /* Display capture (capture.c): registers @dev, just created, for what
  * UDRM_CAPTURE* ask (nothing if unset). */
 void ip_capture_device(struct udrm_device *dev);
+/* Writes what exit would write now (once: exit then writes nothing). For
+ * a host, whose clients have gone. */
+void ip_capture_flush(void);
+
+/* ---- server mode (remote.c) ----
+ *
+ * With UDRM_SERVER set the devices live in a device server: ip_state is
+ * read from the server's manifest, device fds are the sockets the server
+ * hands over (their table entries have no file), and the calls below go
+ * to the server. The host side is host.c. */
+extern bool ip_remote;
+
+/* Whether the devices live in a server; initialises udrm (connects) if
+ * UDRM_SERVER says so and that is not done yet. */
+bool ip_server_mode(void);
+/* Remembers the server's socket and prepares the connections. */
+int ip_remote_setup(const char *server_path);
+/* Fills ip_state from the manifest of the server whose tree is @root.
+ * 0 or -errno (after printing why). */
+int ip_read_manifest(const char *root);
+/* Opens @node in the server: a program fd, or -1/errno. */
+int ip_remote_open(const struct ip_node *node, int flags);
+/* A device fd the table does not know (inherited across exec, received
+ * over a socket) made known: its entry (a reference), or NULL if it is
+ * none of the server's. */
+struct ipfd_entry *ip_remote_adopt(int fd);
+/* ioctl on device fd @fd in the server: >= 0 or -errno. */
+int ip_remote_ioctl(int fd, unsigned long request, void *arg);
+/* ioctl on a non-device fd that may be the server's dma-buf or sync_file:
+ * -ENOTTY when it is not. */
+int ip_remote_fd_ioctl(int fd, unsigned long request, void *arg);
+int ip_remote_mmap(int fd, void *addr, size_t len, int prot, int flags,
+		   uint64_t offset, void **out);
+/* udrm_dmabuf_exists() and udrm_dmabuf_poll_fd(), in-process or through
+ * the server. */
+bool ip_dmabufs_may_exist(void);
+int ip_dmabuf_poll_fd(int fd, bool write, int *sync_fd);
+
+/* Device and virtual file operations, in-process or in the server; each
+ * returns the result or -errno. @entry is @fd's. */
+ssize_t ip_dev_read(int fd, struct ipfd_entry *entry, void *buf, size_t len);
+int ip_vf_open(const struct ip_vnode *vnode, int flags, void **of);
+void ip_vf_close(void *of);
+ssize_t ip_vf_read(void *of, void *buf, size_t len, off_t pos);
+ssize_t ip_vf_write(void *of, const void *buf, size_t len, off_t pos);
+off_t ip_vf_lseek(void *of, off_t off, int whence);
+void ip_vf_set_nonblock(void *of, bool nonblock);
+/* The fd whose readiness is the open's, borrowed; < 0: always ready. */
+int ip_vf_poll_fd(void *of);
 
 /* Whether any program fd is open on a virtual file (cheap). */
 static inline bool ip_vfiles_open(void)

@@ -517,7 +517,7 @@ static void ip_vfd_nonblock(int fd, bool nonblock)
 		return;
 	entry = ipfd_get(&ip_vfds, fd);
 	if (entry) {
-		udrm_vfile_set_nonblock(entry->file, nonblock);
+		ip_vf_set_nonblock(entry->file, nonblock);
 		ipfd_put(&ip_vfds, entry);
 	}
 }
@@ -635,6 +635,42 @@ static int ip_install_lease(struct ipfd_entry *lessor,
 	return 0;
 }
 
+/* ioctl on a fd that is no device fd the table knows. */
+static int ip_other_ioctl(int fd, unsigned long request, void *arg)
+{
+	unsigned int type = _IOC_TYPE(request);
+	int ret;
+
+	/* dma-buf ioctls on a udrm export (a plain memfd to libc), sync_file
+	 * ioctls on a udrm sync_file (a socket to libc). */
+	if (__builtin_expect(type == 'b' || type == SYNC_IOC_MAGIC, 0) &&
+	    (ip_server_mode() || ip_ready_now())) {
+		if (ip_remote)
+			ret = ip_remote_fd_ioctl(fd, request, arg);
+		else if (type == 'b')
+			ret = udrm_dmabuf_ioctl(fd, request, arg);
+		else
+			ret = udrm_sync_file_ioctl(fd, request, arg);
+		if (ret != -ENOTTY)
+			return ret < 0 ? ip_fail(ret) : ret;
+	}
+	ret = ip_real.ioctl(fd, request, arg);
+	if (__builtin_expect(request == FIONBIO, 0) && !ret && arg)
+		ip_vfd_nonblock(fd, *(const int *)arg != 0);
+	return ret;
+}
+
+/* The entry of device fd @fd; in server mode one inherited across exec
+ * or received over a socket is made known on its first DRM call. */
+static struct ipfd_entry *ip_device_entry(int fd, bool drm_call)
+{
+	struct ipfd_entry *entry = ipfd_get(&ip_fds, fd);
+
+	if (__builtin_expect(!entry && drm_call, 0) && ip_server_mode())
+		entry = ip_remote_adopt(fd);
+	return entry;
+}
+
 IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 {
 	struct ipfd_entry *entry;
@@ -646,27 +682,9 @@ IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	IP_NEED(ioctl);
-	entry = ipfd_get(&ip_fds, fd);
-	if (!entry) {
-		/* dma-buf ioctls on a udrm export (a plain memfd to libc). */
-		if (__builtin_expect(_IOC_TYPE(request) == 'b', 0) &&
-		    ip_ready_now()) {
-			ret = udrm_dmabuf_ioctl(fd, request, arg);
-			if (ret != -ENOTTY)
-				return ret < 0 ? ip_fail(ret) : ret;
-		}
-		/* sync_file ioctls on a udrm sync_file (a socket to libc). */
-		if (__builtin_expect(_IOC_TYPE(request) == SYNC_IOC_MAGIC, 0) &&
-		    ip_ready_now()) {
-			ret = udrm_sync_file_ioctl(fd, request, arg);
-			if (ret != -ENOTTY)
-				return ret < 0 ? ip_fail(ret) : ret;
-		}
-		ret = ip_real.ioctl(fd, request, arg);
-		if (__builtin_expect(request == FIONBIO, 0) && !ret && arg)
-			ip_vfd_nonblock(fd, *(const int *)arg != 0);
-		return ret;
-	}
+	entry = ip_device_entry(fd, _IOC_TYPE(request) == DRM_IOCTL_BASE);
+	if (!entry)
+		return ip_other_ioctl(fd, request, arg);
 	switch (request) {
 	case FIOCLEX:
 	case FIONCLEX:
@@ -676,9 +694,13 @@ IP_EXPORT int ioctl(int fd, unsigned long request, ...)
 		ipfd_put(&ip_fds, entry);
 		return ip_real.ioctl(fd, request, arg);
 	}
-	ret = udrm_file_ioctl(entry->file, request, arg);
-	if (ret == 0 && request == DRM_IOCTL_MODE_CREATE_LEASE)
-		ret = ip_install_lease(entry, arg);
+	if (ip_remote) {
+		ret = ip_remote_ioctl(fd, request, arg);
+	} else {
+		ret = udrm_file_ioctl(entry->file, request, arg);
+		if (ret == 0 && request == DRM_IOCTL_MODE_CREATE_LEASE)
+			ret = ip_install_lease(entry, arg);
+	}
 	ipfd_put(&ip_fds, entry);
 	if (ret < 0)
 		return ip_fail(ret);
@@ -693,11 +715,16 @@ IP_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 	int ret;
 
 	IP_NEED(mmap);
-	entry = fd >= 0 ? ipfd_get(&ip_fds, fd) : NULL;
+	entry = fd >= 0 && !(flags & MAP_ANONYMOUS) ? ip_device_entry(fd, true)
+						    : NULL;
 	if (!entry)
 		return ip_real.mmap(addr, len, prot, flags, fd, off);
-	ret = udrm_file_mmap(entry->file, addr, len, prot, flags, (uint64_t)off,
-			     &out);
+	if (ip_remote)
+		ret = ip_remote_mmap(fd, addr, len, prot, flags, (uint64_t)off,
+				     &out);
+	else
+		ret = udrm_file_mmap(entry->file, addr, len, prot, flags,
+				     (uint64_t)off, &out);
 	ipfd_put(&ip_fds, entry);
 	if (ret) {
 		errno = -ret;
@@ -731,7 +758,7 @@ static ssize_t ip_vfd_read(int fd, void *buf, size_t count, off_t pos,
 	*handled = entry != NULL;
 	if (!entry)
 		return 0;
-	ret = udrm_vfile_read(entry->file, buf, count, pos);
+	ret = ip_vf_read(entry->file, buf, count, pos);
 	ipfd_put(&ip_vfds, entry);
 	return ret < 0 ? ip_fail((int)ret) : ret;
 }
@@ -745,7 +772,7 @@ static ssize_t ip_vfd_write(int fd, const void *buf, size_t count, off_t pos,
 	*handled = entry != NULL;
 	if (!entry)
 		return 0;
-	ret = udrm_vfile_write(entry->file, buf, count, pos);
+	ret = ip_vf_write(entry->file, buf, count, pos);
 	ipfd_put(&ip_vfds, entry);
 	return ret < 0 ? ip_fail((int)ret) : ret;
 }
@@ -758,7 +785,7 @@ static off_t ip_vfd_lseek(int fd, off_t off, int whence, bool *handled)
 	*handled = entry != NULL;
 	if (!entry)
 		return 0;
-	ret = udrm_vfile_lseek(entry->file, off, whence);
+	ret = ip_vf_lseek(entry->file, off, whence);
 	ipfd_put(&ip_vfds, entry);
 	return ret < 0 ? ip_fail((int)ret) : ret;
 }
@@ -779,7 +806,7 @@ IP_EXPORT ssize_t read(int fd, void *buf, size_t count)
 		}
 		return ip_real.read(fd, buf, count);
 	}
-	ret = udrm_file_read(entry->file, buf, count);
+	ret = ip_dev_read(fd, entry, buf, count);
 	ipfd_put(&ip_fds, entry);
 	if (ret < 0)
 		return ip_fail((int)ret);
@@ -851,11 +878,11 @@ IP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 		if (!iov[i].iov_len)
 			continue;
 		if (table == &ip_vfds)
-			n = udrm_vfile_read(entry->file, iov[i].iov_base,
-					    iov[i].iov_len, -1);
+			n = ip_vf_read(entry->file, iov[i].iov_base,
+				       iov[i].iov_len, -1);
 		else
-			n = udrm_file_read(entry->file, iov[i].iov_base,
-					   iov[i].iov_len);
+			n = ip_dev_read(fd, entry, iov[i].iov_base,
+					iov[i].iov_len);
 		if (n < 0) {
 			if (!total)
 				total = n;
@@ -930,8 +957,8 @@ IP_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	for (i = 0; i < iovcnt; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		n = udrm_vfile_write(entry->file, iov[i].iov_base,
-				     iov[i].iov_len, -1);
+		n = ip_vf_write(entry->file, iov[i].iov_base, iov[i].iov_len,
+				-1);
 		if (n < 0) {
 			if (!total)
 				total = n;

@@ -34,6 +34,8 @@ static int ip_fstat(int fd, struct stat *st)
 	int ret;
 
 	IP_NEED(fstat);
+	if (ip_bypass)
+		return ip_real.fstat(fd, st);
 	entry = ipfd_get(&ip_fds, fd);
 	if (entry) {
 		ip_node_stat(entry->node, st);
@@ -41,6 +43,14 @@ static int ip_fstat(int fd, struct stat *st)
 		return 0;
 	}
 	ret = ip_real.fstat(fd, st);
+	/* In server mode a device fd this process was given (across exec,
+	 * over a socket) is a socket to libc until the server names it. */
+	if (!ret && S_ISSOCK(st->st_mode) && ip_server_mode() &&
+	    (entry = ip_remote_adopt(fd))) {
+		ip_node_stat(entry->node, st);
+		ipfd_put(&ip_fds, entry);
+		return 0;
+	}
 	if (!ret)
 		ip_fix_stat(st);
 	return ret;

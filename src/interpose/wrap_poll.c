@@ -71,7 +71,7 @@ static bool ip_poll_vfile(struct ip_poll *p, const struct pollfd *fds, nfds_t i)
 	if (!entry)
 		return false;
 	p->ventry[i] = entry;
-	fd = udrm_vfile_poll_fd(entry->file);
+	fd = ip_vf_poll_fd(entry->file);
 	if (fd < 0) {
 		p->dmabuf[i] = true;
 		p->ready[i] = fds[i].events & IP_ALWAYS_READY;
@@ -115,8 +115,8 @@ static long ip_poll_prepare(struct ip_poll *p, const struct pollfd *fds,
 
 			if (!(fds[i].events & bits[b]))
 				continue;
-			ret = udrm_dmabuf_poll_fd(fds[i].fd, bits[b] == POLLOUT,
-						  &sync_fd);
+			ret = ip_dmabuf_poll_fd(fds[i].fd, bits[b] == POLLOUT,
+						&sync_fd);
 			if (ret == -ENOTTY)
 				break;
 			p->dmabuf[i] = true;
@@ -152,7 +152,7 @@ static int ip_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 
 	if (ip_bypass || !ip_ready_now())
 		return ip_real.ppoll(fds, nfds, ts, sigmask);
-	dmabufs_exist = udrm_dmabuf_exists();
+	dmabufs_exist = ip_dmabufs_may_exist();
 	vfiles_open = ip_vfiles_open();
 	if (!dmabufs_exist && !vfiles_open)
 		return ip_real.ppoll(fds, nfds, ts, sigmask);

@@ -510,7 +510,10 @@ int udrm_wait_vblank_ioctl(struct udrm_device *dev, void *data,
 	count = vbl->count;
 	time = vbl->time;
 	pthread_mutex_unlock(&vbl->lock);
-	wait_vblank_reply(&vblwait->reply, count, &time);
+	/* As drm_wait_vblank_ioctl(): an interrupted wait leaves the request,
+	 * made absolute, for the caller to retry. */
+	if (ret != -EINTR)
+		wait_vblank_reply(&vblwait->reply, count, &time);
 	return ret;
 }
 

@@ -3,13 +3,15 @@
 # libdrm's KMS tools, unmodified, on vkms under "udrm run": each check reads
 # what the tool printed and, where it displays something, the picture
 # "udrm run --capture" took of the screen.
-# usage: kms_tools.sh UDRM PNG_CHECK CHECK
+# usage: kms_tools.sh UDRM PNG_CHECK CHECK [MODE]
 #   CHECK: modetest-list | modetest-setmode | modetest-overlay |
 #          modetest-vsync | modetest-atomic | proptest | vbltest
+#   MODE: --server (the default) or --in-process
 set -u
 UDRM=$1
 PNG_CHECK=$2
 CHECK=$3
+MODE=${4:---server}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/udrm-kms-tools.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 failures=0
@@ -25,7 +27,7 @@ expect() {
 }
 
 run() {
-	"$UDRM" run "$@"
+	"$UDRM" run "$MODE" "$@"
 }
 
 # The ids modetest lists: the first connector, CRTC and the planes of
@@ -161,7 +163,7 @@ modetest-atomic)
 	# atomic_test_page_flip never reads stdin): stop it after 5 s and
 	# look at every 30th frame the display showed meanwhile.
 	mkdir "$tmp/frames"
-	timeout 5 "$UDRM" run --capture-every 30 "$tmp/frames" -- modetest \
+	timeout 5 "$UDRM" run "$MODE" --capture-every 30 "$tmp/frames" -- modetest \
 		-M vkms -a -s "$conn@$crtc:1024x768" \
 		-P "$primary@$crtc:1024x768" -v < /dev/null > "$tmp/out" 2>&1
 	status=$?

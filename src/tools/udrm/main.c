@@ -2,14 +2,20 @@
 /*
  * udrm: run programs on udrm's virtual DRM devices.
  *
- *   udrm run [--config FILE] [--capture FILE.png]
- *            [--capture-every N DIR] [--] PROGRAM [ARGS...]
+ *   udrm run [--server | --in-process | --connect SOCKET] [--config FILE]
+ *            [--capture FILE.png] [--capture-every N DIR] [--] PROGRAM...
+ *   udrm serve [--config FILE]
  *   udrm info [--config FILE]
  *   udrm help
  *
  * "run" works like xvfb-run: it preloads libudrm-preload.so into PROGRAM,
- * forwards termination signals to it and exits with its status.
+ * forwards termination signals to it and exits with its status. In server
+ * mode (the default) this process holds the devices and serves them to
+ * PROGRAM and all its descendants (docs/server.md); it does so through
+ * the preload library itself (dlopen), which makes the devices and the
+ * tree exactly as an in-process program would.
  */
+#include <dlfcn.h>
 #include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/client.h"
 #include "udrm/udrm.h"
 #include "vtree.h"
 
@@ -42,8 +49,10 @@ static volatile sig_atomic_t run_child;
 
 static void usage(FILE *out)
 {
-	fputs("usage: udrm run [--config FILE] [--capture FILE.png]\n"
+	fputs("usage: udrm run [--server | --in-process | --connect SOCKET]\n"
+	      "                [--config FILE] [--capture FILE.png]\n"
 	      "                [--capture-every N DIR] [--] PROGRAM [ARGS...]\n"
+	      "       udrm serve [--config FILE]\n"
 	      "       udrm info [--config FILE]\n"
 	      "       udrm help\n"
 	      "\n"
@@ -51,7 +60,22 @@ static void usage(FILE *out)
 	      "/dev/dri\n"
 	      "      (libudrm-preload.so is preloaded; UDRM_PRELOAD "
 	      "overrides its path)\n"
-	      "info  describes the devices a configuration creates\n"
+	      "serve holds the devices for programs started with "
+	      "\"run --connect\";\n"
+	      "      prints the socket's path, stops on SIGINT or SIGTERM\n"
+	      "info  describes the devices a configuration creates, and "
+	      "the mode\n"
+	      "      this process runs in\n"
+	      "\n"
+	      "--server      (the default) PROGRAM and every process it "
+	      "starts share\n"
+	      "              one set of devices, served by this process\n"
+	      "--in-process  each process of PROGRAM has devices of its own "
+	      "(a forked\n"
+	      "              child a private copy)\n"
+	      "--connect SOCKET\n"
+	      "              PROGRAM uses the devices of a running "
+	      "\"udrm serve\"\n"
 	      "\n"
 	      "Without --config, UDRM_CONFIG names the configuration file; "
 	      "without\n"
@@ -79,10 +103,18 @@ static void usage(FILE *out)
 
 /* What "run" passes to the preload (UDRM_CAPTURE, UDRM_CAPTURE_EVERY,
  * UDRM_CAPTURE_DIR). */
+enum run_mode {
+	RUN_SERVER,
+	RUN_IN_PROCESS,
+	RUN_CONNECT,
+};
+
 struct run_options {
 	const char *capture;
 	const char *every;
 	const char *every_dir;
+	enum run_mode mode;
+	const char *connect; /* RUN_CONNECT's socket */
 };
 
 /* Loads and checks the configuration; on error prints
@@ -167,6 +199,24 @@ static int parse_options(int argc, char **argv, int i, const char **config,
 			run->every = argv[i + 1];
 			run->every_dir = argv[i + 2];
 			i += 3;
+		} else if (run && !strcmp(arg, "--server")) {
+			run->mode = RUN_SERVER;
+			i++;
+		} else if (run && !strcmp(arg, "--in-process")) {
+			run->mode = RUN_IN_PROCESS;
+			i++;
+		} else if (run && (!strcmp(arg, "--connect") ||
+				   !strncmp(arg, "--connect=", 10))) {
+			run->connect = arg[9] ? arg + 10 : argv[i + 1];
+			if (!arg[9] && i + 1 >= argc)
+				run->connect = NULL;
+			if (!run->connect || !run->connect[0]) {
+				fprintf(stderr,
+					"udrm: --connect needs a socket path\n");
+				return -1;
+			}
+			run->mode = RUN_CONNECT;
+			i += arg[9] ? 1 : 2;
 		} else if (!strcmp(arg, "--config") || !strcmp(arg, "-c")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "udrm: %s needs a file name\n",
@@ -273,6 +323,14 @@ static char *make_runtime_dir(void)
 	return dir;
 }
 
+static void remove_runtime(char *runtime)
+{
+	if (runtime) {
+		vtree_remove(runtime);
+		free(runtime);
+	}
+}
+
 /* @path made absolute without resolving it (it may not exist yet): the
  * program may change directory. NULL on ENOMEM or a missing cwd. */
 static char *absolute_path(const char *path)
@@ -356,13 +414,100 @@ static bool capture_written(const char *file, const struct timespec *since)
 	return false;
 }
 
+/* Loads the configuration named by @config or UDRM_CONFIG and puts its
+ * absolute path in the environment for the preload. false after printing
+ * why. */
+static bool use_config(const char *config)
+{
+	char abs_config[PATH_MAX];
+	struct udrm_config *cfg;
+
+	if (!config) {
+		config = getenv("UDRM_CONFIG");
+		if (config && !config[0])
+			config = NULL;
+	}
+	cfg = load_config(config);
+	if (!cfg)
+		return false;
+	udrm_config_free(cfg);
+	if (config) {
+		if (!realpath(config, abs_config)) {
+			fprintf(stderr, "udrm: %s: %s\n", config,
+				strerror(errno));
+			return false;
+		}
+		setenv("UDRM_CONFIG", abs_config, 1);
+	}
+	return true;
+}
+
+/* The preload library loaded here to hold and serve the devices. */
+struct host {
+	void *lib;
+	void (*stop)(void);
+	char path[PATH_MAX]; /* the socket */
+};
+
+/* Loads @preload and serves the configured devices (the environment says
+ * which, as it does for a preloaded program). 0, or -1 after printing
+ * why. */
+static int host_start(struct host *h, const char *preload)
+{
+	int (*start)(char *, size_t);
+
+	h->lib = dlopen(preload, RTLD_NOW | RTLD_LOCAL);
+	if (!h->lib) {
+		fprintf(stderr, "udrm: cannot load %s: %s\n", preload,
+			dlerror());
+		return -1;
+	}
+	*(void **)&start = dlsym(h->lib, "udrm_preload_host_start");
+	*(void **)&h->stop = dlsym(h->lib, "udrm_preload_host_stop");
+	if (!start || !h->stop) {
+		fprintf(stderr, "udrm: %s cannot serve devices\n", preload);
+		h->stop = NULL;
+		return -1;
+	}
+	/* It prints why it failed. */
+	if (start(h->path, sizeof(h->path))) {
+		h->stop = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes every client's files and writes the captures. The library stays
+ * loaded: its exit handlers run at exit. */
+static void host_stop(struct host *h)
+{
+	if (h->stop)
+		h->stop();
+	h->stop = NULL;
+}
+
+/* Whether a device server answers at @path; prints why not. */
+static bool server_reachable(const char *path)
+{
+	struct udrm_client *c;
+	int ret = udrm_client_connect(path, &c);
+
+	if (ret) {
+		fprintf(stderr, "udrm: no device server at %s: %s\n", path,
+			strerror(-ret));
+		return false;
+	}
+	udrm_client_disconnect(c);
+	return true;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct timespec started;
 	struct run_options run = {0};
+	struct host host = {0};
 	const char *config = NULL, *preload;
-	struct udrm_config *cfg;
-	char abs_config[PATH_MAX], *runtime;
+	char *runtime;
 	int first, status;
 	sigset_t forwarded, old_mask;
 	size_t i;
@@ -376,25 +521,22 @@ static int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!config) {
-		config = getenv("UDRM_CONFIG");
-		if (config && !config[0])
-			config = NULL;
-	}
-	cfg = load_config(config);
-	if (!cfg)
+	if (!use_config(config))
 		return EXIT_USAGE;
-	udrm_config_free(cfg);
-	if (config) {
-		if (!realpath(config, abs_config)) {
-			fprintf(stderr, "udrm: %s: %s\n", config,
-				strerror(errno));
-			return EXIT_USAGE;
-		}
-		setenv("UDRM_CONFIG", abs_config, 1);
+	if (run.mode == RUN_CONNECT && (run.capture || run.every)) {
+		fprintf(stderr, "udrm: --capture and --capture-every need the "
+				"devices in this process: not with --connect\n");
+		return EXIT_USAGE;
 	}
 	if (!setup_capture(&run))
 		return EXIT_USAGE;
+	if (run.mode == RUN_CONNECT) {
+		if (!server_reachable(run.connect))
+			return EXIT_CANNOT_RUN;
+		setenv("UDRM_SERVER", run.connect, 1);
+	} else {
+		unsetenv("UDRM_SERVER");
+	}
 
 	preload = find_preload();
 	if (access(preload, R_OK)) {
@@ -421,10 +563,22 @@ static int cmd_run(int argc, char **argv)
 		sigaddset(&forwarded, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
 	install_forwarding();
+	/* The server's threads are made with the signals blocked: they stay
+	 * with this thread, which forwards them. */
+	if (run.mode == RUN_SERVER) {
+		if (host_start(&host, preload)) {
+			sigprocmask(SIG_SETMASK, &old_mask, NULL);
+			remove_runtime(runtime);
+			return EXIT_CANNOT_RUN;
+		}
+		setenv("UDRM_SERVER", host.path, 1);
+	}
 	pid = fork();
 	if (pid < 0) {
 		perror("udrm: fork");
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		host_stop(&host);
+		remove_runtime(runtime);
 		return EXIT_CANNOT_RUN;
 	}
 	if (pid == 0) {
@@ -445,10 +599,9 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	run_child = 0;
-	if (runtime) {
-		vtree_remove(runtime);
-		free(runtime);
-	}
+	/* The program has gone; its descendants lose the devices. */
+	host_stop(&host);
+	remove_runtime(runtime);
 	if (run.capture && !capture_written(getenv("UDRM_CAPTURE"), &started))
 		fprintf(stderr,
 			"udrm: --capture: %s showed no frame, %s not written\n",
@@ -456,6 +609,70 @@ static int cmd_run(int argc, char **argv)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* udrm serve: the devices for "udrm run --connect", until SIGINT/SIGTERM. */
+static int cmd_serve(int argc, char **argv)
+{
+	const char *config = NULL, *preload;
+	struct host host = {0};
+	char *runtime;
+	sigset_t stop, old_mask;
+	int first, sig;
+
+	first = parse_options(argc, argv, 2, &config, false, NULL);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (!use_config(config))
+		return EXIT_USAGE;
+	preload = find_preload();
+	unsetenv("UDRM_SERVER");
+	unsetenv("UDRM_CAPTURE");
+	unsetenv("UDRM_CAPTURE_EVERY");
+	runtime = make_runtime_dir();
+	if (!runtime) {
+		perror("udrm: serve: a runtime directory");
+		return EXIT_CANNOT_RUN;
+	}
+	setenv("UDRM_TMPDIR", runtime, 1);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old_mask);
+	if (host_start(&host, preload)) {
+		remove_runtime(runtime);
+		return EXIT_CANNOT_RUN;
+	}
+	printf("%s\n", host.path);
+	fflush(stdout);
+	fprintf(stderr,
+		"udrm: serving on %s; run programs with "
+		"\"udrm run --connect %s -- PROGRAM\"\n",
+		host.path, host.path);
+	while (sigwait(&stop, &sig))
+		;
+	host_stop(&host);
+	remove_runtime(runtime);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return 0;
+}
+
+/* What "udrm info" says about the mode of the process running it. */
+static void print_mode(void)
+{
+	const char *server = getenv("UDRM_SERVER");
+
+	if (server && server[0])
+		printf("mode: server (devices shared by every process, served "
+		       "at %s%s)\n",
+		       server, server_reachable(server) ? "" : ", not reachable");
+	else if (getenv("UDRM_TMPDIR"))
+		printf("mode: in-process (each process has devices of its "
+		       "own)\n");
+	else
+		printf("mode: none (not under \"udrm run\"; the devices below "
+		       "are what it would make)\n");
 }
 
 /* DRM_IOCTL_VERSION through the embedding API, as a program would see it. */
@@ -518,6 +735,7 @@ static int cmd_info(int argc, char **argv)
 	cfg = load_config(config);
 	if (!cfg)
 		return EXIT_USAGE;
+	print_mode();
 	printf("configuration: %s\n", config ? config : "(default)");
 	n = udrm_config_device_count(cfg);
 	for (i = 0; i < n; i++) {
@@ -577,6 +795,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc, argv);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);
