@@ -9,10 +9,12 @@
  * (under `udrm run --in-process`, where a forked child has a private copy
  * of the devices), a thread of the same process; mp_fork() always forks,
  * for the checks of fork sharing itself. Peers talk over their
- * SOCK_SEQPACKET channel only, so the same code checks both. A failed check in a peer process exits it with
- * status 1 after printing what was expected; mp_peer_join() then fails the
- * program. A peer process dies with its parent (PR_SET_PDEATHSIG), so a
- * failed parent leaves nothing behind.
+ * SOCK_SEQPACKET channel only, so the same code checks both. A peer
+ * process inherits the fds open at the fork: a check that a close()
+ * releases a file starts its peers before that file's open. A failed check in a
+ * peer process exits it with status 1 after printing what was expected;
+ * mp_peer_join() then fails the program. A peer process dies with its parent
+ * (PR_SET_PDEATHSIG), so a failed parent leaves nothing behind.
  */
 #ifndef UDRM_MP_H
 #define UDRM_MP_H

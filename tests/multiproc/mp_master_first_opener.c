@@ -59,7 +59,8 @@ static void exactly_one_of_concurrent_opens_is_master(void)
 }
 
 enum step {
-	OTHER_CHECKED = 1,
+	FIRST_OPENED = 1,
+	OTHER_CHECKED,
 	FIRST_DROPPED,
 	OTHER_IS_MASTER,
 	FIRST_BUSY,
@@ -78,10 +79,13 @@ static void expect(int sock, enum step step)
 
 static void other_main(void *arg, int sock)
 {
-	int fd = itest_open("/dev/dri/card0", O_RDWR), mine = -1;
-	struct mp_display disp = mp_display_find(fd);
+	struct mp_display disp;
+	int fd, mine = -1;
 
 	(void)arg;
+	expect(sock, FIRST_OPENED);
+	fd = itest_open("/dev/dri/card0", O_RDWR);
+	disp = mp_display_find(fd);
 	CHECK(!mp_is_master(fd), "other: a second open of card0 while another "
 				 "process's file is master must not be master");
 	mp_display_add_fb(fd, &disp, 50);
@@ -148,6 +152,9 @@ int main(int argc, char **argv)
 
 	privileged = mp_init(argc, argv, "privileged");
 	exactly_one_of_concurrent_opens_is_master();
+	/* Forked before our open: a copy of our fd in the other process
+	 * would keep our file, and its master, past our close(). */
+	mp_peer_start(&other, "the other opener", other_main, NULL);
 
 	/* The racers closed their files: this checks only the first opener
 	 * rule (how soon a closed file is released is checked below). */
@@ -162,7 +169,7 @@ int main(int argc, char **argv)
 		       "is still not master after 2 s");
 	disp = mp_display_find(fd);
 	mp_display_add_fb(fd, &disp, 51);
-	mp_peer_start(&other, "the other opener", other_main, NULL);
+	mp_send_u64(other.sock, FIRST_OPENED);
 	expect(other.sock, OTHER_CHECKED);
 
 	CHECK_ERRNO(drmIoctl(fd, DRM_IOCTL_DROP_MASTER, NULL), 0,
