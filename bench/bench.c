@@ -128,6 +128,13 @@ bool bench_under_udrm(void)
 	return preload && strstr(preload, "udrm-preload");
 }
 
+const char *bench_udrm_mode(void)
+{
+	const char *server = getenv("UDRM_SERVER");
+
+	return server && server[0] ? " (device server)" : " (in-process)";
+}
+
 int bench_open_private_vkms(const char *bench, struct udrm_device **dev,
 			    struct udrm_file **file)
 {

@@ -49,6 +49,9 @@ void bench_report_rate(const char *benchmark, double udrm_per_s,
 /* Whether the process runs under "udrm run" (libudrm-preload.so is in
  * LD_PRELOAD): /dev/dri/card0 is then a udrm device, not a kernel one. */
 bool bench_under_udrm(void);
+/* " (device server)" under "udrm run --server", " (in-process)" otherwise:
+ * the mode an interposed figure was taken in, for its label. */
+const char *bench_udrm_mode(void);
 
 struct udrm_device;
 struct udrm_file;

@@ -160,10 +160,16 @@ static int bench_interposed(unsigned int reps)
 	}
 	ret = bench_compare_ns(&interposed, &memfd_case, reps, &ns, &memfd_ns);
 	close(c.fd);
-	if (!ret)
-		bench_report_rate("dumb create+map+mmap+touch+munmap+destroy "
-				  "through the interposer",
-				  1e9 / ns, MEMFD_BASELINE, 1e9 / memfd_ns);
+	if (!ret) {
+		char label[128];
+
+		snprintf(label, sizeof(label),
+			 "dumb create+map+mmap+touch+munmap+destroy through "
+			 "the interposer%s",
+			 bench_udrm_mode());
+		bench_report_rate(label, 1e9 / ns, MEMFD_BASELINE,
+				  1e9 / memfd_ns);
+	}
 	return ret;
 }
 

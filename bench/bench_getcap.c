@@ -90,6 +90,7 @@ static int bench_interposed(unsigned int reps)
 		.ctx = &c,
 	};
 	double ns, syscall_ns;
+	char label[96];
 	int ret;
 
 	c.fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
@@ -102,9 +103,12 @@ static int bench_interposed(unsigned int reps)
 	close(c.fd);
 	if (ret)
 		return ret;
-	bench_report_ns("GET_CAP ioctl through the interposer", ns,
-			"getppid() syscall", syscall_ns);
-	if (ns / syscall_ns > GETCAP_GOAL)
+	snprintf(label, sizeof(label), "GET_CAP ioctl through the interposer%s",
+		 bench_udrm_mode());
+	bench_report_ns(label, ns, "getppid() syscall", syscall_ns);
+	/* The goal is the in-process interposer's (issue 3); bench-server
+	 * reports the server's against its own. */
+	if (!getenv("UDRM_SERVER") && ns / syscall_ns > GETCAP_GOAL)
 		printf("note: above the %.0fx goal\n", GETCAP_GOAL);
 	return 0;
 }
