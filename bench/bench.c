@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "bench.h"
 
+#include <drm.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "udrm/udrm.h"
@@ -126,6 +128,35 @@ bool bench_under_udrm(void)
 	const char *preload = getenv("LD_PRELOAD");
 
 	return preload && strstr(preload, "udrm-preload");
+}
+
+int bench_dumb_cycle(const struct bench_drm_ops *ops, void *ctx)
+{
+	struct drm_mode_create_dumb create = {
+		.width = BENCH_DUMB_WIDTH,
+		.height = BENCH_DUMB_HEIGHT,
+		.bpp = BENCH_DUMB_BPP,
+	};
+	struct drm_mode_map_dumb map = {0};
+	struct drm_mode_destroy_dumb destroy = {0};
+	volatile uint8_t *p;
+	int ret = -1;
+
+	if (ops->ioctl(ctx, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+		return -1;
+	map.handle = destroy.handle = create.handle;
+	if (ops->ioctl(ctx, DRM_IOCTL_MODE_MAP_DUMB, &map))
+		goto out;
+	p = ops->mmap(ctx, create.size, map.offset);
+	if (p == MAP_FAILED)
+		goto out;
+	p[0] = 1;
+	munmap((void *)p, create.size);
+	ret = 0;
+out:
+	if (ops->ioctl(ctx, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy))
+		ret = -1;
+	return ret;
 }
 
 const char *bench_udrm_mode(void)

@@ -11,6 +11,7 @@
 #define UDRM_BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One operation of the measured loop; returns 0 or -1 on failure. */
@@ -49,6 +50,22 @@ void bench_report_rate(const char *benchmark, double udrm_per_s,
 /* Whether the process runs under "udrm run" (libudrm-preload.so is in
  * LD_PRELOAD): /dev/dri/card0 is then a udrm device, not a kernel one. */
 bool bench_under_udrm(void);
+/* How a benchmark reaches a device: ioctl and mmap through the embedding
+ * API, the interposer or a server client (each returns 0 / -1, or the
+ * mapping / MAP_FAILED). */
+struct bench_drm_ops {
+	int (*ioctl)(void *ctx, unsigned long cmd, void *arg);
+	void *(*mmap)(void *ctx, size_t len, uint64_t offset);
+};
+
+/* The dumb buffer cycle of bench-dumb and bench-server: a 256x256
+ * XRGB8888 (256 KiB) CREATE_DUMB, MAP_DUMB, mmap, one byte written,
+ * munmap, DESTROY_DUMB. 0 or -1. */
+#define BENCH_DUMB_WIDTH  256
+#define BENCH_DUMB_HEIGHT 256
+#define BENCH_DUMB_BPP	  32
+int bench_dumb_cycle(const struct bench_drm_ops *ops, void *ctx);
+
 /* " (device server)" under "udrm run --server", " (in-process)" otherwise:
  * the mode an interposed figure was taken in, for its label. */
 const char *bench_udrm_mode(void);

@@ -25,9 +25,9 @@
 #include "udrm/udrm.h"
 
 /* A 256x256 XRGB8888 buffer: 256 KiB, a cursor-to-sprite sized object. */
-#define DUMB_WIDTH  256
-#define DUMB_HEIGHT 256
-#define DUMB_BPP    32
+#define DUMB_WIDTH  BENCH_DUMB_WIDTH
+#define DUMB_HEIGHT BENCH_DUMB_HEIGHT
+#define DUMB_BPP    BENCH_DUMB_BPP
 #define DUMB_SIZE   ((size_t)DUMB_WIDTH * DUMB_HEIGHT * DUMB_BPP / 8)
 
 struct dumb_ctx {
@@ -57,34 +57,24 @@ static void *dumb_mmap(struct dumb_ctx *c, size_t len, uint64_t offset)
 		    (off_t)offset);
 }
 
+static int dumb_ops_ioctl(void *ctx, unsigned long cmd, void *arg)
+{
+	return dumb_ioctl(ctx, cmd, arg);
+}
+
+static void *dumb_ops_mmap(void *ctx, size_t len, uint64_t offset)
+{
+	return dumb_mmap(ctx, len, offset);
+}
+
 static int op_dumb_cycle(void *ctx)
 {
-	struct dumb_ctx *c = ctx;
-	struct drm_mode_create_dumb create = {
-		.width = DUMB_WIDTH,
-		.height = DUMB_HEIGHT,
-		.bpp = DUMB_BPP,
+	static const struct bench_drm_ops ops = {
+		.ioctl = dumb_ops_ioctl,
+		.mmap = dumb_ops_mmap,
 	};
-	struct drm_mode_map_dumb map = {0};
-	struct drm_mode_destroy_dumb destroy = {0};
-	volatile uint8_t *p;
-	int ret = -1;
 
-	if (dumb_ioctl(c, DRM_IOCTL_MODE_CREATE_DUMB, &create))
-		return -1;
-	map.handle = destroy.handle = create.handle;
-	if (dumb_ioctl(c, DRM_IOCTL_MODE_MAP_DUMB, &map))
-		goto out;
-	p = dumb_mmap(c, create.size, map.offset);
-	if (p == MAP_FAILED)
-		goto out;
-	p[0] = 1;
-	munmap((void *)p, create.size);
-	ret = 0;
-out:
-	if (dumb_ioctl(c, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy))
-		ret = -1;
-	return ret;
+	return bench_dumb_cycle(&ops, ctx);
 }
 
 static int op_memfd_cycle(void *ctx)

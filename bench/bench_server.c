@@ -61,10 +61,6 @@
 
 #define SERVER_GOAL 10.0
 
-/* As bench-dumb: a 256x256 XRGB8888 buffer, 256 KiB. */
-#define DUMB_WIDTH  256
-#define DUMB_HEIGHT 256
-#define DUMB_BPP    32
 /* CREATE_DUMB, MAP_DUMB, MMAP and DESTROY_DUMB: one round trip each. */
 #define DUMB_REQUESTS 4
 
@@ -139,34 +135,24 @@ static int op_getcap(void *ctx)
 	return bench_ioctl(ctx, DRM_IOCTL_GET_CAP, &cap);
 }
 
+static int server_ops_ioctl(void *ctx, unsigned long cmd, void *arg)
+{
+	return bench_ioctl(ctx, cmd, arg);
+}
+
+static void *server_ops_mmap(void *ctx, size_t len, uint64_t offset)
+{
+	return bench_mmap(ctx, len, offset);
+}
+
 static int op_dumb_cycle(void *ctx)
 {
-	struct server_bench_ctx *c = ctx;
-	struct drm_mode_create_dumb create = {
-		.width = DUMB_WIDTH,
-		.height = DUMB_HEIGHT,
-		.bpp = DUMB_BPP,
+	static const struct bench_drm_ops ops = {
+		.ioctl = server_ops_ioctl,
+		.mmap = server_ops_mmap,
 	};
-	struct drm_mode_map_dumb map = {0};
-	struct drm_mode_destroy_dumb destroy = {0};
-	volatile uint8_t *p;
-	int ret = -1;
 
-	if (bench_ioctl(c, DRM_IOCTL_MODE_CREATE_DUMB, &create))
-		return -1;
-	map.handle = destroy.handle = create.handle;
-	if (bench_ioctl(c, DRM_IOCTL_MODE_MAP_DUMB, &map))
-		goto out;
-	p = bench_mmap(c, create.size, map.offset);
-	if (p == MAP_FAILED)
-		goto out;
-	p[0] = 1;
-	munmap((void *)p, create.size);
-	ret = 0;
-out:
-	if (bench_ioctl(c, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy))
-		ret = -1;
-	return ret;
+	return bench_dumb_cycle(&ops, ctx);
 }
 
 /* One message to the parent's echo loop and its answer back. */

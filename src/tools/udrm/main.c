@@ -414,6 +414,17 @@ static bool capture_written(const char *file, const struct timespec *since)
 	return false;
 }
 
+/* @config, else UDRM_CONFIG if set, else NULL (the default). */
+static const char *config_path(const char *config)
+{
+	if (!config) {
+		config = getenv("UDRM_CONFIG");
+		if (config && !config[0])
+			config = NULL;
+	}
+	return config;
+}
+
 /* Loads the configuration named by @config or UDRM_CONFIG and puts its
  * absolute path in the environment for the preload. false after printing
  * why. */
@@ -422,11 +433,7 @@ static bool use_config(const char *config)
 	char abs_config[PATH_MAX];
 	struct udrm_config *cfg;
 
-	if (!config) {
-		config = getenv("UDRM_CONFIG");
-		if (config && !config[0])
-			config = NULL;
-	}
+	config = config_path(config);
 	cfg = load_config(config);
 	if (!cfg)
 		return false;
@@ -727,11 +734,7 @@ static int cmd_info(int argc, char **argv)
 	first = parse_options(argc, argv, 2, &config, false, NULL);
 	if (first < 0)
 		return EXIT_USAGE;
-	if (!config) {
-		config = getenv("UDRM_CONFIG");
-		if (config && !config[0])
-			config = NULL;
-	}
+	config = config_path(config);
 	cfg = load_config(config);
 	if (!cfg)
 		return EXIT_USAGE;
