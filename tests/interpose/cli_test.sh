@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The udrm command line: exit statuses, messages, environment and signal
-# forwarding of "udrm run", and "udrm info".
+# forwarding of "udrm run", "udrm info" and its mode, "udrm serve" and
+# "udrm run --connect".
 # usage: cli_test.sh UDRM
 set -u
 # Absolute: some checks run from another directory.
@@ -84,6 +85,46 @@ TMPDIR="$tmp/rt" "$UDRM" run -- sh -c 'test -d "$UDRM_TMPDIR" && ls /dev/dri > /
 expect_status "runtime directory" 0 $?
 left=$(ls -A "$tmp/rt" | wc -l)
 [ "$left" -eq 0 ] || fail "udrm run left its runtime directory behind"
+
+# The mode "udrm info" reports under each kind of run.
+"$UDRM" run -- "$UDRM" info > "$tmp/out" 2>&1
+grep -q "^mode: server (devices shared by every process, served at /.*/socket)$" "$tmp/out" ||
+	fail "udrm info under udrm run: $(sed -n 1p "$tmp/out")"
+"$UDRM" run --in-process -- "$UDRM" info > "$tmp/out" 2>&1
+grep -q "^mode: in-process" "$tmp/out" ||
+	fail "udrm info under --in-process: $(sed -n 1p "$tmp/out")"
+"$UDRM" info > "$tmp/out" 2>&1
+grep -q "^mode: none" "$tmp/out" || fail "udrm info alone: $(sed -n 1p "$tmp/out")"
+
+# udrm serve prints its socket, serves "run --connect" programs, and at
+# SIGTERM exits 0 leaving nothing behind.
+mkdir "$tmp/srt"
+TMPDIR="$tmp/srt" "$UDRM" serve > "$tmp/serve.out" 2> "$tmp/serve.err" &
+serve=$!
+i=0
+while [ ! -s "$tmp/serve.out" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+sock=$(sed -n 1p "$tmp/serve.out")
+[ -S "$sock" ] || fail "udrm serve printed \"$sock\", not a socket"
+"$UDRM" run --connect "$sock" -- "$UDRM" info > "$tmp/out" 2>&1
+expect_status "run --connect" 0 $?
+grep -qF "mode: server (devices shared by every process, served at $sock)" "$tmp/out" ||
+	fail "udrm info under --connect: $(sed -n 1p "$tmp/out")"
+"$UDRM" run --connect "$sock" -- sh -c 'test -e /dev/dri/card0 && test -e /sys/class/drm/card0-Virtual-1/status'
+expect_status "run --connect sees the server's devices" 0 $?
+"$UDRM" run --connect "$sock" --capture "$tmp/x.png" -- true 2> "$tmp/err"
+expect_status "--capture with --connect" 2 $?
+kill -TERM $serve
+wait $serve
+expect_status "udrm serve stopped by SIGTERM" 0 $?
+left=$(ls -A "$tmp/srt" | wc -l)
+[ "$left" -eq 0 ] || fail "udrm serve left $(ls -A "$tmp/srt") behind"
+"$UDRM" run --connect "$sock" -- true 2> "$tmp/err"
+expect_status "run --connect to a stopped server" 127 $?
+grep -q "udrm: no device server at $sock" "$tmp/err" ||
+	fail "no clear message for a missing server: $(cat "$tmp/err")"
 
 if [ $failures -ne 0 ]; then
 	echo "$failures check(s) failed" >&2
