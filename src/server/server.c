@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,7 +72,10 @@ struct udrm_server {
 	size_t ndevs;
 	char *path;
 	int listen_fd;
-	int wake[2]; /* wakes the accepter and the watcher */
+	int wake[2]; /* wakes the watcher to stop */
+	/* The kept end of every open file (data: its ino) and wake[0]
+	 * (SRV_WAKE): reports the files whose client fds are all gone. */
+	int epfd;
 	pthread_t accept_thread, watch_thread;
 	atomic_bool stopping;
 
@@ -82,8 +86,13 @@ struct udrm_server {
 
 	pthread_mutex_t lock;
 	struct srv_file *files;
+	unsigned int closing;	/* files being closed (lock) */
+	pthread_cond_t closed;	/* signalled when @closing drops to 0 */
 	struct srv_conn *conns; /* the accepting thread's */
 };
+
+/* The wake pipe's epoll data: inode numbers are 32-bit on sockfs. */
+#define SRV_WAKE UINT64_MAX
 
 static void srv_wake(struct udrm_server *srv)
 {
@@ -135,15 +144,34 @@ static void srv_file_close(struct srv_file *f)
 	free(f);
 }
 
+/* Drops a reference to @f; true when it was the last, and the caller
+ * then calls srv_file_release() without the lock. srv->lock held. */
+static bool srv_file_unref_locked(struct udrm_server *srv, struct srv_file *f)
+{
+	if (--f->refs)
+		return false;
+	srv->closing++;
+	return true;
+}
+
+static void srv_file_release(struct udrm_server *srv, struct srv_file *f)
+{
+	srv_file_close(f);
+	pthread_mutex_lock(&srv->lock);
+	if (!--srv->closing)
+		pthread_cond_broadcast(&srv->closed);
+	pthread_mutex_unlock(&srv->lock);
+}
+
 static void srv_file_put(struct udrm_server *srv, struct srv_file *f)
 {
 	bool last;
 
 	pthread_mutex_lock(&srv->lock);
-	last = --f->refs == 0;
+	last = srv_file_unref_locked(srv, f);
 	pthread_mutex_unlock(&srv->lock);
 	if (last)
-		srv_file_close(f);
+		srv_file_release(srv, f);
 }
 
 /* Whether a file named @ino is open (srv->lock). */
@@ -174,23 +202,26 @@ static int srv_conn_prove(struct srv_conn *conn, uint64_t ino)
 }
 
 /* Publishes @f (its file or vopen and kept_fd set), named by @ino, the
- * inode of the end the client gets, as held by @conn. 0 or -ENOMEM
+ * inode of the end the client gets, as held by @conn. 0 or -errno
  * (nothing published). */
 static int srv_file_publish(struct srv_conn *conn, struct srv_file *f,
 			    uint64_t ino)
 {
 	struct udrm_server *srv = conn->srv;
+	/* No events asked: EPOLLHUP is always reported. */
+	struct epoll_event ev = {.data.u64 = ino};
 	int ret = srv_conn_prove(conn, ino);
 
 	if (ret)
 		return ret;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, f->kept_fd, &ev))
+		return -errno;
 	f->ino = ino;
 	f->refs = 1;
 	pthread_mutex_lock(&srv->lock);
 	f->next = srv->files;
 	srv->files = f;
 	pthread_mutex_unlock(&srv->lock);
-	srv_wake(srv);
 	return 0;
 }
 
@@ -207,68 +238,68 @@ static void srv_file_unlink_locked(struct udrm_server *srv, struct srv_file *f)
 	}
 }
 
+/* The file named @ino lost its last client fd: off the list, and its
+ * list reference goes (it closes now, or after the requests using it). */
+static void srv_file_hangup(struct udrm_server *srv, uint64_t ino)
+{
+	struct srv_file *f;
+	bool last = false;
+
+	pthread_mutex_lock(&srv->lock);
+	for (f = srv->files; f; f = f->next)
+		if (f->ino == ino)
+			break;
+	if (f) {
+		srv_file_unlink_locked(srv, f);
+		/* Reported once: the end stays open while requests use it. */
+		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, f->kept_fd, NULL);
+		last = srv_file_unref_locked(srv, f);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	if (last)
+		srv_file_release(srv, f);
+}
+
 /*
- * Closes the files whose client fds are all gone: the kept end of such a
- * file polls POLLHUP, whoever held the fds and however they died.
+ * Hangs up the files whose client fds are all gone, whoever held them
+ * and however they died (their kept ends poll EPOLLHUP), waiting up to
+ * @timeout ms for the first (or for the stop's wake-up).
  */
+static void srv_hangups(struct udrm_server *srv, int timeout)
+{
+	struct epoll_event evs[32];
+	int n;
+
+	do {
+		n = epoll_wait(srv->epfd, evs, 32, timeout);
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.u64 != SRV_WAKE)
+				srv_file_hangup(srv, evs[i].data.u64);
+		timeout = 0;
+	} while (n == 32);
+}
+
+/*
+ * Before a request: the files whose client fds are gone are closed
+ * first, so that the request sees what its client saw happen (a close()
+ * of a master's last fd returned, a killed process was reaped: the
+ * kernel has released the file by then).
+ */
+static void srv_sync_hangups(struct udrm_server *srv)
+{
+	srv_hangups(srv, 0);
+	pthread_mutex_lock(&srv->lock);
+	while (srv->closing)
+		pthread_cond_wait(&srv->closed, &srv->lock);
+	pthread_mutex_unlock(&srv->lock);
+}
+
 static void *srv_watch_thread(void *arg)
 {
 	struct udrm_server *srv = arg;
-	struct pollfd *pfds = NULL;
-	struct srv_file **files = NULL;
-	size_t cap = 0;
 
-	while (!atomic_load(&srv->stopping)) {
-		size_t n = 1;
-		struct srv_file *f;
-		char buf[64];
-
-		pthread_mutex_lock(&srv->lock);
-		for (f = srv->files; f; f = f->next)
-			n++;
-		if (n > cap) {
-			struct pollfd *np = realloc(pfds, n * sizeof(*np));
-			struct srv_file **nf =
-				np ? realloc(files, n * sizeof(*nf)) : NULL;
-
-			if (np)
-				pfds = np;
-			if (!nf) {
-				pthread_mutex_unlock(&srv->lock);
-				usleep(10000); /* out of memory: try again */
-				continue;
-			}
-			files = nf;
-			cap = n;
-		}
-		pfds[0] = (struct pollfd){.fd = srv->wake[0], .events = POLLIN};
-		n = 1;
-		for (f = srv->files; f; f = f->next) {
-			f->refs++; /* kept alive while polled */
-			files[n] = f;
-			pfds[n++] = (struct pollfd){.fd = f->kept_fd};
-		}
-		pthread_mutex_unlock(&srv->lock);
-
-		if (poll(pfds, n, -1) < 0 && errno != EINTR)
-			usleep(1000);
-		if (pfds[0].revents & POLLIN) {
-			while (read(srv->wake[0], buf, sizeof(buf)) ==
-			       (ssize_t)sizeof(buf))
-				;
-		}
-		for (size_t i = 1; i < n; i++) {
-			if (pfds[i].revents & (POLLHUP | POLLERR)) {
-				pthread_mutex_lock(&srv->lock);
-				srv_file_unlink_locked(srv, files[i]);
-				files[i]->refs--; /* the list's */
-				pthread_mutex_unlock(&srv->lock);
-			}
-			srv_file_put(srv, files[i]);
-		}
-	}
-	free(pfds);
-	free(files);
+	while (!atomic_load(&srv->stopping))
+		srv_hangups(srv, -1);
 	return NULL;
 }
 
@@ -398,6 +429,8 @@ static bool srv_interrupted(struct udrm_caller *caller)
 		ssize_t n = recv(conn->sock, &msg, sizeof(msg),
 				 MSG_PEEK | MSG_DONTWAIT);
 
+		if (n == 0)
+			return true; /* the client is gone: a fatal signal */
 		if (n != (ssize_t)sizeof(msg) || msg.type != UDRM_MSG_CANCEL)
 			return false; /* nothing, or for the loop to refuse */
 		if (msg.seq == conn->seq)
@@ -829,6 +862,7 @@ static void *srv_conn_thread(void *arg)
 		conn->seq = req.seq;
 		conn->cancelled = false;
 		reply.seq = req.seq;
+		srv_sync_hangups(conn->srv);
 		switch (req.type) {
 		case UDRM_MSG_HELLO:
 			reply.ret = req.a == UDRM_PROTO_VERSION ? 0 : -EPROTO;
@@ -996,8 +1030,9 @@ int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
-	srv->listen_fd = srv->wake[0] = srv->wake[1] = -1;
+	srv->listen_fd = srv->wake[0] = srv->wake[1] = srv->epfd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->closed, NULL);
 	srv->devs = malloc((ndevs ? ndevs : 1) * sizeof(*srv->devs));
 	srv->path = strdup(path);
 	if (!srv->devs || !srv->path) {
@@ -1012,6 +1047,14 @@ int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
 			goto err;
 	}
 	if (pipe2(srv->wake, O_CLOEXEC | O_NONBLOCK)) {
+		ret = -errno;
+		goto err;
+	}
+	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv->epfd < 0 ||
+	    epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->wake[0],
+		      &(struct epoll_event){.events = EPOLLIN,
+					    .data.u64 = SRV_WAKE})) {
 		ret = -errno;
 		goto err;
 	}
@@ -1045,10 +1088,13 @@ err_unlink:
 err:
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
+	if (srv->epfd >= 0)
+		close(srv->epfd);
 	if (srv->wake[0] >= 0) {
 		close(srv->wake[0]);
 		close(srv->wake[1]);
 	}
+	pthread_cond_destroy(&srv->closed);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->vfiles);
 	free(srv->path);
@@ -1075,8 +1121,10 @@ void udrm_server_stop(struct udrm_server *srv)
 	}
 	close(srv->listen_fd);
 	unlink(srv->path);
+	close(srv->epfd);
 	close(srv->wake[0]);
 	close(srv->wake[1]);
+	pthread_cond_destroy(&srv->closed);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->vfiles);
 	free(srv->path);

@@ -16,8 +16,11 @@
  * Threads: one accepting connections, one per connection (a client thread's
  * requests run in order, on that thread; other clients are not held up by a
  * blocking request), and one watching the kept ends for files to close.
- * srv->lock guards the file and connection lists and file references; no
- * core/ call is made under it.
+ * A request first closes the files whose fds are gone by then, as the
+ * kernel has released them when the client's close() or the reaping of a
+ * killed process returns. A client that goes away interrupts its blocking
+ * request, as SIGKILL does. srv->lock guards the file list and file
+ * references; no core/ call is made under it.
  */
 #ifndef UDRM_SERVER_SERVER_H
 #define UDRM_SERVER_SERVER_H
@@ -42,9 +45,9 @@ struct udrm_server;
 int udrm_server_start(struct udrm_device *const *devs, size_t ndevs,
 		      const char *path, struct udrm_server **out);
 
-/* Stops accepting, disconnects every client (their requests finish
- * first), closes every open file, joins every thread and removes the
- * socket. */
+/* Stops accepting, disconnects every client (a blocking request is
+ * interrupted, others finish first), closes every open file, joins every
+ * thread and removes the socket. */
 void udrm_server_stop(struct udrm_server *srv);
 
 /* Open files the server holds, virtual files' opens included (for tests

@@ -176,12 +176,20 @@ static void kill_children(void)
 	}
 }
 
-/* Waits up to 5 s for the server to hold @n files. */
+/* Waits up to @ms for the server to hold @n files. */
+static void expect_file_count_within(struct server_fixture *fx, size_t n,
+				     int ms)
+{
+	for (int i = 0; i < ms / 10 && udrm_server_file_count(fx->srv) != n;
+	     i++)
+		usleep(10000);
+	ut_expect(udrm_server_file_count(fx->srv), n,
+		  "files the server holds after up to %d ms", ms);
+}
+
 static void expect_file_count(struct server_fixture *fx, size_t n)
 {
-	for (int i = 0; i < 500 && udrm_server_file_count(fx->srv) != n; i++)
-		usleep(10000);
-	ut_expect(udrm_server_file_count(fx->srv), n, "files the server holds");
+	expect_file_count_within(fx, n, 5000);
 }
 
 static void forked_child_shares_the_open_file(void **state)
@@ -771,6 +779,11 @@ static void signal_interrupts_wait_vblank(void **state)
 			    "WAIT_VBLANK interrupted: expected "
 			    "EINTR, got %d",
 			    ret);
+		CHILD_CHECK(!(vbl.request.type & _DRM_VBLANK_RELATIVE) &&
+				    vbl.request.sequence >= 600,
+			    "the interrupted request is left absolute for a "
+			    "retry: type 0x%x sequence %u",
+			    vbl.request.type, vbl.request.sequence);
 		_exit(0);
 	}
 	ut_expect(wait_child(pid), 0, "the vblank waiter's checks");
@@ -1847,6 +1860,118 @@ static void bad_fields_of_new_messages_are_refused(void **state)
 	ut_expect(wait_child(pid), 0, "the raw client's checks");
 }
 
+/* Whether a file opened now on vkms is master at once (no other master):
+ * SET_MASTER succeeds for it, and fails with EACCES for an open that
+ * never was master. */
+static bool child_open_is_master(struct udrm_client *c)
+{
+	int fd = child_open(c, VKMS_MINOR);
+	int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SET_MASTER, NULL);
+
+	CHILD_CHECK(ret == 0 || ret == -EACCES, "SET_MASTER: %d", ret);
+	close(fd);
+	return ret == 0;
+}
+
+static void request_sees_files_closed_before_it(void **state)
+{
+	struct server_fixture *fx = *state;
+	int to_parent[2], to_holder[2], to_other[2];
+	pid_t holder, other;
+	char byte;
+
+	ut_check(pipe(to_parent) == 0 && pipe(to_holder) == 0 &&
+			 pipe(to_other) == 0,
+		 "pipes");
+	holder = spawn();
+	if (holder == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+
+		CHILD_CHECK(udrm_client_ioctl(c, fd, DRM_IOCTL_SET_MASTER,
+					      NULL) == 0,
+			    "the first opener is master");
+		close(fd);
+		CHILD_CHECK(write(to_parent[1], "c", 1) == 1, "write");
+		CHILD_CHECK(read(to_holder[0], &byte, 1) == 1, "read");
+		fd = child_open(c, VKMS_MINOR);
+		CHILD_CHECK(udrm_client_ioctl(c, fd, DRM_IOCTL_SET_MASTER,
+					      NULL) == 0,
+			    "the opener is master again");
+		CHILD_CHECK(write(to_parent[1], "m", 1) == 1, "write");
+		pause(); /* killed holding master */
+		_exit(0);
+	}
+	other = spawn();
+	if (other == 0) {
+		struct udrm_client *c = child_connect(fx);
+
+		CHILD_CHECK(read(to_other[0], &byte, 1) == 1, "read");
+		CHILD_CHECK(child_open_is_master(c),
+			    "an open once the master's close() returned is "
+			    "master at once");
+		CHILD_CHECK(write(to_parent[1], "o", 1) == 1, "write");
+		CHILD_CHECK(read(to_other[0], &byte, 1) == 1, "read");
+		CHILD_CHECK(child_open_is_master(c),
+			    "an open once the master's killed process was "
+			    "reaped is master at once");
+		_exit(0);
+	}
+	ut_check(read(to_parent[0], &byte, 1) == 1, "the holder closed");
+	ut_check(write(to_other[1], "1", 1) == 1, "write");
+	ut_check(read(to_parent[0], &byte, 1) == 1, "the other opened");
+	ut_check(write(to_holder[1], "2", 1) == 1, "write");
+	ut_check(read(to_parent[0], &byte, 1) == 1, "the holder is master");
+	kill(holder, SIGKILL);
+	ut_check(wait_child(holder) == 128 + SIGKILL, "holder killed");
+	ut_check(write(to_other[1], "3", 1) == 1, "write");
+	ut_expect(wait_child(other), 0, "the other process's checks");
+	for (int i = 0; i < 2; i++) {
+		close(to_parent[i]);
+		close(to_holder[i]);
+		close(to_other[i]);
+	}
+}
+
+static void killed_client_ends_its_blocking_request(void **state)
+{
+	struct server_fixture *fx = *state;
+	int ready[2];
+	pid_t pid;
+	char byte;
+
+	ut_check(pipe(ready) == 0, "pipe");
+	pid = spawn();
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VGEM_RENDER_MINOR);
+		struct drm_syncobj_create create = {0};
+		struct drm_syncobj_wait wait = {
+			.count_handles = 1,
+			.timeout_nsec = INT64_MAX,
+			.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT};
+		int ret;
+
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_CREATE,
+					&create);
+		CHILD_CHECK(ret == 0, "SYNCOBJ_CREATE: %d", ret);
+		wait.handles = (uintptr_t)&create.handle;
+		CHILD_CHECK(write(ready[1], "w", 1) == 1, "write");
+		udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
+		_exit(1); /* the wait never ends */
+	}
+	ut_check(read(ready[0], &byte, 1) == 1, "the child waits");
+	usleep(100000);
+	expect_file_count(fx, 1);
+	kill(pid, SIGKILL);
+	ut_check(wait_child(pid) == 128 + SIGKILL, "the waiter killed");
+	/* As SIGKILL ends a kernel wait: the request ends, and the file
+	 * it used is released (long before WAIT_FOR_SUBMIT's 5 s). */
+	expect_file_count_within(fx, 0, 1000);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1873,6 +1998,8 @@ int main(void)
 		T(connections_per_process_are_capped),
 		T(flooding_client_does_not_stall_another),
 		T(bad_fields_of_new_messages_are_refused),
+		T(request_sees_files_closed_before_it),
+		T(killed_client_ends_its_blocking_request),
 #undef T
 	};
 
