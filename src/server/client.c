@@ -4,6 +4,7 @@
 #include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,9 @@ struct udrm_client {
 	int sock;
 	uint64_t seq;		    /* of the last request */
 	struct udrm_ino_set proven; /* files this connection has shown */
+	/* The request in flight is one whose wait the kernel ends with
+	 * EINTR after any handler, SA_RESTART or not (WAIT_VBLANK). */
+	bool never_restarted;
 };
 
 /* Past this many shown files the client forgets them all (it cannot tell
@@ -45,8 +49,15 @@ static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
 	for (;;) {
 		struct udrm_msg answer = {.type = UDRM_MSG_CALLBACK_REPLY,
 					  .seq = c->seq};
-		int fd, ret = udrm_msg_recv(c->sock, reply, &fd);
+		struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
+		int fd, ret = 0;
 
+		/* poll() fails with EINTR after any handler, as such a wait
+		 * does; recvmsg() only after one without SA_RESTART. */
+		if (c->never_restarted && !cancelled && poll(&pfd, 1, -1) < 0)
+			ret = -errno;
+		if (!ret)
+			ret = udrm_msg_recv(c->sock, reply, &fd);
 		if (ret == -EINTR) {
 			/* A handler without SA_RESTART ran (with SA_RESTART
 			 * the kernel restarts recvmsg and we never see it):
@@ -253,7 +264,13 @@ int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 			       .a = cmd,
 			       .b = (uint64_t)(uintptr_t)arg};
 	struct udrm_msg reply;
-	int rfd, ret = client_file_call(c, fd, &req, 0, &reply, &rfd);
+	int rfd, ret;
+
+	/* drm_wait_vblank_ioctl() turns -ERESTARTSYS into -EINTR. */
+	c->never_restarted = _IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
+			     _IOC_NR(cmd) == _IOC_NR(DRM_IOCTL_WAIT_VBLANK);
+	ret = client_file_call(c, fd, &req, 0, &reply, &rfd);
+	c->never_restarted = false;
 
 	if (rfd >= 0)
 		close(rfd);

@@ -33,7 +33,9 @@ int udrm_client_adopt(struct udrm_client *c, int fd, int *minor);
 /* An ioctl on device fd @fd (from udrm_client_open, or a dup, an
  * inherited or a received copy of one): 0 or -errno. Fds the server
  * installs during the call (PRIME exports, sync_files...) appear in this
- * process. */
+ * process. A signal handler without SA_RESTART ends a blocking wait with
+ * -EINTR, one with it lets it go on; WAIT_VBLANK's ends after either, as
+ * the kernel's. */
 int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 		      void *arg);
 

@@ -784,6 +784,21 @@ static void signal_interrupts_wait_vblank(void **state)
 			    "the interrupted request is left absolute for a "
 			    "retry: type 0x%x sequence %u",
 			    vbl.request.type, vbl.request.sequence);
+
+		/* drm_wait_vblank_ioctl() is not restarted: EINTR after a
+		 * handler with SA_RESTART too. */
+		vbl.request.type = _DRM_VBLANK_RELATIVE;
+		vbl.request.sequence = 600;
+		child_alarm(100, true);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_WAIT_VBLANK, &vbl);
+		CHILD_CHECK(ret == -EINTR,
+			    "WAIT_VBLANK interrupted by a handler with "
+			    "SA_RESTART: expected EINTR, got %d",
+			    ret);
+		vbl.request.type = _DRM_VBLANK_RELATIVE;
+		vbl.request.sequence = 1;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_WAIT_VBLANK, &vbl);
+		CHILD_CHECK(ret == 0, "a WAIT_VBLANK after: %d", ret);
 		_exit(0);
 	}
 	ut_expect(wait_child(pid), 0, "the vblank waiter's checks");
