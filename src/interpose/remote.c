@@ -262,7 +262,7 @@ struct ipfd_entry *ip_remote_adopt(int fd)
 	    !S_ISSOCK(st.st_mode))
 		return NULL;
 	ret = IP_REMOTE_CALL(int, udrm_client_adopt(conn, fd, &minor));
-	node = ret ? NULL : ip_node_by_minor(minor);
+	node = ret < 0 ? NULL : ip_node_by_minor(minor);
 	if (!node || ip_remote_install(fd, node))
 		return NULL;
 	return ipfd_get(&ip_fds, fd);
