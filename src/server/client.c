@@ -46,6 +46,7 @@ static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
 {
 	bool cancelled = false;
 
+	udrm_msg_spin(c->sock);
 	for (;;) {
 		struct udrm_msg answer = {.type = UDRM_MSG_CALLBACK_REPLY,
 					  .seq = c->seq};

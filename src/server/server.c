@@ -848,6 +848,7 @@ static void *srv_conn_thread(void *arg)
 		int fd = -1, reply_fd = -1;
 		int ret;
 
+		udrm_msg_spin(conn->sock);
 		do
 			ret = udrm_msg_recv(conn->sock, &req, &fd);
 		while (ret == -EINTR);

@@ -2,6 +2,8 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <time.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +38,25 @@ int udrm_msg_send(int sock, struct udrm_msg *msg, int fd)
 	if (n < 0)
 		return errno == ECONNRESET ? -EPIPE : -errno;
 	return n == (ssize_t)sizeof(*msg) ? 0 : -EPIPE;
+}
+
+void udrm_msg_spin(int sock)
+{
+	struct timespec start, now;
+	char byte;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+		    errno != EAGAIN)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000000000L + now.tv_nsec -
+			    start.tv_nsec >
+		    UDRM_MSG_SPIN_NS)
+			return;
+		sched_yield();
+	}
 }
 
 int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd)

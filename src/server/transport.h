@@ -22,6 +22,17 @@ int udrm_msg_send(int sock, struct udrm_msg *msg, int fd);
  * signal handler interrupted the wait; -errno otherwise. */
 int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd);
 
+/*
+ * Waits up to UDRM_MSG_SPIN_NS for a message on @sock without sleeping,
+ * giving the CPU away between looks (for a peer on the same CPU). Waking
+ * a thread that slept costs tens of microseconds on a virtual machine,
+ * more than most requests take, so both ends look for a while before
+ * they block: a reply, or a client's next request, is then picked up at
+ * once.
+ */
+#define UDRM_MSG_SPIN_NS 30000
+void udrm_msg_spin(int sock);
+
 /* The inodes of the files a connection has shown to hold (both ends keep
  * one: the client to know when to attach the fd, the server to check). */
 struct udrm_ino_set {
