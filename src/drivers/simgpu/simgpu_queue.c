@@ -17,9 +17,6 @@
 #include "simgpu_vm.h"
 #include "sync/dma_fence.h"
 
-/* The sync object lives in the page after the ring. */
-#define SIMGPU_SYNC_SPACE 4096u
-
 struct simgpu_job {
 	struct udrm_sched_job base;
 	struct simgpu_queue *queue; /* not a reference: outlives the job */
@@ -65,6 +62,21 @@ static void hw_fence_complete(struct simgpu_hw_fence *f, int error)
 	udrm_fence_put(&f->base);
 }
 
+/* The sync object of the ring entry at @ring_pos: one per entry, so that
+ * each job's status stays until its fence completes (the entry is not
+ * reused before: credits bound the entries in flight). */
+static uint64_t queue_sync_index(const struct simgpu_queue *q,
+				 uint64_t ring_pos)
+{
+	return (ring_pos & (q->ring_size - 1)) / q->sched->ring_entry_size;
+}
+
+static void *queue_sync_cpu(const struct simgpu_queue *q, uint64_t ring_pos)
+{
+	return (uint8_t *)q->sync_cpu +
+	       queue_sync_index(q, ring_pos) * q->sync_stride;
+}
+
 static struct simgpu_hw_fence *fence_pop(struct simgpu_queue *q)
 {
 	struct simgpu_hw_fence *f = q->fences;
@@ -80,23 +92,21 @@ unsigned int simgpu_queue_complete(struct simgpu_queue *q, bool defer_errors)
 {
 	struct simgpu_device *sdev = q->sched->sdev;
 	unsigned int done = 0;
-	uint64_t seqno;
-	int32_t status;
 
 	pthread_mutex_lock(&q->fence_lock);
-	if (!q->fences) {
-		pthread_mutex_unlock(&q->fence_lock);
-		return 0;
-	}
-	simgpu_fwif_sync_read(&sdev->fwif, q->sync_cpu, &seqno, &status);
-	while (q->fences && q->fences->base.seqno <= seqno) {
+	while (q->fences) {
 		struct simgpu_hw_fence *f = q->fences;
-		/* The status is the newest entry's: older ones completed
-		 * before the firmware wrote it (errors that stop the queue
-		 * are always the newest). */
-		int error = f->error ? f->error
-				     : (f->base.seqno == seqno ? status : 0);
+		uint64_t seqno;
+		int32_t status;
+		int error;
 
+		/* The firmware writes the entry's status before its seqno. */
+		simgpu_fwif_sync_read(&sdev->fwif,
+				      queue_sync_cpu(q, f->ring_pos), &seqno,
+				      &status);
+		if (seqno < f->base.seqno)
+			break;
+		error = f->error ? f->error : status;
 		/* The slot manager looks at the queue's state first. */
 		if (error && defer_errors) {
 			atomic_store(&q->has_error, true);
@@ -198,7 +208,8 @@ static struct udrm_fence *queue_run_job(struct udrm_sched_job *sjob)
 		e.stream_va = job->stream_va;
 		e.stream_size = job->stream_size;
 	}
-	e.sync_va = q->sync_va;
+	e.sync_va =
+		q->sync_va + queue_sync_index(q, q->fq.insert) * q->sync_stride;
 	e.sync_seqno = q->seqno + 1;
 	f->ring_pos = q->fq.insert;
 	f->error = prep;
@@ -364,14 +375,19 @@ static enum udrm_sched_priority queue_entity_priority(uint32_t priority)
 	}
 }
 
-/* Ring and sync object in VRAM, mapped in the VM's kernel range. */
+/* Ring and sync objects (one per ring entry) in VRAM, mapped in the VM's
+ * kernel range. */
 static int queue_init_ring(struct simgpu_queue *q)
 {
 	struct simgpu_device *sdev = q->sched->sdev;
+	uint64_t entries = q->ring_size / q->sched->ring_entry_size;
 	uint8_t *cpu;
 	int ret;
 
-	q->map_size = q->ring_size + SIMGPU_SYNC_SPACE;
+	q->sync_stride = q->sched->sync_stride;
+	/* Whole pages: the kernel range maps pages. */
+	q->map_size =
+		q->ring_size + ((entries * q->sync_stride + 4095) & ~4095ull);
 	ret = simgpu_dev_vram_alloc(sdev->hw, &q->vram, q->map_size, 0);
 	if (ret)
 		return ret;
@@ -384,7 +400,11 @@ static int queue_init_ring(struct simgpu_queue *q)
 	q->sync_va = q->ring_va + q->ring_size;
 	cpu = simgpu_dev_vram_ptr(sdev->hw, q->vram.start);
 	q->sync_cpu = cpu + q->ring_size;
-	simgpu_fwif_sync_init(&sdev->fwif, q->sync_cpu, 0);
+	/* VRAM keeps what an earlier owner wrote: no stale seqno. */
+	for (uint64_t i = 0; i < entries; i++)
+		simgpu_fwif_sync_init(
+			&sdev->fwif,
+			(uint8_t *)q->sync_cpu + i * q->sync_stride, 0);
 	simgpu_fwif_queue_init(&q->fq, &sdev->fwif, cpu, q->ring_va,
 			       q->ring_size);
 	return 0;

@@ -2,13 +2,14 @@
 /*
  * simgpu queues, submission and recovery.
  *
- * A queue has a ring (in VRAM, mapped in its VM's kernel range), a sync
- * object the firmware writes when an entry is done, and its own udrm
- * scheduler with one entity (1:1, as firmware-scheduled Panthor), whose
- * credit limit is the ring's number of entries. run_job calls
- * simgpu_vm_prepare_job, writes the ring entry and, if the queue holds a
- * firmware slot, publishes it and rings its doorbell; its hardware fence
- * signals when the queue's sync object reaches the job's seqno, in order.
+ * A queue has a ring (in VRAM, mapped in its VM's kernel range), one sync
+ * object per ring entry that the firmware writes when the entry is done
+ * ({seqno, status}), and its own udrm scheduler with one entity (1:1, as
+ * firmware-scheduled Panthor), whose credit limit is the ring's number of
+ * entries. run_job calls simgpu_vm_prepare_job, writes the ring entry and,
+ * if the queue holds a firmware slot, publishes it and rings its doorbell;
+ * its hardware fence signals, in order, when its entry's sync object
+ * reaches the job's seqno, with the status the firmware wrote there.
  *
  * Firmware slots: each queue with work needs a group slot (one queue per
  * group, the group's address space its VM's). Queues beyond the slot
@@ -101,11 +102,14 @@ struct simgpu_queue {
 	struct simgpu_queue *list_next; /* (fw_lock + sched->lock) */
 	uint64_t served_pass, sort_key; /* (fw_lock) the slot manager's */
 
-	/* Ring and sync object: one VRAM range, mapped at ring_va in the
-	 * VM's kernel range; the sync object follows the ring. */
+	/* Ring and sync objects: one VRAM range, mapped at ring_va in the
+	 * VM's kernel range; the sync objects follow the ring, one per ring
+	 * entry (entry i's at sync_va + i * sync_stride), so that the status
+	 * the firmware writes for an entry is its job's alone. */
 	struct udrm_mm_node vram;
 	uint64_t ring_size, map_size, ring_va, sync_va;
 	void *sync_cpu;
+	uint32_t sync_stride;
 
 	struct udrm_gpu_scheduler gsched;
 	struct udrm_sched_entity entity;
@@ -138,6 +142,7 @@ struct simgpu_queue {
 struct simgpu_sched {
 	struct simgpu_device *sdev;
 	uint32_t ring_entry_size; /* of the booted firmware */
+	uint32_t sync_stride;	  /* bytes between a ring's sync objects */
 
 	/* The interrupt thread and the fwif's wait hook. */
 	pthread_t irq_thread;
@@ -172,11 +177,11 @@ struct simgpu_sched {
 };
 
 /* simgpu_queue.c */
-/* Signals the fences @q's sync object passed, in order, with its status
- * for the newest one. Returns how many. With @defer_errors, stops before
- * a fence that would carry an error and sets has_error instead, so that
- * the queue's state is known before its failed job completes. Takes
- * fence_lock. */
+/* Signals the fences whose entries' sync objects reached their seqno, in
+ * order, each with its entry's status. Returns how many. With
+ * @defer_errors, stops before a fence that would carry an error and sets
+ * has_error instead, so that the queue's state is known before its failed
+ * job completes. Takes fence_lock. */
 unsigned int simgpu_queue_complete(struct simgpu_queue *q, bool defer_errors);
 /* Completes every fence left in flight: the first with @first_error,
  * the others with -ECANCELED. Takes fence_lock. */

@@ -721,6 +721,9 @@ int simgpu_sched_init(struct simgpu_device *sdev)
 		goto err_irq;
 
 	sched->ring_entry_size = sdev->fwif.ring_entry_size;
+	/* The firmware wants sync objects 16-byte aligned. */
+	sched->sync_stride =
+		(fwabi_sizeof(sdev->fwif.v, SIMGPU_FW_S_SYNC_OBJ) + 15u) & ~15u;
 	sched->num_slots = sdev->fwif.num_groups;
 	sched->msg_exec = fw_const(sched, SIMGPU_FW_C_MSG_EXEC);
 	sched->msg_nop = fw_const(sched, SIMGPU_FW_C_MSG_NOP);
