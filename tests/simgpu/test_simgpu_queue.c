@@ -5,7 +5,8 @@
  * (which the interrupt thread needs to complete fences), so that many
  * entries finish on the firmware between two looks of the driver, as
  * when interrupts come late. Each job's fence must still carry its own
- * entry's status, across ring wraps and on every ring entry size.
+ * entry's status, across ring wraps and on every ring entry size. And
+ * QUEUE_DESTROY of jobs waiting on a dependency that never signals.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -392,6 +393,98 @@ static void each_job_gets_its_own_status(void **state)
 	munmap(cpu, BO_SIZE);
 }
 
+static const struct udrm_fence_ops never_ops = {0};
+
+/* A syncobj holding a fence of our own that nobody signals; the fence
+ * (a reference) in *fence, to signal at the end. */
+static uint32_t syncobj_never(struct t *t, struct udrm_fence **fence)
+{
+	uint32_t handle = syncobj_create(t);
+	struct udrm_fence *f = calloc(1, sizeof(*f));
+	struct udrm_syncobj *so = udrm_syncobj_find(t->file, handle);
+
+	assert_non_null(f);
+	assert_non_null(so);
+	udrm_fence_init(f, &never_ops, NULL, NULL, udrm_fence_context_alloc(1),
+			1);
+	udrm_syncobj_replace_fence(so, f);
+	udrm_syncobj_put(so);
+	*fence = f;
+	return handle;
+}
+
+static void submit_waiting(struct t *t, uint32_t queue, uint64_t off,
+			   uint64_t size, uint32_t in, uint32_t out)
+{
+	struct drm_simgpu_sync_op ops[2] = {
+		{.flags = DRM_SIMGPU_SYNC_OP_WAIT, .handle = in},
+		{.flags = DRM_SIMGPU_SYNC_OP_SIGNAL, .handle = out},
+	};
+	struct drm_simgpu_submit s = {
+		.queue = queue,
+		.stream_addr = VA0 + off,
+		.stream_size = size,
+		.syncs = DRM_SIMGPU_OBJ_ARRAY(2, ops),
+	};
+
+	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_SUBMIT, &s), 0,
+		   "SUBMIT waiting on a syncobj");
+}
+
+/*
+ * QUEUE_DESTROY of a queue whose jobs wait behind a dependency that never
+ * signals: they never ran, so they are killed with the scheduler entity,
+ * their fences signalled with ESRCH as drm_sched_entity_kill() does
+ * (without waiting for the dependency, which the kernel would do for
+ * ever); a job that ran keeps its 0; the ioctl returns once the entity's
+ * flush (up to a second) gives up.
+ */
+static void destroy_kills_jobs_waiting_on_dependencies(void **state)
+{
+	struct t *t = *state;
+	struct drm_simgpu_queue_destroy d = {0};
+	struct udrm_fence *never;
+	uint32_t vm, in, done, out[3];
+	uint64_t size, t0, took_ms;
+	uint8_t *cpu;
+
+	vm = vm_with_buffer(t, &cpu);
+	d.handle = queue_create(t, vm, 0);
+	size = build(cpu, OK_OFF, fill_ok, NULL);
+	done = syncobj_create(t);
+	submit(t, d.handle, OK_OFF, size, done);
+	wait_all(t, &done, 1);
+	/* The first waits on the dependency, the others behind it. */
+	in = syncobj_never(t, &never);
+	for (unsigned int i = 0; i < 3; i++) {
+		out[i] = syncobj_create(t);
+		if (i == 0)
+			submit_waiting(t, d.handle, OK_OFF, size, in, out[i]);
+		else
+			submit(t, d.handle, OK_OFF, size, out[i]);
+	}
+	sleep_ms(20);
+	expect_ret(syncobj_status(t, out[2]), 0,
+		   "the jobs wait behind the dependency");
+
+	t0 = now_ns();
+	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_QUEUE_DESTROY, &d),
+		   0, "QUEUE_DESTROY");
+	took_ms = (now_ns() - t0) / 1000000;
+	wait_all(t, out, 3);
+	for (unsigned int i = 0; i < 3; i++)
+		expect_ret(syncobj_status(t, out[i]), -ESRCH,
+			   "job %u behind the dependency: its status", i);
+	expect_ret(syncobj_status(t, done), 1, "the job that ran");
+	if (took_ms >= 3000)
+		fail_msg("QUEUE_DESTROY took %llu ms, expected the flush's "
+			 "second at most",
+			 (unsigned long long)took_ms);
+	udrm_fence_signal(never);
+	udrm_fence_put(never);
+	munmap(cpu, BO_SIZE);
+}
+
 static void each_job_gets_its_own_status_fw_newest(void **state)
 {
 	each_job_gets_its_own_status(state);
@@ -411,6 +504,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			each_job_gets_its_own_status_fw_1_0, setup_1_0,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			destroy_kills_jobs_waiting_on_dependencies,
+			setup_newest, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

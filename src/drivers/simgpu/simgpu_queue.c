@@ -328,7 +328,12 @@ static void queue_free(struct simgpu_queue *q)
 }
 
 /* The last reference: stop the queue, cancel what did not run, free it
- * once its scheduler is done. */
+ * once its scheduler is done. As Panthor's group destroy: what the
+ * firmware had completes with -ECANCELED, and so does a queued job the
+ * worker still takes (guilty entity, or run_job on the banned queue).
+ * Jobs still waiting for a dependency when the entity's flush gives up
+ * are killed with it (-ESRCH, drm_sched_entity_kill's status) without
+ * waiting for that dependency, which may never signal. */
 static void queue_destroy(struct simgpu_queue *q)
 {
 	pthread_mutex_lock(&q->lock);
@@ -336,7 +341,8 @@ static void queue_destroy(struct simgpu_queue *q)
 	pthread_mutex_unlock(&q->lock);
 	/* Off the firmware; fences of entries not done: -ECANCELED. */
 	simgpu_sched_remove_queue(q->sched, q);
-	/* Queued jobs complete with -ECANCELED without running. */
+	/* Queued jobs complete with -ECANCELED without running, or -ESRCH
+	 * if their dependencies keep them past the flush. */
 	udrm_sched_entity_set_guilty(&q->entity);
 	udrm_sched_entity_destroy(&q->entity);
 	udrm_sched_fini(&q->gsched);

@@ -58,7 +58,8 @@ int simgpu_sched_init(struct simgpu_device *sdev);
 /* After every file closed: stops the threads, halts the firmware. */
 void simgpu_sched_fini(struct simgpu_device *sdev);
 
-/* File close: destroys every queue of @sfile (jobs not run: -ECANCELED). */
+/* File close: destroys every queue of @sfile (as QUEUE_DESTROY: jobs on
+ * the firmware -ECANCELED, jobs still waiting for dependencies -ESRCH). */
 void simgpu_queue_file_close(struct simgpu_file *sfile);
 
 int simgpu_queue_create_ioctl(struct udrm_device *dev, void *data,
