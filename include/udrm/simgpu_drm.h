@@ -246,7 +246,10 @@ struct drm_simgpu_queue_create {
 	__u32 pad;
 };
 
-/* QUEUE_DESTROY: jobs not yet run complete with ECANCELED. */
+/* QUEUE_DESTROY: jobs on the firmware or picked up after the queue was
+ * banned complete with ECANCELED; jobs still waiting for a dependency
+ * when the queue's entity is killed (after up to a second) with ESRCH, as
+ * the kernel scheduler's entity kill. */
 struct drm_simgpu_queue_destroy {
 	__u32 handle;
 	__u32 pad;
