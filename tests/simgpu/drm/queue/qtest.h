@@ -128,4 +128,46 @@ static inline uint64_t qt_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* qt_vm_init() with a buffer of @bo_flags: DRM_SIMGPU_BO_SYSTEM gives one
+ * the GPU reaches through the aperture, which never takes VRAM nor moves
+ * (for tests that fill VRAM). */
+static inline void qt_vm_init_placed(struct qt_vm *v, int fd, uint64_t size,
+				     uint32_t bo_flags)
+{
+	memset(v, 0, sizeof(*v));
+	v->fd = fd;
+	v->size = size;
+	v->vm = sg_vm_create(fd);
+	v->bo = sg_bo_create(fd, size, bo_flags, 0);
+	CHECK_RET(sg_map(fd, v->vm, v->bo, 0, QT_VA, size), 0,
+		  "VM_BIND MAP %llu bytes at 0x%llx", (unsigned long long)size,
+		  (unsigned long long)QT_VA);
+	v->cpu = sg_bo_map(fd, v->bo, size);
+}
+
+/* What SYNC_IOC_FILE_INFO says of the sync_file @sync_fd: its status (1
+ * signalled, 0 pending, -errno), and in *@signalled_ns (if not NULL) the
+ * CLOCK_MONOTONIC time its last fence signalled at (0 while pending). */
+static inline int qt_sync_file_status(int sync_fd, uint64_t *signalled_ns)
+{
+	struct sync_fence_info fences[8];
+	struct sync_file_info info = {0};
+	uint64_t last = 0;
+
+	CHECK(ioctl(sync_fd, SYNC_IOC_FILE_INFO, &info) == 0,
+	      "SYNC_IOC_FILE_INFO (count): %s", strerror(errno));
+	CHECK(info.num_fences >= 1 && info.num_fences <= 8,
+	      "a sync_file of 1 to 8 fences, got %u", info.num_fences);
+	memset(fences, 0, sizeof(fences));
+	info.sync_fence_info = (uintptr_t)fences;
+	CHECK(ioctl(sync_fd, SYNC_IOC_FILE_INFO, &info) == 0,
+	      "SYNC_IOC_FILE_INFO: %s", strerror(errno));
+	for (uint32_t i = 0; i < info.num_fences; i++)
+		if (fences[i].timestamp_ns > last)
+			last = fences[i].timestamp_ns;
+	if (signalled_ns)
+		*signalled_ns = info.status == 1 || info.status < 0 ? last : 0;
+	return info.status;
+}
+
 #endif
