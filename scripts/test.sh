@@ -102,7 +102,7 @@ tsan_build()
 			sync/dma_resv sync/syncobj_threads sync/sync_file \
 			core/vgem_fence core/fork_threads interpose/fdtable \
 			sched/basic sched/lifetime kms/kms_atomic core/vfile \
-			fwabi/layouts simgpu/gpu_kernels simgpu/fw
+			fwabi/layouts simgpu/gpu_kernels simgpu/fw simgpu/queue
 }
 
 if [ "${UDRM_SKIP_SETUP:-0}" != 1 ]; then
