@@ -93,11 +93,14 @@ IP_EXPORT int udrm_preload_host_start(char *path, size_t len)
 	return ret;
 }
 
-/* Stops serving (every client's files are closed) and writes the
- * captures asked for. */
+/* Writes the captures asked for, then stops serving (every client's
+ * files are closed). Called as soon as the program has exited: as
+ * in-process, where the capture is taken at its exit, a CRTC left on by
+ * the program goes on composing (frames without the planes it cleared),
+ * so the sooner the better. */
 IP_EXPORT void udrm_preload_host_stop(void)
 {
+	ip_capture_flush();
 	udrm_server_stop(ip_host_server);
 	ip_host_server = NULL;
-	ip_capture_flush();
 }
