@@ -36,66 +36,23 @@
 #include "udrm/simgpu_drm.h"
 #include "udrm/udrm.h"
 
+#include "simgpu_check.h"
+#include "simgpu_file_fixture.h"
+
 #define KiB 1024ull
 #define MiB (1024 * KiB)
 #define VA0 0x100000ull
-
-#define expect_ret(expr, want, ...)                                            \
-	do {                                                                   \
-		long got_ = (long)(expr);                                      \
-		if (got_ != (long)(want)) {                                    \
-			char what_[200];                                       \
-			snprintf(what_, sizeof(what_), __VA_ARGS__);           \
-			fail_msg("%s: expected %ld, got %ld", what_,           \
-				 (long)(want), got_);                          \
-		}                                                              \
-	} while (0)
-
-struct t {
-	struct udrm_device *dev;
-	struct udrm_file *file;
-	struct simgpu_device *sdev;
-};
-
-static int setup_opts(void **state, const char *options)
-{
-	struct udrm_device_desc desc = {
-		.driver = "simgpu",
-		.primary_minor = -1,
-		.render_minor = 128,
-		.options = options,
-	};
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t || udrm_device_create(&desc, &t->dev))
-		return -1;
-	if (udrm_file_open(t->dev, UDRM_NODE_RENDER, O_RDWR, &t->file))
-		return -1;
-	t->sdev = simgpu_device(t->dev);
-	*state = t;
-	return 0;
-}
 
 static int setup(void **state)
 {
 	return setup_opts(state, "vram_size=2M\nheartbeat_ms=0\n");
 }
 
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	udrm_file_close(t->file);
-	udrm_device_destroy(t->dev);
-	free(t);
-	return 0;
-}
-
 static uint32_t bo_create(struct t *t, uint64_t size, uint32_t flags)
 {
 	struct drm_simgpu_bo_create c = {.size = size, .flags = flags};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_BO_CREATE, &c), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_BO_CREATE, &c), 0,
 		   "BO_CREATE of %llu bytes", (unsigned long long)size);
 	return c.handle;
 }
@@ -105,10 +62,10 @@ static uint8_t *bo_map(struct t *t, uint32_t handle, uint64_t size)
 	struct drm_simgpu_bo_mmap_offset m = {.handle = handle};
 	void *p = NULL;
 
-	expect_ret(
+	expect_eq(
 		udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_BO_MMAP_OFFSET, &m),
 		0, "BO_MMAP_OFFSET");
-	expect_ret(udrm_file_mmap(t->file, NULL, size, PROT_READ | PROT_WRITE,
+	expect_eq(udrm_file_mmap(t->file, NULL, size, PROT_READ | PROT_WRITE,
 				  MAP_SHARED, m.offset, &p),
 		   0, "mmap of the buffer");
 	return p;
@@ -118,7 +75,7 @@ static uint32_t vm_create(struct t *t)
 {
 	struct drm_simgpu_vm_create c = {0};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_CREATE, &c), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_CREATE, &c), 0,
 		   "VM_CREATE");
 	return c.id;
 }
@@ -229,7 +186,7 @@ static void map_shows_the_buffers_pages_to_the_gpu(void **state)
 	uint8_t *gpu;
 
 	stamp(cpu, 64 * KiB, 1);
-	expect_ret(map(t, vm, bo, 0, VA0, 64 * KiB), 0, "MAP");
+	expect_eq(map(t, vm, bo, 0, VA0, 64 * KiB), 0, "MAP");
 	for (uint32_t i = 0; i < 16; i++)
 		expect_page(t, vm, VA0 + i * 4 * KiB, 1, i);
 	expect_fault(t, vm, VA0 + 64 * KiB);
@@ -249,9 +206,9 @@ static void map_over_and_unmap_keep_the_rest(void **state)
 
 	stamp(pa, 64 * KiB, 1);
 	stamp(pb, 16 * KiB, 2);
-	expect_ret(map(t, vm, a, 0, VA0, 64 * KiB), 0, "MAP a");
+	expect_eq(map(t, vm, a, 0, VA0, 64 * KiB), 0, "MAP a");
 	/* Over the middle of a: a is split around b. */
-	expect_ret(map(t, vm, b, 4 * KiB, VA0 + 16 * KiB, 8 * KiB), 0,
+	expect_eq(map(t, vm, b, 4 * KiB, VA0 + 16 * KiB, 8 * KiB), 0,
 		   "MAP b over a");
 	expect_page(t, vm, VA0 + 12 * KiB, 1, 3);
 	expect_page(t, vm, VA0 + 16 * KiB, 2, 1);
@@ -259,12 +216,12 @@ static void map_over_and_unmap_keep_the_rest(void **state)
 	expect_page(t, vm, VA0 + 24 * KiB, 1, 6);
 	expect_page(t, vm, VA0 + 60 * KiB, 1, 15);
 	/* An unmap straddling b's end and a's remainder, and a hole. */
-	expect_ret(unmap(t, vm, VA0 + 20 * KiB, 8 * KiB), 0, "UNMAP");
+	expect_eq(unmap(t, vm, VA0 + 20 * KiB, 8 * KiB), 0, "UNMAP");
 	expect_page(t, vm, VA0 + 16 * KiB, 2, 1);
 	expect_fault(t, vm, VA0 + 20 * KiB);
 	expect_fault(t, vm, VA0 + 24 * KiB);
 	expect_page(t, vm, VA0 + 28 * KiB, 1, 7);
-	expect_ret(unmap(t, vm, VA0 - 64 * KiB, 256 * KiB), 0,
+	expect_eq(unmap(t, vm, VA0 - 64 * KiB, 256 * KiB), 0,
 		   "UNMAP of everything and holes");
 	expect_fault(t, vm, VA0);
 	expect_fault(t, vm, VA0 + 60 * KiB);
@@ -304,7 +261,7 @@ static struct udrm_fence *make_busy(struct t *t, uint32_t handle)
 
 	udrm_fence_init(f, &test_fence_ops, NULL, NULL,
 			udrm_fence_context_alloc(1), 1);
-	expect_ret(udrm_resv_add_fence(obj->resv, f, UDRM_RESV_USAGE_BOOKKEEP),
+	expect_eq(udrm_resv_add_fence(obj->resv, f, UDRM_RESV_USAGE_BOOKKEEP),
 		   0, "add a fence");
 	udrm_gem_object_put(obj);
 	return f;
@@ -333,7 +290,7 @@ static void vram_pressure_evicts_idle_buffers_only(void **state)
 		stamp(cpu[i], 512 * KiB, 10 + i);
 	}
 	for (int i = 0; i < 3; i++) {
-		expect_ret(map(t, vm1, bo[i], 0, VA0 + i * MiB, 512 * KiB), 0,
+		expect_eq(map(t, vm1, bo[i], 0, VA0 + i * MiB, 512 * KiB), 0,
 			   "MAP buffer %d", i);
 		assert_true(resident(t, bo[i]));
 	}
@@ -341,7 +298,7 @@ static void vram_pressure_evicts_idle_buffers_only(void **state)
 	busy = make_busy(t, bo[0]);
 	locked = lookup(t, bo[1]);
 	udrm_resv_lock(locked->resv);
-	expect_ret(map(t, vm2, bo[3], 0, VA0, 512 * KiB), 0, "MAP in VM 2");
+	expect_eq(map(t, vm2, bo[3], 0, VA0, 512 * KiB), 0, "MAP in VM 2");
 	udrm_resv_unlock(locked->resv);
 	udrm_gem_object_put(locked);
 	if (!resident(t, bo[3]))
@@ -360,7 +317,7 @@ static void vram_pressure_evicts_idle_buffers_only(void **state)
 	/* A job in VM 1: buffer 2 comes back, VM 2's buffer (idle) makes
 	 * room, the PTEs are rewritten. */
 	v1 = simgpu_vm_lookup(simgpu_file(t->file), vm1);
-	expect_ret(simgpu_vm_prepare_job(v1, NULL), 0, "prepare_job in VM 1");
+	expect_eq(simgpu_vm_prepare_job(v1, NULL), 0, "prepare_job in VM 1");
 	simgpu_vm_put(v1);
 	assert_true(resident(t, bo[2]));
 	if (resident(t, bo[3]))
@@ -371,11 +328,11 @@ static void vram_pressure_evicts_idle_buffers_only(void **state)
 	/* Only busy buffers left besides the one wanted: no room. */
 	udrm_fence_put(make_busy(t, bo[1]));
 	udrm_fence_put(make_busy(t, bo[2]));
-	expect_ret(make_resident(t, bo[3], &pa), -ENOSPC,
+	expect_eq(make_resident(t, bo[3], &pa), -ENOSPC,
 		   "make_resident with every other buffer busy");
 	udrm_fence_signal(busy);
 	udrm_fence_put(busy);
-	expect_ret(make_resident(t, bo[3], &pa), 0,
+	expect_eq(make_resident(t, bo[3], &pa), 0,
 		   "make_resident once buffer 0 is idle");
 	if (resident(t, bo[0]))
 		fail_msg("buffer 0, idle now, should have been evicted");
@@ -421,7 +378,7 @@ static void fill_vram(struct t *t, uint64_t leave)
 		if (!size)
 			continue;
 		bo = bo_create(t, size, 0);
-		expect_ret(make_resident(t, bo, &pa), 0,
+		expect_eq(make_resident(t, bo, &pa), 0,
 			   "filling a VRAM hole of %llu bytes",
 			   (unsigned long long)size);
 		udrm_fence_put(make_busy(t, bo));
@@ -433,8 +390,8 @@ static void warm_tables(struct t *t, uint32_t vm, uint64_t va)
 {
 	uint32_t bo = bo_create(t, 4 * KiB, 0);
 
-	expect_ret(map(t, vm, bo, 0, va, 4 * KiB), 0, "MAP a page");
-	expect_ret(unmap(t, vm, va, 4 * KiB), 0, "UNMAP the page");
+	expect_eq(map(t, vm, bo, 0, va, 4 * KiB), 0, "MAP a page");
+	expect_eq(unmap(t, vm, va, 4 * KiB), 0, "UNMAP the page");
 }
 
 /* prepare_job adds its fence to the VM's reservation: the buffers are
@@ -454,16 +411,16 @@ static void prepare_job_fences_keep_buffers_in(void **state)
 	warm_tables(t, vm, VA0);
 	warm_tables(t, other, VA0);
 	fill_vram(t, 1024 * KiB);
-	expect_ret(map(t, vm, a, 0, VA0, 1024 * KiB), 0, "MAP a");
+	expect_eq(map(t, vm, a, 0, VA0, 1024 * KiB), 0, "MAP a");
 	v = simgpu_vm_lookup(simgpu_file(t->file), vm);
-	expect_ret(simgpu_vm_prepare_job(v, f), 0, "prepare_job");
+	expect_eq(simgpu_vm_prepare_job(v, f), 0, "prepare_job");
 	simgpu_vm_put(v);
-	expect_ret(map(t, other, b, 0, VA0, 768 * KiB), 0,
+	expect_eq(map(t, other, b, 0, VA0, 768 * KiB), 0,
 		   "MAP b (no room: mapped without PTEs)");
-	expect_ret(make_resident(t, b, &pa), -ENOSPC, "b while a's job runs");
+	expect_eq(make_resident(t, b, &pa), -ENOSPC, "b while a's job runs");
 	udrm_fence_signal(f);
 	udrm_fence_put(f);
-	expect_ret(make_resident(t, b, &pa), 0, "b once a's job is done");
+	expect_eq(make_resident(t, b, &pa), 0, "b once a's job is done");
 	assert_false(resident(t, a));
 }
 
@@ -487,9 +444,9 @@ static void async_bind_waits_for_its_syncobj(void **state)
 	struct timespec ts;
 
 	stamp(cpu, 16 * KiB, 5);
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &in), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &in), 0,
 		   "SYNCOBJ_CREATE");
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &out), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &out), 0,
 		   "SYNCOBJ_CREATE");
 	udrm_fence_init(f, &test_fence_ops, NULL, NULL,
 			udrm_fence_context_alloc(1), 1);
@@ -500,7 +457,7 @@ static void async_bind_waits_for_its_syncobj(void **state)
 					       .handle = in.handle};
 	syncs[1] = (struct drm_simgpu_sync_op){
 		.flags = DRM_SIMGPU_SYNC_OP_SIGNAL, .handle = out.handle};
-	expect_ret(bind(t, vm, DRM_SIMGPU_VM_BIND_ASYNC, &op), 0, "async MAP");
+	expect_eq(bind(t, vm, DRM_SIMGPU_VM_BIND_ASYNC, &op), 0, "async MAP");
 	nanosleep(&(struct timespec){0, 50000000}, NULL);
 	expect_fault(t, vm, VA0);
 	udrm_fence_signal(f);
@@ -509,7 +466,7 @@ static void async_bind_waits_for_its_syncobj(void **state)
 	w.handles = (uintptr_t)&out.handle;
 	w.timeout_nsec =
 		(int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 2000000000ll;
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0,
 		   "the signal syncobj once the wait is signalled");
 	expect_page(t, vm, VA0 + 4 * KiB, 5, 1);
 	munmap(cpu, 16 * KiB);
@@ -536,25 +493,25 @@ static void failed_async_bind_makes_the_vm_unusable(void **state)
 
 	/* Fill VRAM, leaving exactly the page bo needs. */
 	fill_vram(t, 4 * KiB);
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &out), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &out), 0,
 		   "SYNCOBJ_CREATE");
 	sig.handle = out.handle;
-	expect_ret(bind(t, vm, DRM_SIMGPU_VM_BIND_ASYNC, &op), 0,
+	expect_eq(bind(t, vm, DRM_SIMGPU_VM_BIND_ASYNC, &op), 0,
 		   "async MAP (checked fine)");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	w.handles = (uintptr_t)&out.handle;
 	w.timeout_nsec =
 		(int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 2000000000ll;
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0,
 		   "the bind's fence signals (with an error)");
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_GET_STATE, &st),
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_GET_STATE, &st),
 		   0, "VM_GET_STATE");
 	if (!(st.state & DRM_SIMGPU_VM_STATE_UNUSABLE))
 		fail_msg("expected UNUSABLE after a failed async bind, state "
 			 "0x%x",
 			 st.state);
 	op.syncs.count = 0;
-	expect_ret(bind(t, vm, 0, &op), -EINVAL, "a bind on an unusable VM");
+	expect_eq(bind(t, vm, 0, &op), -EINVAL, "a bind on an unusable VM");
 }
 
 int main(void)

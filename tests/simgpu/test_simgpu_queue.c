@@ -36,6 +36,9 @@
 #include "udrm/simgpu_drm.h"
 #include "udrm/udrm.h"
 
+#include "simgpu_check.h"
+#include "simgpu_file_fixture.h"
+
 #define KiB	 1024ull
 #define VA0	 0x100000ull
 #define BO_SIZE	 (64 * KiB)
@@ -44,42 +47,6 @@
 #define BAD_OFF	 0x200ull  /* an unknown opcode: -EINVAL, queue goes on */
 #define BAR_OFF	 0x300ull  /* ERROR_BARRIER after an error: -EIO */
 #define WAIT_OFF 0x1000ull /* round r's WAIT stream at + r * 0x40 */
-
-#define expect_ret(expr, want, ...)                                            \
-	do {                                                                   \
-		long got_ = (long)(expr);                                      \
-		if (got_ != (long)(want)) {                                    \
-			char what_[200];                                       \
-			snprintf(what_, sizeof(what_), __VA_ARGS__);           \
-			fail_msg("%s: expected %ld, got %ld", what_,           \
-				 (long)(want), got_);                          \
-		}                                                              \
-	} while (0)
-
-struct t {
-	struct udrm_device *dev;
-	struct udrm_file *file;
-	struct simgpu_device *sdev;
-};
-
-static int setup_opts(void **state, const char *options)
-{
-	struct udrm_device_desc desc = {
-		.driver = "simgpu",
-		.primary_minor = -1,
-		.render_minor = 128,
-		.options = options,
-	};
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t || udrm_device_create(&desc, &t->dev))
-		return -1;
-	if (udrm_file_open(t->dev, UDRM_NODE_RENDER, O_RDWR, &t->file))
-		return -1;
-	t->sdev = simgpu_device(t->dev);
-	*state = t;
-	return 0;
-}
 
 /* The newest firmware (64-byte entries, 64-bit ring counters) and the
  * oldest (32-byte entries, 32-bit counters). */
@@ -93,21 +60,11 @@ static int setup_1_0(void **state)
 	return setup_opts(state, "heartbeat_ms=0\nfirmware=1.0\n");
 }
 
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	udrm_file_close(t->file);
-	udrm_device_destroy(t->dev);
-	free(t);
-	return 0;
-}
-
 static uint32_t syncobj_create(struct t *t)
 {
 	struct drm_syncobj_create c = {0};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &c), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_CREATE, &c), 0,
 		   "SYNCOBJ_CREATE");
 	return c.handle;
 }
@@ -126,19 +83,19 @@ static uint32_t vm_with_buffer(struct t *t, uint8_t **cpu)
 	struct drm_simgpu_vm_bind b = {.ops = DRM_SIMGPU_OBJ_ARRAY(1, &op)};
 	void *p = NULL;
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_CREATE, &vc), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_CREATE, &vc), 0,
 		   "VM_CREATE");
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_BO_CREATE, &bc), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_BO_CREATE, &bc), 0,
 		   "BO_CREATE");
 	op.bo_handle = bc.handle;
 	b.vm_id = vc.id;
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_BIND, &b), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_VM_BIND, &b), 0,
 		   "VM_BIND MAP");
 	mo.handle = bc.handle;
-	expect_ret(
+	expect_eq(
 		udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_BO_MMAP_OFFSET, &mo),
 		0, "BO_MMAP_OFFSET");
-	expect_ret(udrm_file_mmap(t->file, NULL, BO_SIZE,
+	expect_eq(udrm_file_mmap(t->file, NULL, BO_SIZE,
 				  PROT_READ | PROT_WRITE, MAP_SHARED, mo.offset,
 				  &p),
 		   0, "mmap of the buffer");
@@ -151,7 +108,7 @@ static uint32_t queue_create(struct t *t, uint32_t vm, uint32_t ring_size)
 	struct drm_simgpu_queue_create c = {.vm_id = vm,
 					    .ring_size = ring_size};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_QUEUE_CREATE, &c),
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_QUEUE_CREATE, &c),
 		   0, "QUEUE_CREATE");
 	return c.handle;
 }
@@ -181,7 +138,7 @@ static void submit(struct t *t, uint32_t queue, uint64_t off, uint64_t size,
 		.syncs = DRM_SIMGPU_OBJ_ARRAY(1, &op),
 	};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_SUBMIT, &s), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_SUBMIT, &s), 0,
 		   "SUBMIT of the stream at 0x%llx", (unsigned long long)off);
 }
 
@@ -306,7 +263,7 @@ static void wait_all(struct t *t, const uint32_t *handles, uint32_t n)
 		.timeout_nsec = (int64_t)(now_ns() + 5000000000ull),
 	};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0,
 		   "SYNCOBJ_WAIT for the round's %u jobs", n);
 }
 
@@ -371,7 +328,7 @@ static void each_job_gets_its_own_status(void **state)
 		pthread_mutex_unlock(&sched->lock);
 
 		wait_all(t, out, ROUND_JOBS);
-		expect_ret(syncobj_status(t, out[0]), 1,
+		expect_eq(syncobj_status(t, out[0]), 1,
 			   "round %llu: the gate job's status",
 			   (unsigned long long)r);
 		for (unsigned int j = 1; j < ROUND_JOBS; j++) {
@@ -379,7 +336,7 @@ static void each_job_gets_its_own_status(void **state)
 				   : kind[j] == JOB_BAD ? -EINVAL
 							: -EIO;
 
-			expect_ret(syncobj_status(t, out[j]), want,
+			expect_eq(syncobj_status(t, out[j]), want,
 				   "round %llu, job %u (%s): its fence status "
 				   "(1 = signalled without error)",
 				   (unsigned long long)r, j, names[kind[j]]);
@@ -427,7 +384,7 @@ static void submit_waiting(struct t *t, uint32_t queue, uint64_t off,
 		.syncs = DRM_SIMGPU_OBJ_ARRAY(2, ops),
 	};
 
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_SUBMIT, &s), 0,
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_SUBMIT, &s), 0,
 		   "SUBMIT waiting on a syncobj");
 }
 
@@ -464,18 +421,18 @@ static void destroy_kills_jobs_waiting_on_dependencies(void **state)
 			submit(t, d.handle, OK_OFF, size, out[i]);
 	}
 	sleep_ms(20);
-	expect_ret(syncobj_status(t, out[2]), 0,
+	expect_eq(syncobj_status(t, out[2]), 0,
 		   "the jobs wait behind the dependency");
 
 	t0 = now_ns();
-	expect_ret(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_QUEUE_DESTROY, &d),
+	expect_eq(udrm_file_ioctl(t->file, DRM_IOCTL_SIMGPU_QUEUE_DESTROY, &d),
 		   0, "QUEUE_DESTROY");
 	took_ms = (now_ns() - t0) / 1000000;
 	wait_all(t, out, 3);
 	for (unsigned int i = 0; i < 3; i++)
-		expect_ret(syncobj_status(t, out[i]), -ESRCH,
+		expect_eq(syncobj_status(t, out[i]), -ESRCH,
 			   "job %u behind the dependency: its status", i);
-	expect_ret(syncobj_status(t, done), 1, "the job that ran");
+	expect_eq(syncobj_status(t, done), 1, "the job that ran");
 	if (took_ms >= 3000)
 		fail_msg("QUEUE_DESTROY took %llu ms, expected the flush's "
 			 "second at most",
