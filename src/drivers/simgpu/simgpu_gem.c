@@ -336,21 +336,30 @@ static int mem_place_vram(struct simgpu_device *sdev, struct simgpu_bo *bo)
 	}
 }
 
+/* The record of foreign object @obj, or NULL. mem->lock held. */
+static struct simgpu_foreign *foreign_find_locked(struct simgpu_mem *mem,
+						  struct udrm_gem_object *obj)
+{
+	for (struct udrm_gpuvm_link *l = mem->foreign.next; l != &mem->foreign;
+	     l = l->next) {
+		struct simgpu_foreign *f =
+			udrm_gpuvm_entry(l, struct simgpu_foreign, link);
+
+		if (f->obj == obj)
+			return f;
+	}
+	return NULL;
+}
+
 static int foreign_make_resident(struct simgpu_device *sdev,
 				 struct udrm_gem_object *obj, uint64_t *pa)
 {
 	struct simgpu_mem *mem = sdev->mem;
-	struct simgpu_foreign *f = NULL;
+	struct simgpu_foreign *f;
 	int ret = -EINVAL;
 
 	pthread_mutex_lock(&mem->lock);
-	for (struct udrm_gpuvm_link *l = mem->foreign.next; l != &mem->foreign;
-	     l = l->next) {
-		f = udrm_gpuvm_entry(l, struct simgpu_foreign, link);
-		if (f->obj == obj)
-			break;
-		f = NULL;
-	}
+	f = foreign_find_locked(mem, obj);
 	if (!f)
 		goto out;
 	if (!f->resident) {
@@ -445,16 +454,12 @@ bool simgpu_gem_is_resident(struct simgpu_device *sdev,
 		if (resident && pa)
 			*pa = bo->pa;
 	} else {
-		for (struct udrm_gpuvm_link *l = mem->foreign.next;
-		     l != &mem->foreign; l = l->next) {
-			struct simgpu_foreign *f = udrm_gpuvm_entry(
-				l, struct simgpu_foreign, link);
+		struct simgpu_foreign *f = foreign_find_locked(mem, obj);
 
-			if (f->obj == obj && f->resident) {
-				resident = true;
-				if (pa)
-					*pa = f->node.start;
-			}
+		if (f && f->resident) {
+			resident = true;
+			if (pa)
+				*pa = f->node.start;
 		}
 	}
 	pthread_mutex_unlock(&mem->lock);
@@ -475,13 +480,10 @@ int simgpu_gem_link_vm_bo(struct simgpu_device *sdev,
 				     &vm_bo->bo_link);
 		goto out;
 	}
-	for (struct udrm_gpuvm_link *l = mem->foreign.next; l != &mem->foreign;
-	     l = l->next) {
-		f = udrm_gpuvm_entry(l, struct simgpu_foreign, link);
-		if (f->obj == obj) {
-			f->users++;
-			goto out;
-		}
+	f = foreign_find_locked(mem, obj);
+	if (f) {
+		f->users++;
+		goto out;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
@@ -502,7 +504,7 @@ void simgpu_gem_unlink_vm_bo(struct simgpu_device *sdev,
 {
 	struct udrm_gem_object *obj = vm_bo->base.obj;
 	struct simgpu_mem *mem = sdev->mem;
-	struct simgpu_foreign *f = NULL;
+	struct simgpu_foreign *f;
 
 	pthread_mutex_lock(&mem->lock);
 	if (simgpu_gem_is_simgpu_bo(obj)) {
@@ -510,13 +512,7 @@ void simgpu_gem_unlink_vm_bo(struct simgpu_device *sdev,
 		pthread_mutex_unlock(&mem->lock);
 		return;
 	}
-	for (struct udrm_gpuvm_link *l = mem->foreign.next; l != &mem->foreign;
-	     l = l->next) {
-		f = udrm_gpuvm_entry(l, struct simgpu_foreign, link);
-		if (f->obj == obj)
-			break;
-		f = NULL;
-	}
+	f = foreign_find_locked(mem, obj);
 	if (f && --f->users == 0) {
 		simgpu_list_del_init(&f->link);
 		if (f->resident) {
