@@ -255,11 +255,14 @@ static const struct ip_node *ip_node_by_minor(int minor)
 struct ipfd_entry *ip_remote_adopt(int fd)
 {
 	const struct ip_node *node;
-	struct stat st;
-	int minor = -1, ret;
+	socklen_t len = sizeof(int);
+	int minor = -1, type = 0, ret;
 
-	if (!ip_remote || fd < 0 || ip_real.fstat(fd, &st) ||
-	    !S_ISSOCK(st.st_mode))
+	/* Only the server's SOCK_SEQPACKET ends are worth a request (the
+	 * call fails with ENOTSOCK for anything but a socket). */
+	if (!ip_remote || fd < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    type != SOCK_SEQPACKET)
 		return NULL;
 	ret = IP_REMOTE_CALL(int, udrm_client_adopt(conn, fd, &minor));
 	node = ret < 0 ? NULL : ip_node_by_minor(minor);

@@ -715,10 +715,20 @@ IP_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 	int ret;
 
 	IP_NEED(mmap);
-	entry = fd >= 0 && !(flags & MAP_ANONYMOUS) ? ip_device_entry(fd, true)
-						    : NULL;
-	if (!entry)
-		return ip_real.mmap(addr, len, prot, flags, fd, off);
+	entry = fd >= 0 ? ipfd_get(&ip_fds, fd) : NULL;
+	if (!entry) {
+		out = ip_real.mmap(addr, len, prot, flags, fd, off);
+		/* A socket cannot be mapped: in server mode it may be a
+		 * device fd this process was given (across exec, over a
+		 * socket) and does not know yet. */
+		if (out != MAP_FAILED || errno != ENODEV ||
+		    (flags & MAP_ANONYMOUS) ||
+		    !(entry = ip_device_entry(fd, true))) {
+			if (out == MAP_FAILED)
+				errno = ENODEV;
+			return out;
+		}
+	}
 	if (ip_remote)
 		ret = ip_remote_mmap(fd, addr, len, prot, flags, (uint64_t)off,
 				     &out);
