@@ -77,6 +77,16 @@ struct udrm_gem_object {
 	 * from the object's first export or its import on. */
 	struct udrm_resv *resv;
 	bool resv_bound; /* (lock) holds an entry of the dma-buf registry */
+
+	/* The kernel's gem->gpuva.list: the vm_bos of this object in the
+	 * GPUVMs that track their objects (mm/gpuvm.h,
+	 * udrm_gem_for_each_gpuvm_bo, which says which lock protects it).
+	 * All zero means empty; only mm/gpuvm.c links and unlinks. */
+	struct {
+		struct udrm_gem_gpuva_link {
+			struct udrm_gem_gpuva_link *prev, *next;
+		} list;
+	} gpuva;
 };
 
 /* A new zero-filled object of @size bytes (rounded up to pages) in the

@@ -430,6 +430,54 @@ struct udrm_gpuvm_bo *udrm_gpuvm_bo_get(struct udrm_gpuvm_bo *vm_bo)
 	return vm_bo;
 }
 
+/* The GEM object's gpuva list (udrm_gem_for_each_gpuvm_bo), whose head
+ * is set up on first use: zero means empty. obj->resv held. */
+static void gem_list_add_tail(struct udrm_gem_object *obj,
+			      struct udrm_gpuvm_bo *vm_bo)
+{
+	struct udrm_gem_gpuva_link *head = &obj->gpuva.list;
+
+	if (!head->next)
+		head->next = head->prev = head;
+	vm_bo->gem_entry.prev = head->prev;
+	vm_bo->gem_entry.next = head;
+	head->prev->next = &vm_bo->gem_entry;
+	head->prev = &vm_bo->gem_entry;
+}
+
+/* No-op for a vm_bo that was never linked. obj->resv held. */
+static void gem_list_del(struct udrm_gpuvm_bo *vm_bo)
+{
+	struct udrm_gem_gpuva_link *l = &vm_bo->gem_entry;
+
+	if (!l->next)
+		return;
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->next = l->prev = NULL;
+}
+
+unsigned int udrm_gem_gpuvm_bo_count(const struct udrm_gem_object *obj)
+{
+	unsigned int n = 0;
+	const struct udrm_gem_gpuva_link *head = &obj->gpuva.list;
+
+	for (const struct udrm_gem_gpuva_link *l = head->next; l && l != head;
+	     l = l->next)
+		n++;
+	return n;
+}
+
+int udrm_gpuvm_set_flags(struct udrm_gpuvm *vm, unsigned int flags)
+{
+	if (flags & ~(unsigned int)UDRM_GPUVM_GEM_LIST)
+		return -EINVAL;
+	if (!link_empty(&vm->bo_list))
+		return -EBUSY;
+	vm->flags = flags;
+	return 0;
+}
+
 struct udrm_gpuvm_bo *udrm_gpuvm_bo_find(struct udrm_gpuvm *vm,
 					 struct udrm_gem_object *obj)
 {
@@ -459,6 +507,8 @@ int udrm_gpuvm_bo_obtain(struct udrm_gpuvm *vm, struct udrm_gem_object *obj,
 	link_init(&vm_bo->extobj_entry);
 	link_init(&vm_bo->evict_entry);
 	link_insert_after(vm->bo_list.prev, &vm_bo->vm_entry);
+	if (vm->flags & UDRM_GPUVM_GEM_LIST)
+		gem_list_add_tail(obj, vm_bo);
 	*out = vm_bo;
 	return 0;
 }
@@ -475,6 +525,7 @@ void udrm_gpuvm_bo_put(struct udrm_gpuvm_bo *vm_bo)
 	link_del_init(&vm_bo->vm_entry);
 	link_del_init(&vm_bo->extobj_entry);
 	link_del_init(&vm_bo->evict_entry);
+	gem_list_del(vm_bo);
 	if (vm->ops->vm_bo_free)
 		vm->ops->vm_bo_free(vm_bo);
 	else

@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/gem.h"
 #include "sync/dma_resv.h"
 
 struct udrm_fence;
@@ -190,6 +191,20 @@ struct udrm_gpuvm {
 	struct udrm_gpuvm_link bo_list;	    /* every vm_bo */
 	struct udrm_gpuvm_link extobj_list; /* vm_bos of external objects */
 	struct udrm_gpuvm_link evict_list;  /* vm_bos marked evicted */
+	unsigned int flags;		    /* enum udrm_gpuvm_flags */
+};
+
+enum udrm_gpuvm_flags {
+	/*
+	 * Link each vm_bo on its GEM object's gpuva list, as the kernel
+	 * always does, so that udrm_gem_for_each_gpuvm_bo() finds every VM
+	 * the object is bound in. Creating a vm_bo (udrm_gpuvm_bo_obtain)
+	 * and dropping its last reference then change that list, and need
+	 * the object's gpuva lock (see udrm_gem_for_each_gpuvm_bo). Opt-in
+	 * because a VM whose driver serialises vm_bos with a per-VM lock
+	 * only would race with the other VMs binding the same object.
+	 */
+	UDRM_GPUVM_GEM_LIST = 1u << 0,
 };
 
 struct udrm_gpuvm_bo {
@@ -201,6 +216,8 @@ struct udrm_gpuvm_bo {
 	struct udrm_gpuvm_link vm_entry;     /* in vm->bo_list */
 	struct udrm_gpuvm_link extobj_entry; /* in vm->extobj_list */
 	struct udrm_gpuvm_link evict_entry;  /* in vm->evict_list */
+	/* In obj->gpuva.list (UDRM_GPUVM_GEM_LIST), else unlinked. */
+	struct udrm_gem_gpuva_link gem_entry;
 };
 
 /* Sets up @vm for [@start, @start + @range) with the reserved range
@@ -212,6 +229,9 @@ int udrm_gpuvm_init(struct udrm_gpuvm *vm, const char *name,
 		    struct udrm_gem_object *r_obj, uint64_t start,
 		    uint64_t range, uint64_t reserve_offset,
 		    uint64_t reserve_range, const struct udrm_gpuvm_ops *ops);
+/* Sets @vm's enum udrm_gpuvm_flags, between init and the first vm_bo:
+ * 0, -EBUSY when the VM has vm_bos, -EINVAL for an unknown flag. */
+int udrm_gpuvm_set_flags(struct udrm_gpuvm *vm, unsigned int flags);
 /* Undoes udrm_gpuvm_init: removes the reserved node, drops r_obj. Every
  * mapping and vm_bo must be gone. Called by the last udrm_gpuvm_put. */
 void udrm_gpuvm_fini(struct udrm_gpuvm *vm);
@@ -306,6 +326,40 @@ unsigned int udrm_gpuvm_evict_count(const struct udrm_gpuvm *vm);
 	     ((vm_bo) = udrm_gpuvm_entry(vm_bo##_l_, struct udrm_gpuvm_bo,     \
 					 evict_entry));                        \
 	     vm_bo##_l_ = vm_bo##_l_->next)
+/*
+ * The kernel's drm_gem_for_each_gpuvm_bo(): every vm_bo of GEM object
+ * @obj, one per VM created with UDRM_GPUVM_GEM_LIST that @obj is bound in
+ * (has a vm_bo in), oldest first.
+ *
+ * Locking, the kernel's default rule (drm_gem_gpuva_assert_lock_held):
+ * the object's gpuva list is protected by its reservation, obj->resv.
+ * Hold it across the walk, and around every udrm_gpuvm_bo_obtain() that
+ * may create a vm_bo of @obj and every udrm_gpuvm_bo_put() that may drop
+ * the last reference of one, in any VM with UDRM_GPUVM_GEM_LIST. The
+ * walk takes no reference: the body may use the vm_bos while the lock is
+ * held, take references with udrm_gpuvm_bo_get(), but not drop the last
+ * one (udrm_gem_for_each_gpuvm_bo_safe() for that).
+ */
+#define udrm_gem_for_each_gpuvm_bo(vm_bo, obj)                                 \
+	for (struct udrm_gem_gpuva_link *vm_bo##_g_ = (obj)->gpuva.list.next;  \
+	     vm_bo##_g_ && vm_bo##_g_ != &(obj)->gpuva.list &&                 \
+	     ((vm_bo) = udrm_gpuvm_entry(vm_bo##_g_, struct udrm_gpuvm_bo,     \
+					 gem_entry));                          \
+	     vm_bo##_g_ = vm_bo##_g_->next)
+/* As udrm_gem_for_each_gpuvm_bo(); the body may drop the last reference
+ * of @vm_bo (unlinking it), not of the next one. */
+#define udrm_gem_for_each_gpuvm_bo_safe(vm_bo, obj)                            \
+	for (struct udrm_gem_gpuva_link *vm_bo##_g_ = (obj)->gpuva.list.next,  \
+					*vm_bo##_n_ =                          \
+						vm_bo##_g_ ? vm_bo##_g_->next  \
+							   : NULL;             \
+	     vm_bo##_g_ && vm_bo##_g_ != &(obj)->gpuva.list &&                 \
+	     ((vm_bo) = udrm_gpuvm_entry(vm_bo##_g_, struct udrm_gpuvm_bo,     \
+					 gem_entry));                          \
+	     vm_bo##_g_ = vm_bo##_n_, vm_bo##_n_ = vm_bo##_g_->next)
+/* The number of vm_bos on @obj's gpuva list (same lock). */
+unsigned int udrm_gem_gpuvm_bo_count(const struct udrm_gem_object *obj);
+
 /* The mappings linked to @vm_bo (not in address order). */
 #define udrm_gpuvm_bo_for_each_va(va, vm_bo)                                   \
 	for (struct udrm_gpuvm_link *va##_l_ = (vm_bo)->gpuva_list.next;       \

@@ -745,6 +745,158 @@ static void evict_marks_and_unmarks(void **state)
 	udrm_gpuvm_bo_put(a);
 }
 
+/* --- the GEM object's list of vm_bos (drm_gem_for_each_gpuvm_bo) --- */
+
+/* The VMs of @obj's vm_bos, in list order, walked under obj->resv. */
+static unsigned int gem_vms(struct udrm_gem_object *obj,
+			    struct udrm_gpuvm **vms, unsigned int max)
+{
+	struct udrm_gpuvm_bo *vm_bo;
+	unsigned int n = 0;
+
+	udrm_resv_lock(obj->resv);
+	udrm_gem_for_each_gpuvm_bo(vm_bo, obj)
+	{
+		ut_check(vm_bo->obj == obj,
+			 "a vm_bo on an object's list belongs to that object");
+		if (n < max)
+			vms[n] = vm_bo->vm;
+		n++;
+	}
+	ut_check(n == udrm_gem_gpuvm_bo_count(obj),
+		 "the walk and the count agree: %u vs %u", n,
+		 udrm_gem_gpuvm_bo_count(obj));
+	udrm_resv_unlock(obj->resv);
+	return n;
+}
+
+/* obtain/put under the object's reservation, the list's lock. */
+static struct udrm_gpuvm_bo *obtain_locked(struct udrm_gpuvm *vm,
+					   struct udrm_gem_object *obj)
+{
+	struct udrm_gpuvm_bo *vm_bo = NULL;
+
+	udrm_resv_lock(obj->resv);
+	ut_expect(udrm_gpuvm_bo_obtain(vm, obj, &vm_bo), 0, "obtain");
+	udrm_resv_unlock(obj->resv);
+	return vm_bo;
+}
+
+static void put_locked(struct udrm_gpuvm_bo *vm_bo)
+{
+	struct udrm_gem_object *obj = vm_bo->obj;
+
+	udrm_resv_lock(obj->resv);
+	udrm_gpuvm_bo_put(vm_bo);
+	udrm_resv_unlock(obj->resv);
+}
+
+static void gem_list_names_each_tracking_vm_the_object_is_bound_in(void **state)
+{
+	struct fx *f = *state;
+	struct udrm_gpuvm *vm2 = new_vm(f, 0, VM_PAGES * PG, 0, 0);
+	struct udrm_gpuvm *untracked = new_vm(f, 0, VM_PAGES * PG, 0, 0);
+	struct udrm_gpuvm_bo *a1, *a2, *a3, *b2, *again;
+	struct udrm_gpuvm *vms[4];
+
+	ut_expect(udrm_gpuvm_set_flags(f->vm, UDRM_GPUVM_GEM_LIST), 0,
+		  "tracking objects in a VM without vm_bos");
+	ut_expect(udrm_gpuvm_set_flags(vm2, UDRM_GPUVM_GEM_LIST), 0,
+		  "tracking objects in a second VM");
+	ut_check(gem_vms(f->a, vms, 4) == 0,
+		 "an object bound nowhere has no vm_bo");
+
+	a1 = obtain_locked(f->vm, f->a);
+	a3 = obtain_locked(untracked, f->a);
+	a2 = obtain_locked(vm2, f->a);
+	b2 = obtain_locked(vm2, f->b);
+	ut_check(gem_vms(f->a, vms, 4) == 2 && vms[0] == f->vm && vms[1] == vm2,
+		 "a's list holds its vm_bos of the two tracking VMs, oldest "
+		 "first, not the untracked VM's");
+	ut_check(gem_vms(f->b, vms, 4) == 1 && vms[0] == vm2,
+		 "b's list holds only b's vm_bo");
+
+	again = obtain_locked(vm2, f->a);
+	ut_check(again == a2 && gem_vms(f->a, vms, 4) == 2,
+		 "obtaining an existing vm_bo does not list it twice");
+	put_locked(again);
+
+	/* A mapping's reference keeps the vm_bo (and its listing). */
+	{
+		struct udrm_gpuva *va = new_va(0, PG);
+
+		va->gem.obj = f->a;
+		ut_expect(udrm_gpuva_insert(f->vm, va), 0, "insert");
+		udrm_gpuva_link(va, a1);
+		put_locked(a1);
+		ut_check(gem_vms(f->a, vms, 4) == 2 && vms[0] == f->vm,
+			 "a vm_bo held by a mapping stays listed");
+		udrm_resv_lock(f->a->resv);
+		udrm_gpuva_unlink(va);
+		udrm_resv_unlock(f->a->resv);
+		udrm_gpuva_remove(va);
+		free(va);
+	}
+	ut_check(gem_vms(f->a, vms, 4) == 1 && vms[0] == vm2,
+		 "the last reference going takes the vm_bo off the list");
+
+	put_locked(a2);
+	ut_check(gem_vms(f->a, vms, 4) == 0 && gem_vms(f->b, vms, 4) == 1,
+		 "dropping a's last vm_bo empties a's list, not b's");
+	put_locked(b2);
+	udrm_gpuvm_bo_put(a3);
+	udrm_gpuvm_put(untracked);
+	udrm_gpuvm_put(vm2);
+	ut_check(f->vm_freed == 2, "both extra VMs freed, got %d", f->vm_freed);
+	f->vm_freed = 0;
+}
+
+static void gem_list_safe_walk_may_drop_each_vm_bo(void **state)
+{
+	struct fx *f = *state;
+	struct udrm_gpuvm *vm[3];
+	struct udrm_gpuvm_bo *vm_bo;
+	unsigned int n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		vm[i] = new_vm(f, 0, VM_PAGES * PG, 0, 0);
+		ut_expect(udrm_gpuvm_set_flags(vm[i], UDRM_GPUVM_GEM_LIST), 0,
+			  "tracking VM %d", i);
+		(void)obtain_locked(vm[i], f->a);
+	}
+	udrm_resv_lock(f->a->resv);
+	udrm_gem_for_each_gpuvm_bo_safe(vm_bo, f->a)
+	{
+		ut_check(vm_bo->vm == vm[n], "walk order: VM %u", n);
+		udrm_gpuvm_bo_put(vm_bo);
+		n++;
+	}
+	udrm_resv_unlock(f->a->resv);
+	ut_check(n == 3 && udrm_gem_gpuvm_bo_count(f->a) == 0,
+		 "the safe walk visited 3 vm_bos (got %u) and dropped them all",
+		 n);
+	for (int i = 0; i < 3; i++)
+		udrm_gpuvm_put(vm[i]);
+	f->vm_freed = 0;
+}
+
+static void gpuvm_set_flags_refuses_a_vm_with_vm_bos(void **state)
+{
+	struct fx *f = *state;
+	struct udrm_gpuvm_bo *vm_bo;
+
+	ut_expect(udrm_gpuvm_set_flags(f->vm, 1u << 7), -EINVAL,
+		  "an unknown flag");
+	ut_expect(udrm_gpuvm_bo_obtain(f->vm, f->a, &vm_bo), 0, "obtain");
+	ut_expect(udrm_gpuvm_set_flags(f->vm, UDRM_GPUVM_GEM_LIST), -EBUSY,
+		  "tracking objects once a vm_bo exists (it is not listed)");
+	ut_check(udrm_gem_gpuvm_bo_count(f->a) == 0,
+		 "a vm_bo of an untracked VM is not on the object's list");
+	udrm_gpuvm_bo_put(vm_bo);
+	ut_expect(udrm_gpuvm_set_flags(f->vm, UDRM_GPUVM_GEM_LIST), 0,
+		  "tracking objects once the VM has no vm_bo again");
+}
+
 /* --- exec: locking, validating and fencing a job's reservations --- */
 
 /* Whether @resv is locked now (by anyone: the test is single-threaded). */
@@ -1312,6 +1464,15 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(evict_marks_and_unmarks, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			gem_list_names_each_tracking_vm_the_object_is_bound_in,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			gem_list_safe_walk_may_drop_each_vm_bo, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			gpuvm_set_flags_refuses_a_vm_with_vm_bos, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			exec_lock_locks_the_vm_and_each_external_object_once,
 			setup, teardown),
