@@ -101,8 +101,9 @@ tsan_build()
 			sync/dma_fence sync/dma_fence_chain sync/dma_fence_array \
 			sync/dma_resv sync/syncobj_threads sync/sync_file \
 			core/vgem_fence core/fork_threads interpose/fdtable \
-			sched/basic sched/lifetime kms/kms_atomic core/vfile \
-			fwabi/layouts simgpu/gpu_kernels simgpu/fw simgpu/queue
+			sched/basic sched/lifetime sched/timeslice \
+			kms/kms_atomic core/vfile fwabi/layouts \
+			simgpu/gpu_kernels simgpu/fw simgpu/queue
 }
 
 if [ "${UDRM_SKIP_SETUP:-0}" != 1 ]; then

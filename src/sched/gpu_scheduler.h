@@ -42,6 +42,28 @@
  *   prepare_job, entity not guilty); then the worker frees the finished
  *   job. udrm_sched_fini() and entity teardown free jobs on the caller's
  *   thread once no role holder can see them.
+ *
+ * Time-sliced hardware (firmware that keeps several jobs resident and
+ * rotates them, as Panthor's, Xe's or AGX's; tests/sched/mock_timeslice.h
+ * models one): give the scheduler a credit limit of the number of jobs
+ * the hardware may hold, and the hardware rotates them, preempting a long
+ * job for a short one. Then:
+ * - credits count resident jobs, not running ones: a job holds its
+ *   credits from hand-over until its hardware fence signals, preempted
+ *   or not;
+ * - a job's hardware fences signal when its own work is done, in any
+ *   order between entities; jobs of one entity must still complete in
+ *   order (the hardware runs each entity's jobs in its own ring), which
+ *   the same-scheduler dependency shortcut relies on;
+ * - FAIR: the wall time from hand-over to completion counts the other
+ *   resident jobs' slices, so the driver reports each job's own GPU
+ *   time in job->hw_busy_ns before signalling its hardware fence, and
+ *   the entity is charged that;
+ * - the timeout, as the kernel's, counts wall time: it is armed when the
+ *   first job is handed over and restarted at each completion, so a
+ *   preempted job's slices and its wait for them count. A driver sizes
+ *   the timeout for the slowest share a job may get, or answers NO_HANG
+ *   from timedout_job while the job still makes progress.
  */
 #ifndef UDRM_SCHED_GPU_SCHEDULER_H
 #define UDRM_SCHED_GPU_SCHEDULER_H
@@ -80,7 +102,8 @@ enum udrm_sched_policy {
 	 * high, normal and low), the lowest first. A job's time runs from
 	 * the later of its hand-over and the scheduler's previous hardware
 	 * completion (time spent behind other jobs in the ring is theirs)
-	 * to its hardware fence's timestamp; the entity pays its average
+	 * to its hardware fence's timestamp (or the driver's
+	 * job->hw_busy_ns, time-sliced hardware); the entity pays its average
 	 * job cost at hand-over, replaced by the real cost on completion.
 	 *
 	 * An entity whose queue ran empty and that left the run queue
@@ -193,7 +216,12 @@ struct udrm_sched_job {
 	uint64_t submit_ts;   /* push time, for FIFO */
 	uint64_t start_ns;    /* handed to run_job, for FAIR */
 	uint64_t estimate_ns; /* FAIR: virtual cost charged at hand-over */
-	bool queued_behind;   /* (sched->lock) others ran when handed over */
+	/* The GPU time the job really occupied, set by a driver whose
+	 * hardware time-slices several resident jobs (see "Time-sliced
+	 * hardware" above) before it signals the hardware fence; FAIR
+	 * charges it instead of the time since hand-over. 0: not known. */
+	uint64_t hw_busy_ns;
+	bool queued_behind; /* (sched->lock) others ran when handed over */
 	enum udrm_sched_priority priority;
 	atomic_uint karma;
 	bool armed, pushed;

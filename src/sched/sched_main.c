@@ -56,7 +56,7 @@ static void sched_job_charge_locked(struct udrm_gpu_scheduler *sched,
 	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
 	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
 		return;
-	ran = end > start ? end - start : 0;
+	ran = job->hw_busy_ns ? job->hw_busy_ns : end > start ? end - start : 0;
 	cost = ran << (job->priority - UDRM_SCHED_PRIORITY_HIGH);
 	/* The estimate charged at hand-over is replaced by the cost. */
 	if (cost >= job->estimate_ns)

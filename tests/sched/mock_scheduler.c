@@ -62,6 +62,18 @@ static void mock_hw_complete(struct udrm_fence *hw, int error,
 	udrm_fence_put(hw);
 }
 
+/* Time-sliced mode: takes @job out of the firmware model; returns its
+ * fence (a reference) or NULL if it was not resident. ms->lock held. */
+static struct udrm_fence *mock_ts_take_locked(struct mock_sched *ms,
+					      struct mock_job *job)
+{
+	if (!ms->timesliced || !job->ts.queue)
+		return NULL;
+	mock_ts_remove(&ms->ts, &job->ts);
+	ms->resident--;
+	return udrm_fence_get(job->hw);
+}
+
 static struct udrm_fence *mock_run_job(struct udrm_sched_job *sched_job)
 {
 	struct mock_job *job = (struct mock_job *)sched_job;
@@ -70,6 +82,17 @@ static struct udrm_fence *mock_run_job(struct udrm_sched_job *sched_job)
 	pthread_mutex_lock(&ms->lock);
 	udrm_fence_put(job->hw);
 	job->hw = mock_fence_new(ms->hw_context, ++ms->hw_seqno);
+	if (ms->timesliced) {
+		/* Resident from now on the virtual clock, in its entity's
+		 * queue (one finished-fence context per entity). */
+		job->ts.work_ns = (uint64_t)job->duration_ms * 1000000u;
+		if (mock_ts_add(&ms->ts, &job->ts,
+				job->base.s_fence->finished.context,
+				mock_ts_weight(job->base.priority)))
+			fail_msg("out of memory in the firmware model");
+		ms->resident++;
+		goto log;
+	}
 	job->hw_link.prev = ms->hw_queue.prev;
 	job->hw_link.next = &ms->hw_queue;
 	ms->hw_queue.prev->next = &job->hw_link;
@@ -77,6 +100,7 @@ static struct udrm_fence *mock_run_job(struct udrm_sched_job *sched_job)
 	if (job->duration_ms)
 		job->due_ns = udrm_fence_now_ns() +
 			      (uint64_t)job->duration_ms * 1000000u;
+log:
 	if (ms->run_count < MOCK_MAX_LOG) {
 		ms->run_log[ms->run_count] = job->id;
 		ms->run_thread[ms->run_count] = pthread_self();
@@ -94,6 +118,8 @@ static void mock_free_job(struct udrm_sched_job *sched_job)
 
 	pthread_mutex_lock(&job->sched->lock);
 	hw = mock_hw_take_locked(job);
+	if (!hw)
+		hw = mock_ts_take_locked(job->sched, job);
 	pthread_mutex_unlock(&job->sched->lock);
 	udrm_fence_put(hw);
 	udrm_sched_job_cleanup(&job->base);
@@ -109,6 +135,8 @@ static void mock_cancel_job(struct udrm_sched_job *sched_job)
 
 	pthread_mutex_lock(&job->sched->lock);
 	hw = mock_hw_take_locked(job);
+	if (!hw)
+		hw = mock_ts_take_locked(job->sched, job);
 	pthread_mutex_unlock(&job->sched->lock);
 	if (hw)
 		mock_hw_complete(hw, -ECANCELED, 0);
@@ -176,7 +204,8 @@ static void *mock_timer(void *arg)
 static struct mock_sched *mock_sched_create(const char *name,
 					    enum udrm_sched_policy policy,
 					    uint32_t credit_limit,
-					    uint64_t timeout_ms, bool direct)
+					    uint64_t timeout_ms, bool direct,
+					    unsigned int slice_ms)
 {
 	struct mock_sched *ms = calloc(1, sizeof(*ms));
 	struct udrm_sched_init_args args = {
@@ -199,6 +228,8 @@ static struct mock_sched *mock_sched_create(const char *name,
 	ms->hw_queue.next = ms->hw_queue.prev = &ms->hw_queue;
 	ms->hw_context = udrm_fence_context_alloc(1);
 	atomic_init(&ms->timeout_answer, UDRM_GPU_SCHED_STAT_RESET);
+	ms->timesliced = slice_ms > 0;
+	mock_ts_init(&ms->ts, (uint64_t)slice_ms * 1000000u, 0);
 	if (pthread_create(&ms->timer, NULL, mock_timer, ms))
 		fail_msg("cannot start the mock timer thread");
 	ms_expect(udrm_sched_init(&ms->base, &args), 0, "udrm_sched_init(%s)",
@@ -210,14 +241,105 @@ struct mock_sched *mock_sched_new(const char *name,
 				  enum udrm_sched_policy policy,
 				  uint32_t credit_limit, uint64_t timeout_ms)
 {
-	return mock_sched_create(name, policy, credit_limit, timeout_ms, false);
+	return mock_sched_create(name, policy, credit_limit, timeout_ms, false,
+				 0);
 }
 
 struct mock_sched *mock_sched_new_direct(const char *name,
 					 enum udrm_sched_policy policy,
 					 uint32_t credit_limit)
 {
-	return mock_sched_create(name, policy, credit_limit, 0, true);
+	return mock_sched_create(name, policy, credit_limit, 0, true, 0);
+}
+
+struct mock_sched *mock_sched_new_timesliced(const char *name,
+					     enum udrm_sched_policy policy,
+					     uint32_t credit_limit,
+					     unsigned int slice_ms)
+{
+	return mock_sched_create(name, policy, credit_limit, 0, false,
+				 slice_ms ? slice_ms : 1);
+}
+
+unsigned int mock_sched_run_for(struct mock_sched *ms, unsigned int ms_)
+{
+	struct mock_ts_job *done[MOCK_MAX_LOG];
+	struct udrm_fence *hw[MOCK_MAX_LOG];
+	unsigned int n;
+
+	pthread_mutex_lock(&ms->lock);
+	n = mock_ts_advance(&ms->ts, ms->ts.now_ns + (uint64_t)ms_ * 1000000u,
+			    done, MOCK_MAX_LOG);
+	for (unsigned int i = 0; i < n; i++) {
+		struct mock_job *job =
+			(struct mock_job *)((char *)done[i] -
+					    offsetof(struct mock_job, ts));
+
+		if (ms->done_count < MOCK_MAX_LOG) {
+			ms->done_log[ms->done_count] = job->id;
+			ms->done_at[ms->done_count] = job->ts.finish_ns;
+		}
+		ms->done_count++;
+		ms->resident--;
+		/* What the firmware reports: the job's own GPU time. */
+		job->base.hw_busy_ns = job->ts.done_ns;
+		hw[i] = udrm_fence_get(job->hw);
+	}
+	pthread_mutex_unlock(&ms->lock);
+	/* The job may be freed from the first signal on. */
+	for (unsigned int i = 0; i < n; i++)
+		mock_hw_complete(hw[i], 0, 0);
+	return n;
+}
+
+unsigned int mock_sched_done_id(struct mock_sched *ms, unsigned int i)
+{
+	unsigned int id;
+
+	pthread_mutex_lock(&ms->lock);
+	id = i < MOCK_MAX_LOG && i < ms->done_count ? ms->done_log[i] : ~0u;
+	pthread_mutex_unlock(&ms->lock);
+	return id;
+}
+
+double mock_sched_done_at_ms(struct mock_sched *ms, unsigned int i)
+{
+	double at;
+
+	pthread_mutex_lock(&ms->lock);
+	at = i < MOCK_MAX_LOG && i < ms->done_count ? ms->done_at[i] / 1e6 : -1;
+	pthread_mutex_unlock(&ms->lock);
+	return at;
+}
+
+unsigned int mock_sched_done_count(struct mock_sched *ms)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&ms->lock);
+	n = ms->done_count;
+	pthread_mutex_unlock(&ms->lock);
+	return n;
+}
+
+unsigned int mock_sched_preemptions(struct mock_sched *ms)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&ms->lock);
+	n = ms->ts.preemptions;
+	pthread_mutex_unlock(&ms->lock);
+	return n;
+}
+
+unsigned int mock_sched_resident(struct mock_sched *ms)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&ms->lock);
+	n = ms->resident;
+	pthread_mutex_unlock(&ms->lock);
+	return n;
 }
 
 void mock_sched_destroy(struct mock_sched *ms)
@@ -228,6 +350,11 @@ void mock_sched_destroy(struct mock_sched *ms)
 	pthread_cond_broadcast(&ms->cond);
 	pthread_mutex_unlock(&ms->lock);
 	pthread_join(ms->timer, NULL);
+	if (ms->resident)
+		fail_msg("%u jobs left resident on the time-sliced mock GPU "
+			 "after udrm_sched_fini",
+			 ms->resident);
+	mock_ts_fini(&ms->ts);
 	pthread_cond_destroy(&ms->cond);
 	pthread_mutex_destroy(&ms->lock);
 	memset(ms, 0x6b, sizeof(*ms)); /* poison: fences must not look here */

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "mock_timeslice.h"
 #include "sched/gpu_scheduler.h"
 
 /* Fails unless @expr evaluates to @expected; @...: what was done. */
@@ -58,6 +59,15 @@ struct mock_sched {
 	unsigned int run_count;		    /* (lock) */
 	bool exiting;			    /* (lock) */
 	pthread_t timer;
+	/* Time-sliced mode (mock_sched_new_timesliced): resident jobs share
+	 * the GPU in the firmware model, on a virtual clock that only
+	 * mock_sched_run_for() moves. */
+	bool timesliced;
+	struct mock_ts ts;		     /* (lock) */
+	unsigned int done_log[MOCK_MAX_LOG]; /* (lock) ids, in finish order */
+	uint64_t done_at[MOCK_MAX_LOG];	     /* (lock) virtual finish time */
+	unsigned int done_count;	     /* (lock) */
+	unsigned int resident;		     /* (lock) jobs in the model */
 	atomic_int timeouts;
 	atomic_int timeout_answer; /* enum udrm_gpu_sched_stat */
 };
@@ -73,6 +83,7 @@ struct mock_job {
 	 * after the job started, whatever the real time. */
 	uint64_t gpu_time_ns;
 	uint64_t due_ns;
+	struct mock_ts_job ts; /* (sched->lock) time-sliced mode */
 };
 
 /* A heap mock scheduler (freed by mock_sched_destroy). */
@@ -84,6 +95,30 @@ struct mock_sched *mock_sched_new(const char *name,
 struct mock_sched *mock_sched_new_direct(const char *name,
 					 enum udrm_sched_policy policy,
 					 uint32_t credit_limit);
+/*
+ * A time-sliced mock GPU (mock_timeslice.h) behind a scheduler with
+ * @credit_limit resident jobs and no timeout: a job's duration_ms is
+ * its GPU work in virtual milliseconds, run in slices of @slice_ms as
+ * the tests move the virtual clock with mock_sched_run_for(). Each job
+ * reports its GPU time (job->hw_busy_ns) when it finishes.
+ */
+struct mock_sched *mock_sched_new_timesliced(const char *name,
+					     enum udrm_sched_policy policy,
+					     uint32_t credit_limit,
+					     unsigned int slice_ms);
+/* Time-sliced mode: runs the virtual clock @ms milliseconds on, then
+ * signals the jobs that finished on the way, in finish order. Returns
+ * how many finished. */
+unsigned int mock_sched_run_for(struct mock_sched *ms, unsigned int ms_);
+/* Time-sliced mode: the @i-th job to finish (its id and virtual finish
+ * time in ms since creation), how many finished, and how many times a
+ * job arriving took the GPU from a running one. */
+unsigned int mock_sched_done_id(struct mock_sched *ms, unsigned int i);
+double mock_sched_done_at_ms(struct mock_sched *ms, unsigned int i);
+unsigned int mock_sched_done_count(struct mock_sched *ms);
+unsigned int mock_sched_preemptions(struct mock_sched *ms);
+/* Time-sliced mode: jobs resident on the mock GPU. */
+unsigned int mock_sched_resident(struct mock_sched *ms);
 /* udrm_sched_fini() then frees the mock. */
 void mock_sched_destroy(struct mock_sched *ms);
 /* Initialises @entity on @ms alone at @priority; fails the test if that
