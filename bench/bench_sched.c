@@ -28,6 +28,16 @@
  * gets at least 80 ms of GPU time counted (one job is then about 1 % of
  * it), longer than the kernel's 1000 / n ms for 13 and 31 clients.
  *
+ * The same workloads then run on a time-sliced mock GPU (the tests'
+ * firmware model, tests/sched/mock_timeslice.h): up to 8 jobs resident at
+ * once (credit limit 8 on the shared ring), rotated in 1 ms slices by the
+ * virtual GPU time of their entity's queue, a job from a queue that used
+ * less preempting the running one; each job finishes when its own work is
+ * done and reports its GPU time to the scheduler. Progress is counted
+ * per slice. This is how firmware-scheduled GPUs keep an interactive
+ * client responsive next to a job of 50 ms that the one-at-a-time mock
+ * cannot preempt.
+ *
  * Then the scheduler's cost: the kernel's queue-overhead and ping-pong
  * workloads (1,000 jobs of 1 ms at credit limit 1 queued behind a blocker,
  * timed from its release) against the ideal second and the mock GPU alone,
@@ -46,6 +56,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "mock_timeslice.h"
 #include "sched/gpu_scheduler.h"
 
 #define MAX_CLIENTS	   31
@@ -57,6 +68,8 @@
 #define OVERHEAD_JOBS	   1000
 #define OVERHEAD_JOB_US	   1000
 #define OVERHEAD_REPS	   3
+#define TS_SLICE_NS	   1000000u /* time-sliced GPU: slice */
+#define TS_CREDIT_LIMIT	   8	    /* time-sliced GPU: resident jobs */
 #define ARRAY_LEN(a)	   (sizeof(a) / sizeof((a)[0]))
 
 static void sleep_until_ns(uint64_t deadline)
@@ -89,7 +102,11 @@ static void gpu_wait_until_ns(uint64_t deadline)
 		;
 }
 
-/* The mock GPU: one hardware queue, jobs run one after the other. */
+/*
+ * The mock GPU: one hardware queue, jobs run one after the other; or,
+ * time-sliced, the firmware model holds the resident jobs and @queue the
+ * finished ones until the GPU thread signals them.
+ */
 struct bench_gpu {
 	struct udrm_gpu_scheduler base;
 	pthread_mutex_t lock;
@@ -97,6 +114,9 @@ struct bench_gpu {
 	struct udrm_sched_list queue;  /* (lock) bench_job.hw_link, in order */
 	uint64_t hw_context, hw_seqno; /* (lock) */
 	bool exiting;		       /* (lock) */
+	bool timesliced;
+	struct mock_ts ts;   /* (lock) time-sliced: resident jobs */
+	atomic_uint arrived; /* time-sliced: jobs made resident */
 	pthread_t thread;
 };
 
@@ -118,6 +138,7 @@ struct bench_job {
 	bool held;			/* runs until bench_gpu_release() */
 	bool on_hw;			/* hw was initialised */
 	uint64_t start_ns, finish_ns;	/* (gpu->lock) on the hardware */
+	struct mock_ts_job ts;		/* (gpu->lock) time-sliced GPU */
 };
 
 static void bench_hw_fence_release(struct udrm_fence *fence)
@@ -137,6 +158,8 @@ static struct bench_job *bench_job_of(struct udrm_sched_list *link)
 }
 
 static void bench_gpu_account_locked(struct bench_job *job);
+static void bench_client_charge_locked(struct client *c, uint64_t from,
+				       uint64_t to);
 
 /* Puts @job on the hardware queue. gpu->lock held. */
 static void bench_gpu_queue_locked(struct bench_gpu *gpu, struct bench_job *job)
@@ -166,6 +189,70 @@ static void bench_gpu_queue_locked(struct bench_gpu *gpu, struct bench_job *job)
 		pthread_cond_signal(&gpu->cond);
 }
 
+static struct bench_job *bench_job_of_ts(struct mock_ts_job *ts)
+{
+	return (struct bench_job *)((char *)ts -
+				    offsetof(struct bench_job, ts));
+}
+
+/*
+ * Time-sliced GPU: runs the firmware model up to now; the jobs that
+ * finished wait on gpu->queue for the GPU thread to signal them.
+ * gpu->lock held.
+ */
+static void bench_ts_advance_locked(struct bench_gpu *gpu, uint64_t now)
+{
+	struct mock_ts_job *done[16];
+	unsigned int n;
+
+	do {
+		n = mock_ts_advance(&gpu->ts, now, done, 16);
+		for (unsigned int i = 0; i < n; i++) {
+			struct bench_job *job = bench_job_of_ts(done[i]);
+
+			job->finish_ns = done[i]->finish_ns;
+			job->base.hw_busy_ns = done[i]->done_ns;
+			job->hw_link.prev = gpu->queue.prev;
+			job->hw_link.next = &gpu->queue;
+			gpu->queue.prev->next = &job->hw_link;
+			gpu->queue.prev = &job->hw_link;
+		}
+		if (n)
+			pthread_cond_signal(&gpu->cond);
+	} while (n == 16);
+}
+
+/* Time-sliced GPU: makes @job resident now. gpu->lock held. */
+static void bench_ts_queue_locked(struct bench_gpu *gpu, struct bench_job *job)
+{
+	udrm_fence_init(&job->hw, &bench_hw_fence_ops, NULL, NULL,
+			gpu->hw_context, ++gpu->hw_seqno);
+	job->on_hw = true;
+	bench_ts_advance_locked(gpu, bench_now_ns());
+	job->start_ns = gpu->ts.now_ns;
+	job->finish_ns = UINT64_MAX;
+	job->ts.work_ns = (uint64_t)job->duration_us * 1000u;
+	/* One queue per entity: its finished fences' context. */
+	if (mock_ts_add(&gpu->ts, &job->ts, job->base.s_fence->finished.context,
+			mock_ts_weight(job->base.priority)))
+		abort(); /* a few bytes per entity; not worth a path */
+	atomic_fetch_add(&gpu->arrived, 1);
+	pthread_cond_signal(&gpu->cond);
+}
+
+/* Time-sliced GPU: a stretch a job ran goes to its client.
+ * gpu->lock held. */
+static void bench_ts_charge(struct mock_ts_job *ts, uint64_t from, uint64_t to,
+			    void *priv)
+{
+	struct bench_job *job = bench_job_of_ts(ts);
+	struct client *c = job->client;
+
+	(void)priv;
+	if (c)
+		bench_client_charge_locked(c, from, to);
+}
+
 static struct udrm_fence *bench_run_job(struct udrm_sched_job *sched_job)
 {
 	struct bench_job *job = (struct bench_job *)sched_job;
@@ -174,7 +261,10 @@ static struct udrm_fence *bench_run_job(struct udrm_sched_job *sched_job)
 	if (!job->duration_us && !job->held)
 		return NULL;
 	pthread_mutex_lock(&gpu->lock);
-	bench_gpu_queue_locked(gpu, job);
+	if (gpu->timesliced)
+		bench_ts_queue_locked(gpu, job);
+	else
+		bench_gpu_queue_locked(gpu, job);
 	/* The queue has the first reference; one more for the job's own
 	 * memory (put by free_job), one for the scheduler. */
 	udrm_fence_get(&job->hw);
@@ -242,11 +332,67 @@ static void *bench_gpu_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * The time-sliced GPU: signals finished jobs, sleeps until the model's
+ * next event (a job's work done, a slice over), to GPU_SPIN_NS before it
+ * and spins the rest, and re-plans at once when a job arrives (it may
+ * preempt). Leaves when asked to and nothing is resident.
+ */
+static void *bench_ts_thread(void *arg)
+{
+	struct bench_gpu *gpu = arg;
+
+	prctl(PR_SET_TIMERSLACK, 1ul, 0ul, 0ul, 0ul);
+	pthread_mutex_lock(&gpu->lock);
+	for (;;) {
+		uint64_t now = bench_now_ns(), next;
+		unsigned int arrived;
+
+		bench_ts_advance_locked(gpu, now);
+		if (gpu->queue.next != &gpu->queue) {
+			struct bench_job *job = bench_job_of(gpu->queue.next);
+
+			job->hw_link.prev->next = job->hw_link.next;
+			job->hw_link.next->prev = job->hw_link.prev;
+			pthread_mutex_unlock(&gpu->lock);
+			udrm_fence_signal_timestamp(&job->hw, job->finish_ns);
+			udrm_fence_put(&job->hw);
+			pthread_mutex_lock(&gpu->lock);
+			continue;
+		}
+		next = mock_ts_next_event_ns(&gpu->ts);
+		if (next == UINT64_MAX) {
+			if (gpu->exiting)
+				break;
+			pthread_cond_wait(&gpu->cond, &gpu->lock);
+			continue;
+		}
+		arrived = atomic_load(&gpu->arrived);
+		if (next > now + GPU_SPIN_NS) {
+			uint64_t until = next - GPU_SPIN_NS;
+			struct timespec ts = {
+				.tv_sec = (time_t)(until / 1000000000u),
+				.tv_nsec = (long)(until % 1000000000u),
+			};
+
+			pthread_cond_timedwait(&gpu->cond, &gpu->lock, &ts);
+			continue;
+		}
+		pthread_mutex_unlock(&gpu->lock);
+		while (bench_now_ns() < next &&
+		       atomic_load(&gpu->arrived) == arrived)
+			;
+		pthread_mutex_lock(&gpu->lock);
+	}
+	pthread_mutex_unlock(&gpu->lock);
+	return NULL;
+}
+
 /* @direct: run_on_completion (the mock qualifies: run_job takes only
  * gpu->lock, never held while a hardware fence signals, and every
  * hardware fence has its own lock). */
 static int bench_gpu_init(struct bench_gpu *gpu, enum udrm_sched_policy policy,
-			  uint32_t credit_limit, bool direct)
+			  uint32_t credit_limit, bool direct, bool timesliced)
 {
 	struct udrm_sched_init_args args = {
 		.ops = &bench_gpu_ops,
@@ -255,14 +401,24 @@ static int bench_gpu_init(struct bench_gpu *gpu, enum udrm_sched_policy policy,
 		.policy = policy,
 		.run_on_completion = direct,
 	};
+	pthread_condattr_t attr;
 	int ret;
 
 	memset(gpu, 0, sizeof(*gpu));
 	pthread_mutex_init(&gpu->lock, NULL);
-	pthread_cond_init(&gpu->cond, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&gpu->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	gpu->queue.next = gpu->queue.prev = &gpu->queue;
 	gpu->hw_context = udrm_fence_context_alloc(1);
-	if (pthread_create(&gpu->thread, NULL, bench_gpu_thread, gpu)) {
+	gpu->timesliced = timesliced;
+	mock_ts_init(&gpu->ts, TS_SLICE_NS, bench_now_ns());
+	gpu->ts.charge = bench_ts_charge;
+	atomic_init(&gpu->arrived, 0);
+	if (pthread_create(&gpu->thread, NULL,
+			   timesliced ? bench_ts_thread : bench_gpu_thread,
+			   gpu)) {
 		ret = -EAGAIN;
 		goto err_lock;
 	}
@@ -278,6 +434,7 @@ err_thread:
 	pthread_mutex_unlock(&gpu->lock);
 	pthread_join(gpu->thread, NULL);
 err_lock:
+	mock_ts_fini(&gpu->ts);
 	pthread_cond_destroy(&gpu->cond);
 	pthread_mutex_destroy(&gpu->lock);
 	return ret;
@@ -292,6 +449,7 @@ static void bench_gpu_fini(struct bench_gpu *gpu)
 	pthread_mutex_unlock(&gpu->lock);
 	pthread_join(gpu->thread, NULL);
 	udrm_sched_fini(&gpu->base);
+	mock_ts_fini(&gpu->ts);
 	pthread_cond_destroy(&gpu->cond);
 	pthread_mutex_destroy(&gpu->lock);
 }
@@ -441,6 +599,21 @@ static uint64_t bench_job_counted_ns(const struct bench_job *job,
 	return end > start ? end - start : 0;
 }
 
+/* [@from, @to) of GPU time goes to @c, the part after the count
+ * started, until the first client finished. gpu->lock held. */
+static void bench_client_charge_locked(struct client *c, uint64_t from,
+				       uint64_t to)
+{
+	uint64_t count_from = c->run->count_from_ns;
+
+	if (atomic_load(&c->run->one_done))
+		return;
+	if (from < count_from)
+		from = count_from;
+	if (to > from)
+		c->gpu_ns += to - from;
+}
+
 /* A finished job's GPU time goes to its client. gpu->lock held. */
 static void bench_gpu_account_locked(struct bench_job *job)
 {
@@ -464,9 +637,12 @@ static void run_snapshot(struct run_state *run)
 		return;
 	}
 	now = bench_now_ns();
+	/* Time-sliced: the model charges up to now, slice by slice. */
+	if (gpu->timesliced)
+		bench_ts_advance_locked(gpu, now);
 	for (unsigned int i = 0; i < run->num_clients; i++)
 		run->clients[i].share_ns = run->clients[i].gpu_ns;
-	if (gpu->queue.next != &gpu->queue) {
+	if (!gpu->timesliced && gpu->queue.next != &gpu->queue) {
 		head = bench_job_of(gpu->queue.next);
 		if (head->client && head->start_ns < now)
 			head->client->share_ns +=
@@ -566,8 +742,9 @@ static unsigned int div_round_up(unsigned int a, unsigned int b)
  * of max - min goes to *cycle_delta).
  */
 static int run_clients(enum udrm_sched_policy policy, uint32_t credit_limit,
-		       const struct workload *w, struct client *clients,
-		       unsigned int n, uint64_t skip_ns, double *cycle_delta)
+		       bool timesliced, const struct workload *w,
+		       struct client *clients, unsigned int n, uint64_t skip_ns,
+		       double *cycle_delta)
 {
 	struct udrm_gpu_scheduler *list[1];
 	struct run_state run;
@@ -576,7 +753,7 @@ static int run_clients(enum udrm_sched_policy policy, uint32_t credit_limit,
 	uint64_t delta_total = 0;
 	int ret;
 
-	ret = bench_gpu_init(&gpu, policy, credit_limit, false);
+	ret = bench_gpu_init(&gpu, policy, credit_limit, false, timesliced);
 	if (ret)
 		return ret;
 	memset(&run, 0, sizeof(run));
@@ -690,7 +867,8 @@ static void print_client(unsigned int i, const struct client *c,
 }
 
 static int run_workload(enum udrm_sched_policy policy, uint32_t credit_limit,
-			const struct workload *w, struct workload_result *res)
+			bool timesliced, const struct workload *w,
+			struct workload_result *res)
 {
 	unsigned int n = w->num_clients ? w->num_clients : 2, i;
 	struct client *clients, *last;
@@ -719,16 +897,16 @@ static int run_workload(enum udrm_sched_policy policy, uint32_t credit_limit,
 			skip_ns = MANY_SKIP_MS * 1000000ull;
 		}
 	}
-	ret = run_clients(policy, credit_limit, w, clients, n, skip_ns,
-			  &cycle_delta);
+	ret = run_clients(policy, credit_limit, timesliced, w, clients, n,
+			  skip_ns, &cycle_delta);
 	if (ret)
 		goto out_free;
 
 	for (i = 0; i < n; i++)
 		total += (double)clients[i].share_ns;
 	res->share_spread = share_spread(clients, n, &min_share, &max_share);
-	printf("%s, credit limit %u, %s:\n", policy_names[policy], credit_limit,
-	       w->name);
+	printf("%s, credit limit %u%s, %s:\n", policy_names[policy],
+	       credit_limit, timesliced ? ", time-sliced GPU" : "", w->name);
 	for (i = 0; i < n; i++)
 		if (n <= 3 || i == 0 || i == n - 1)
 			print_client(i, &clients[i], total);
@@ -755,16 +933,18 @@ static int run_workload(enum udrm_sched_policy policy, uint32_t credit_limit,
 
 	/* One Markdown row. */
 	if (w->num_clients)
-		printf("| sched %s cl%u: %s | spread %.1f%% (min %.2f%% max "
+		printf("| sched %s cl%u%s: %s | spread %.1f%% (min %.2f%% max "
 		       "%.2f%%) | ideal: %.2f%% each | - |\n",
-		       policy_names[policy], credit_limit, w->name,
+		       policy_names[policy], credit_limit,
+		       timesliced ? " time-sliced" : "", w->name,
 		       100 * res->share_spread, 100 * min_share,
 		       100 * max_share, 100.0 / n);
 	else
-		printf("| sched %s cl%u: %s | c0 %.0f ms, c1 %.0f ms, c1 "
+		printf("| sched %s cl%u%s: %s | c0 %.0f ms, c1 %.0f ms, c1 "
 		       "cycle avg %.0f us | ideal: c0 %.0f ms, c1 %.0f ms, "
 		       "c1 cycle %.0f us | %.2fx |\n",
-		       policy_names[policy], credit_limit, w->name,
+		       policy_names[policy], credit_limit,
+		       timesliced ? " time-sliced" : "", w->name,
 		       (clients[0].end_ns - clients[0].start_ns) / 1e6,
 		       res->elapsed_ms, stats_avg_us(&last->cycle_time),
 		       (double)clients[0].cycles *
@@ -791,7 +971,7 @@ static uint64_t mock_gpu_alone_ns(unsigned int jobs, unsigned int job_us)
 	uint64_t start, elapsed = 0;
 	unsigned int i;
 
-	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, false))
+	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, false, false))
 		return 0;
 	start = bench_now_ns();
 	pthread_mutex_lock(&gpu.lock);
@@ -835,7 +1015,7 @@ static uint64_t queue_overhead_ns(unsigned int entities, unsigned int jobs,
 	uint64_t start, elapsed = 0;
 	unsigned int i, inited = 0;
 
-	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, direct))
+	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, direct, false))
 		return 0;
 	list[0] = &gpu.base;
 	for (; inited < entities; inited++)
@@ -970,7 +1150,7 @@ static double empty_job_rate(unsigned int jobs, bool direct)
 	uint64_t start, elapsed = 0;
 	unsigned int i;
 
-	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 64, direct))
+	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 64, direct, false))
 		return 0;
 	list[0] = &gpu.base;
 	if (udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list,
@@ -1107,12 +1287,90 @@ static int run_overheads(void)
 	return 0;
 }
 
+/* The goal line for the interactive client next to a very heavy one. */
+static void print_interactive_goal(const char *config,
+				   const struct workload_result *r)
+{
+	printf("goal FAIR %s: interactive next to a very heavy client within "
+	       "2x of ideal: elapsed %.0f ms vs %.0f ms ideal (%.2fx, the "
+	       "kernel's measure): %s; cycle while the heavy client ran %.0f "
+	       "us vs %.0f us of work (%.2fx): %s\n",
+	       config, r->elapsed_ms, r->ideal_ms, r->elapsed_ms / r->ideal_ms,
+	       r->elapsed_ms <= 2 * r->ideal_ms ? "met" : "NOT met",
+	       r->contended_cycle_us, r->work_us,
+	       r->contended_cycle_us / r->work_us,
+	       r->contended_cycle_us <= 2 * r->work_us ? "met" : "NOT met");
+}
+
+/* The two-client and many-client workloads on one GPU configuration;
+ * *@interactive gets FAIR's "very heavy + interactive" result and
+ * *@worst_spread FAIR's worst many-client spread. */
+static int run_fairness(bool timesliced, const uint32_t *credits,
+			unsigned int num_credits, uint32_t many_credits,
+			struct workload_result *interactive,
+			double *worst_spread, const char **worst)
+{
+	struct workload_result r;
+	int ret;
+
+	for (unsigned int k = 0; k < num_credits; k++) {
+		for (int p = UDRM_SCHED_POLICY_FIFO;
+		     p <= UDRM_SCHED_POLICY_FAIR; p++) {
+			/* Credit limit 2: the fair policy only, and not the
+			 * all-async workloads, to keep the run short. */
+			if (k > 0 && p != UDRM_SCHED_POLICY_FAIR)
+				continue;
+			for (unsigned int i = 0;
+			     i < ARRAY_LEN(two_client_workloads); i++) {
+				const struct workload *w =
+					&two_client_workloads[i];
+
+				if (k > 0 && !w->client[0].sync &&
+				    !w->client[1].sync)
+					continue;
+				ret = run_workload(p, credits[k], timesliced, w,
+						   &r);
+				if (ret)
+					return ret;
+				if (p != UDRM_SCHED_POLICY_FAIR ||
+				    strcmp(w->name, "very heavy + interactive"))
+					continue;
+				char config[64];
+
+				snprintf(config, sizeof(config), "cl%u%s",
+					 credits[k],
+					 timesliced ? " time-sliced" : "");
+				print_interactive_goal(config, &r);
+				if (k == 0)
+					*interactive = r;
+			}
+		}
+	}
+	*worst_spread = 0;
+	for (int p = UDRM_SCHED_POLICY_FIFO; p <= UDRM_SCHED_POLICY_FAIR; p++) {
+		for (unsigned int i = 0; i < ARRAY_LEN(many_client_workloads);
+		     i++) {
+			ret = run_workload(p, many_credits, timesliced,
+					   &many_client_workloads[i], &r);
+			if (ret)
+				return ret;
+			if (p == UDRM_SCHED_POLICY_FAIR &&
+			    r.share_spread >= *worst_spread) {
+				*worst_spread = r.share_spread;
+				*worst = many_client_workloads[i].name;
+			}
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const uint32_t two_client_credits[] = {1, 2};
-	struct workload_result r;
-	double worst_spread = 0;
-	const char *worst = "";
+	const uint32_t ts_credits[] = {TS_CREDIT_LIMIT};
+	struct workload_result serial, sliced;
+	double spread, ts_spread;
+	const char *worst = "", *ts_worst = "";
 	int ret;
 
 	/* "overhead" or "fairness" runs only that part; bench/run.sh
@@ -1129,67 +1387,30 @@ int main(int argc, char **argv)
 	       "ideal (cycles x period), cycle = submit to wait returned, "
 	       "latency = cycle - GPU work, times min/avg/max; contended = "
 	       "cycles started while every client ran\n");
-	for (unsigned int k = 0; k < ARRAY_LEN(two_client_credits); k++) {
-		for (int p = UDRM_SCHED_POLICY_FIFO;
-		     p <= UDRM_SCHED_POLICY_FAIR; p++) {
-			/* Credit limit 2: the fair policy only, and not the
-			 * all-async workloads, to keep the run short. */
-			if (two_client_credits[k] > 1 &&
-			    p != UDRM_SCHED_POLICY_FAIR)
-				continue;
-			for (unsigned int i = 0;
-			     i < ARRAY_LEN(two_client_workloads); i++) {
-				const struct workload *w =
-					&two_client_workloads[i];
+	ret = run_fairness(false, two_client_credits,
+			   ARRAY_LEN(two_client_credits), 2, &serial, &spread,
+			   &worst);
+	if (ret)
+		goto err;
+	printf("\nsched: time-sliced mock GPU: up to %u jobs resident "
+	       "(credit limit %u), %u us slices by per-entity virtual GPU "
+	       "time, arrivals from a queue that used less preempt\n",
+	       TS_CREDIT_LIMIT, TS_CREDIT_LIMIT, TS_SLICE_NS / 1000u);
+	ret = run_fairness(true, ts_credits, ARRAY_LEN(ts_credits),
+			   TS_CREDIT_LIMIT, &sliced, &ts_spread, &ts_worst);
+	if (ret)
+		goto err;
 
-				if (two_client_credits[k] > 1 &&
-				    !w->client[0].sync && !w->client[1].sync)
-					continue;
-
-				ret = run_workload(p, two_client_credits[k], w,
-						   &r);
-				if (ret)
-					goto err;
-				if (p != UDRM_SCHED_POLICY_FAIR ||
-				    strcmp(w->name, "very heavy + interactive"))
-					continue;
-				printf("goal FAIR cl%u: interactive next to a "
-				       "very heavy client within 2x of "
-				       "ideal: elapsed %.0f ms vs %.0f ms "
-				       "ideal (%.2fx, the kernel's "
-				       "measure): %s; cycle while the heavy "
-				       "client ran %.0f us vs %.0f us of "
-				       "work (%.1fx): %s\n",
-				       two_client_credits[k], r.elapsed_ms,
-				       r.ideal_ms, r.elapsed_ms / r.ideal_ms,
-				       r.elapsed_ms <= 2 * r.ideal_ms
-					       ? "met"
-					       : "NOT met",
-				       r.contended_cycle_us, r.work_us,
-				       r.contended_cycle_us / r.work_us,
-				       r.contended_cycle_us <= 2 * r.work_us
-					       ? "met"
-					       : "NOT met (no preemption)");
-			}
-		}
-	}
-	for (int p = UDRM_SCHED_POLICY_FIFO; p <= UDRM_SCHED_POLICY_FAIR; p++) {
-		for (unsigned int i = 0; i < ARRAY_LEN(many_client_workloads);
-		     i++) {
-			ret = run_workload(p, 2, &many_client_workloads[i], &r);
-			if (ret)
-				goto err;
-			if (p == UDRM_SCHED_POLICY_FAIR &&
-			    r.share_spread >= worst_spread) {
-				worst_spread = r.share_spread;
-				worst = many_client_workloads[i].name;
-			}
-		}
-	}
+	printf("\n");
+	print_interactive_goal("cl1 (one job at a time, no preemption)",
+			       &serial);
+	print_interactive_goal("cl8 time-sliced", &sliced);
 	printf("goal FAIR: equal clients' progress within 5%%: worst spread "
-	       "%.1f%% of the fair share (%s): %s\n",
-	       100 * worst_spread, worst,
-	       worst_spread <= 0.05 ? "met" : "NOT met");
+	       "%.1f%% of the fair share (%s): %s; time-sliced %.1f%% (%s): "
+	       "%s\n",
+	       100 * spread, worst, spread <= 0.05 ? "met" : "NOT met",
+	       100 * ts_spread, ts_worst,
+	       ts_spread <= 0.05 ? "met" : "NOT met");
 
 	if (!only && run_overheads())
 		return 1;
