@@ -5,6 +5,8 @@
 # New corpus entries go to WORK_DIR/corpus (never into the source tree) and
 # crash, leak and timeout reproducers to WORK_DIR/; the seeds are read-only.
 # UDRM_FUZZ_SECONDS, if set, overrides SECONDS (scripts/test.sh uses it).
+# A finding exits 1: libFuzzer's own default (77) is what Meson reads as
+# "skipped", which would let a crash or leak pass CI unseen.
 set -eu
 
 if [ $# -lt 4 ]; then
@@ -21,6 +23,8 @@ mkdir -p "$work/corpus"
 exec "$fuzzer" \
 	-max_total_time="$seconds" \
 	-timeout=20 \
+	-error_exitcode=1 \
+	-timeout_exitcode=1 \
 	-rss_limit_mb=2048 \
 	-max_len=4096 \
 	-print_final_stats=1 \
