@@ -267,6 +267,8 @@ static int child_measure(const char *path, int sock, unsigned int reps,
 	};
 	int ret;
 
+	/* As the interposer does: no handler displaces the guard here. */
+	udrm_client_use_fault_guard();
 	ret = udrm_client_connect(path, &c.client);
 	if (ret) {
 		fprintf(stderr, "bench-server: cannot connect to %s: %s\n",

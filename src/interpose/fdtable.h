@@ -35,6 +35,8 @@ struct ipfd_entry {
 	atomic_uint refs;
 	void *file;	  /* the udrm file (owned: released by the callback) */
 	const void *node; /* what the file was opened on (borrowed) */
+	/* Server mode: the inode of the fd's socket (set by remote.c). */
+	unsigned long long ino;
 	struct ipfd_entry *next; /* free list / release list (table lock) */
 };
 

@@ -175,6 +175,8 @@ int ip_remote_setup(const char *server_path)
 		return -EAGAIN;
 	pthread_atfork(ip_conn_atfork_prepare, ip_conn_atfork_parent,
 		       ip_conn_atfork_child);
+	/* The guard stays first in the SIGSEGV chain (wrap_signal.c). */
+	udrm_client_use_fault_guard();
 	ip_remote = true;
 	return 0;
 }
@@ -215,13 +217,19 @@ bool ip_server_mode(void)
 static int ip_remote_install(int fd, const struct ip_node *node)
 {
 	struct ipfd_entry *entry;
+	struct stat st;
 	int ret;
 
+	if (ip_real.fstat(fd, &st))
+		return -errno;
 	if (ip_vfiles_open())
 		ipfd_remove(&ip_vfds, fd);
 	entry = ipfd_entry_new(&ip_fds, NULL, node);
 	if (!entry)
 		return -ENOMEM;
+	/* Every copy of the fd (dup, fork) is this socket: its ioctls name
+	 * the file without an fstat() each. */
+	entry->ino = st.st_ino;
 	ret = ipfd_install(&ip_fds, fd, entry);
 	ipfd_put(&ip_fds, entry);
 	return ret;
@@ -277,8 +285,16 @@ static _Atomic bool ip_remote_dmabufs_seen;
 
 int ip_remote_ioctl(int fd, unsigned long request, void *arg)
 {
-	int ret = IP_REMOTE_CALL(int,
-				 udrm_client_ioctl(conn, fd, request, arg));
+	struct ipfd_entry *entry = ipfd_get(&ip_fds, fd);
+	uint64_t ino = entry ? entry->ino : 0;
+	int ret;
+
+	if (entry)
+		ipfd_put(&ip_fds, entry);
+	ret = ino ? IP_REMOTE_CALL(int, udrm_client_ioctl_ino(conn, fd, ino,
+							      request, arg))
+		  : IP_REMOTE_CALL(int,
+				   udrm_client_ioctl(conn, fd, request, arg));
 
 	if (ret == 0 && (request == DRM_IOCTL_PRIME_HANDLE_TO_FD ||
 			 request == DRM_IOCTL_PRIME_FD_TO_HANDLE))

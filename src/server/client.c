@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,14 +14,20 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "core/event.h"
+#include "core/uaccess.h"
 #include "transport.h"
 
 struct udrm_client {
 	int sock;
+	/* The request slot shared with the server (NULL: none), mapped in
+	 * the process that connected, in fork generation @slot_gen only. */
+	struct udrm_slot *slot;
+	unsigned int slot_gen;
 	uint64_t seq;		    /* of the last request */
 	struct udrm_ino_set proven; /* files this connection has shown */
 	/* The request in flight is one whose wait the kernel ends with
@@ -40,13 +47,73 @@ static void client_proven_add(struct udrm_client *c, uint64_t ino)
 	udrm_ino_set_add(&c->proven, ino);
 }
 
-/* Answers the server's callbacks until the reply to our request. */
+/* Whether the argument window is copied with core's fault guard, or with
+ * process_vm_readv/writev on this process (udrm_client_use_fault_guard). */
+static atomic_bool client_fault_guard;
+
+void udrm_client_use_fault_guard(void)
+{
+	udrm_uaccess_init();
+	atomic_store(&client_fault_guard, true);
+}
+
+/* Copies @n bytes between the slot's @local and this process's @user,
+ * with whichever of the two: 0 or -EFAULT. */
+static int client_user_copy(bool to_user, void *local, uint64_t user, size_t n)
+{
+	struct iovec l = {local, n};
+	struct iovec u = {(void *)(uintptr_t)user, n};
+	ssize_t done;
+
+	if (!n)
+		return 0;
+	if (atomic_load_explicit(&client_fault_guard, memory_order_relaxed))
+		return to_user ? udrm_uaccess_local.copy_to_user(user, local, n)
+			       : udrm_uaccess_local.copy_from_user(local, user,
+								   n);
+	if (user + n < user)
+		return -EFAULT;
+	done = to_user ? process_vm_writev(getpid(), &l, 1, &u, 1, 0)
+		       : process_vm_readv(getpid(), &l, 1, &u, 1, 0);
+	return done == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/*
+ * Fork generations: a child has no copy of its parent's slots (they are
+ * MADV_DONTFORK) and must not use them, nor post socket requests in
+ * them; its connections fall back to the socket alone.
+ */
+static _Atomic unsigned int client_fork_gen;
+static pthread_once_t client_fork_once = PTHREAD_ONCE_INIT;
+
+static void client_fork_child(void)
+{
+	atomic_fetch_add(&client_fork_gen, 1);
+}
+
+static void client_fork_atfork(void)
+{
+	pthread_atfork(NULL, NULL, client_fork_child);
+}
+
+static struct udrm_slot *client_slot(const struct udrm_client *c)
+{
+	if (c->slot &&
+	    c->slot_gen == atomic_load_explicit(&client_fork_gen,
+						memory_order_relaxed))
+		return c->slot;
+	return NULL;
+}
+
+/* Answers the server's callbacks until the reply to our request; @spin:
+ * look at the socket for a while before sleeping. */
 static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
-			     int *reply_fd)
+			     int *reply_fd, bool spin)
 {
 	bool cancelled = false;
 
-	udrm_msg_spin(c->sock);
+	if (spin)
+		udrm_msg_spin(c->sock);
 	for (;;) {
 		struct udrm_msg answer = {.type = UDRM_MSG_CALLBACK_REPLY,
 					  .seq = c->seq};
@@ -114,14 +181,54 @@ static int client_wait_reply(struct udrm_client *c, struct udrm_msg *reply,
 static int client_call(struct udrm_client *c, struct udrm_msg *req, int fd,
 		       struct udrm_msg *reply, int *reply_fd)
 {
+	struct udrm_slot *slot = client_slot(c);
 	int ret;
 
 	req->seq = ++c->seq;
+	if (slot) {
+		/* Posted before it is sent: a server looking at the slot
+		 * then reads the socket, one asleep is woken by the
+		 * message. */
+		slot->via = 0;
+		udrm_slot_note_cpu(&slot->client_cpu);
+		atomic_exchange(&slot->server, UDRM_SLOT_POSTED);
+	}
 	ret = udrm_msg_send(c->sock, req, fd);
 	*reply_fd = -1;
 	if (ret)
 		return ret;
-	return client_wait_reply(c, reply, reply_fd);
+	return client_wait_reply(c, reply, reply_fd, true);
+}
+
+/* SLOT_SETUP: maps the server's slot, or leaves the connection on the
+ * socket alone (an old or a refusing server, no memory). */
+static void client_slot_setup(struct udrm_client *c)
+{
+	struct udrm_msg req = {.type = UDRM_MSG_SLOT_SETUP};
+	struct udrm_msg reply;
+	struct stat st;
+	void *map;
+	int fd;
+
+	if (client_call(c, &req, -1, &reply, &fd) || reply.ret || fd < 0 ||
+	    fstat(fd, &st) || st.st_size < (off_t)sizeof(struct udrm_slot)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	map = mmap(NULL, sizeof(struct udrm_slot), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	/* A forked child must not share it (client_slot()). */
+	if (madvise(map, sizeof(struct udrm_slot), MADV_DONTFORK)) {
+		munmap(map, sizeof(struct udrm_slot));
+		return;
+	}
+	pthread_once(&client_fork_once, client_fork_atfork);
+	c->slot_gen = atomic_load(&client_fork_gen);
+	c->slot = map;
 }
 
 int udrm_client_connect(const char *path, struct udrm_client **out)
@@ -153,6 +260,7 @@ int udrm_client_connect(const char *path, struct udrm_client **out)
 		ret = (int)reply.ret;
 	if (ret)
 		goto err;
+	client_slot_setup(c);
 	*out = c;
 	return 0;
 err:
@@ -166,6 +274,10 @@ void udrm_client_disconnect(struct udrm_client *c)
 {
 	if (!c)
 		return;
+	/* Not in a forked child: the slot was not inherited, and whatever
+	 * is mapped there now is not ours. */
+	if (client_slot(c))
+		munmap(c->slot, sizeof(struct udrm_slot));
 	close(c->sock);
 	udrm_ino_set_fini(&c->proven);
 	free(c);
@@ -232,23 +344,21 @@ int udrm_client_adopt(struct udrm_client *c, int fd, int *minor)
 /* A request on the file of device fd (or vfile handle) @fd, with the fd
  * attached when this connection has not shown it yet; its reply's ret is
  * an errno or at most @max. */
-static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
-			    int64_t max, struct udrm_msg *reply, int *reply_fd)
+static int client_file_call_ino(struct udrm_client *c, int fd, uint64_t ino,
+				struct udrm_msg *req, int64_t max,
+				struct udrm_msg *reply, int *reply_fd)
 {
-	struct stat st;
 	bool prove;
 	int ret;
 
 	*reply_fd = -1;
-	if (fstat(fd, &st))
-		return -errno;
-	req->ino = st.st_ino;
-	prove = !udrm_ino_set_has(&c->proven, st.st_ino);
+	req->ino = ino;
+	prove = !udrm_ino_set_has(&c->proven, ino);
 	ret = client_call(c, req, prove ? fd : -1, reply, reply_fd);
 	if (ret)
 		return ret;
 	if (prove && reply->ret != -EBADF)
-		client_proven_add(c, st.st_ino); /* else: shown again */
+		client_proven_add(c, ino); /* else: shown again */
 	if (reply->ret < INT32_MIN || reply->ret > max) {
 		if (*reply_fd >= 0)
 			close(*reply_fd);
@@ -258,24 +368,127 @@ static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
 	return 0;
 }
 
-int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
-		      void *arg)
+static int client_file_call(struct udrm_client *c, int fd, struct udrm_msg *req,
+			    int64_t max, struct udrm_msg *reply, int *reply_fd)
+{
+	struct stat st;
+
+	*reply_fd = -1;
+	if (fstat(fd, &st))
+		return -errno;
+	return client_file_call_ino(c, fd, st.st_ino, req, max, reply,
+				    reply_fd);
+}
+
+/*
+ * An IOCTL through the slot (struct udrm_slot): its argument's window
+ * copied in, posted, the reply looked for, then waited for on the socket
+ * (where a CANCEL can go and callbacks come); *@result gets 0 or -errno.
+ * False when the window cannot be read here: a socket request then gives
+ * EFAULT where the kernel would, after whatever the ioctl does without
+ * its argument.
+ */
+static bool client_slot_ioctl(struct udrm_client *c, struct udrm_slot *slot,
+			      uint64_t ino, unsigned long cmd, void *arg,
+			      int *result)
+{
+	uint64_t uarg = udrm_user_ptr(arg);
+	size_t size = _IOC_DIR(cmd) != _IOC_NONE ? _IOC_SIZE(cmd) : 0;
+	uint32_t state, lo, hi;
+	int64_t ret;
+
+	if (size > UDRM_SLOT_ARG_MAX ||
+	    client_user_copy(false, slot->buf, uarg, size))
+		return false;
+	slot->via = 1;
+	slot->arg_size = (uint16_t)size;
+	slot->seq = ++c->seq;
+	slot->ino = ino;
+	slot->cmd = cmd;
+	slot->arg = uarg;
+	udrm_slot_note_cpu(&slot->client_cpu);
+	atomic_store_explicit(&slot->client, UDRM_SLOT_WAITING,
+			      memory_order_relaxed);
+	if (atomic_exchange(&slot->server, UDRM_SLOT_POSTED) ==
+	    UDRM_SLOT_SLEEPING) {
+		struct udrm_msg wake = {.type = UDRM_MSG_SLOT_WAKE,
+					.seq = c->seq};
+		int err = udrm_msg_send(c->sock, &wake, -1);
+
+		if (err) {
+			*result = err;
+			return true;
+		}
+	}
+	state = udrm_slot_spin(&slot->client, UDRM_SLOT_WAITING,
+			       &slot->server_cpu);
+	if (state == UDRM_SLOT_WAITING)
+		state = atomic_exchange(&slot->client,
+					UDRM_SLOT_CLIENT_SLEEPING);
+	if (state == UDRM_SLOT_REPLIED) {
+		ret = slot->ret;
+	} else {
+		/* Asleep, or diverted to the socket by a callback: the
+		 * reply comes there. */
+		struct udrm_msg reply;
+		int rfd, err = client_wait_reply(c, &reply, &rfd, false);
+
+		if (err) {
+			*result = err;
+			return true;
+		}
+		if (rfd >= 0)
+			close(rfd);
+		ret = reply.ret;
+	}
+	lo = slot->out_lo;
+	hi = slot->out_hi;
+	if (ret > 0 || ret < INT32_MIN || lo > hi || hi > size) {
+		*result = -EPROTO;
+		return true;
+	}
+	if (hi > lo &&
+	    client_user_copy(true, slot->buf + lo, uarg + lo, hi - lo))
+		ret = -EFAULT;
+	*result = (int)ret;
+	return true;
+}
+
+int udrm_client_ioctl_ino(struct udrm_client *c, int fd, uint64_t ino,
+			  unsigned long cmd, void *arg)
 {
 	struct udrm_msg req = {.type = UDRM_MSG_IOCTL,
 			       .a = cmd,
 			       .b = (uint64_t)(uintptr_t)arg};
+	struct udrm_slot *slot = client_slot(c);
 	struct udrm_msg reply;
 	int rfd, ret;
 
 	/* drm_wait_vblank_ioctl() turns -ERESTARTSYS into -EINTR. */
 	c->never_restarted = _IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
 			     _IOC_NR(cmd) == _IOC_NR(DRM_IOCTL_WAIT_VBLANK);
-	ret = client_file_call(c, fd, &req, 0, &reply, &rfd);
+	/* A file this connection has shown goes through the slot. */
+	if (slot && udrm_ino_set_has(&c->proven, ino) &&
+	    client_slot_ioctl(c, slot, ino, cmd, arg, &ret)) {
+		c->never_restarted = false;
+		return ret;
+	}
+	ret = client_file_call_ino(c, fd, ino, &req, 0, &reply, &rfd);
 	c->never_restarted = false;
 
 	if (rfd >= 0)
 		close(rfd);
 	return ret ? ret : (int)reply.ret;
+}
+
+int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
+		      void *arg)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	return udrm_client_ioctl_ino(c, fd, st.st_ino, cmd, arg);
 }
 
 int udrm_client_fd_ioctl(struct udrm_client *c, int fd, unsigned long cmd,

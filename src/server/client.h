@@ -19,6 +19,17 @@ struct udrm_client;
 int udrm_client_connect(const char *path, struct udrm_client **out);
 void udrm_client_disconnect(struct udrm_client *c);
 
+/*
+ * An ioctl's argument (its _IOC_SIZE bytes) travels in a page shared with
+ * the server; the client copies it there and back with
+ * process_vm_readv/writev on its own process, which fail with EFAULT on
+ * bad memory and never fault. A process whose SIGSEGV/SIGBUS handler
+ * stays core's fault guard (udrm_uaccess_init(), kept first as the
+ * interposer keeps it) may call this once to use guarded copies instead,
+ * which cost no system call.
+ */
+void udrm_client_use_fault_guard(void);
+
 /* Opens the node with @minor: a new open file; its fd, or -errno. */
 int udrm_client_open(struct udrm_client *c, int minor, int flags);
 
@@ -38,6 +49,11 @@ int udrm_client_adopt(struct udrm_client *c, int fd, int *minor);
  * the kernel's. */
 int udrm_client_ioctl(struct udrm_client *c, int fd, unsigned long cmd,
 		      void *arg);
+
+/* The same, for a caller that knows @fd's inode (st_ino) already: an
+ * ioctl through the slot then makes no system call. */
+int udrm_client_ioctl_ino(struct udrm_client *c, int fd, uint64_t ino,
+			  unsigned long cmd, void *arg);
 
 /*
  * read(2) of device fd @fd: the DRM events the server queued on it, as the

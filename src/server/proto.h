@@ -11,13 +11,18 @@
  * Open files are named by the inode number of the client's fd (the
  * socket end the server handed over at OPEN). A connection proves it may
  * use a file by attaching the fd to its first request on that file.
+ *
+ * After HELLO a connection may ask for a request slot (SLOT_SETUP): a
+ * shared page through which IOCTLs on files it has shown go without a
+ * system call while both ends are looking (struct udrm_slot below); the
+ * socket stays for everything else, and for waking an end that sleeps.
  */
 #ifndef UDRM_SERVER_PROTO_H
 #define UDRM_SERVER_PROTO_H
 
 #include <stdint.h>
 
-#define UDRM_PROTO_VERSION 2
+#define UDRM_PROTO_VERSION 3
 
 enum udrm_msg_type {
 	/* c->s: a = UDRM_PROTO_VERSION. s->c REPLY: ret = 0 or -EPROTO. */
@@ -92,6 +97,13 @@ enum udrm_msg_type {
 	 * while a read would not block; -EOPNOTSUPP for a file that is
 	 * always ready (attributes); -errno. */
 	UDRM_MSG_VFILE_POLL_FD = 18,
+	/* c->s, once per connection: s->c REPLY: ret 0 with a sealed memfd
+	 * attached (at least sizeof(struct udrm_slot) bytes, mapped shared
+	 * by both ends) or -errno (the client stays on the socket). */
+	UDRM_MSG_SLOT_SETUP = 19,
+	/* c->s: a request was posted in the slot while the server slept
+	 * (struct udrm_slot). No reply; a stale one is ignored. */
+	UDRM_MSG_SLOT_WAKE = 20,
 };
 
 struct udrm_msg {
@@ -103,5 +115,69 @@ struct udrm_msg {
 	uint64_t a, b;
 };
 _Static_assert(sizeof(struct udrm_msg) == 48, "udrm_msg layout");
+
+/*
+ * The request slot (SLOT_SETUP): an IOCTL on a file the connection has
+ * shown, its top-level argument (_IOC_SIZE(cmd) bytes at @arg, unless
+ * _IOC_NONE) copied inline. The server serves copies from and to that
+ * window out of @buf and records the bytes it wrote, which the client
+ * copies back after the reply; other user memory goes through
+ * process_vm_readv/writev as for socket requests.
+ *
+ * Two words hand the slot over, each changed only with an atomic
+ * exchange by the side that does not own it, so that a sleeper is woken
+ * exactly once:
+ *
+ * @server: the client posts any request (UDRM_SLOT_POSTED, after filling
+ *   the slot, or before sending a socket request with @via = 0); if the
+ *   old value was SLEEPING and the request is in the slot, it sends
+ *   SLOT_WAKE on the socket (a socket request wakes the server itself).
+ *   The server sets RUNNING when it takes a request, and SLEEPING before
+ *   it blocks in recv() on the socket (a POSTED it finds then is taken).
+ * @client: the client sets WAITING before posting a slot request, looks
+ *   for the reply for a while, then exchanges SLEEPING and waits on the
+ *   socket unless REPLIED was already there. The server sets REPLIED
+ *   after writing the reply and sends a REPLY on the socket if it found
+ *   SLEEPING; before any callback (FD_INSTALL...) it sets DIVERTED: the
+ *   rest of that request (callbacks, a CANCEL, the REPLY) goes on the
+ *   socket, the inline window and @out_* still hold.
+ *
+ * The server trusts nothing in the slot: it reads the request once and
+ * drops the connection for a bad size; a client scribbling on the slot
+ * only confuses its own requests.
+ */
+#define UDRM_SLOT_ARG_MAX 16384 /* > _IOC_SIZE's largest: every ioctl fits */
+
+enum udrm_slot_server {
+	UDRM_SLOT_RUNNING = 0,
+	UDRM_SLOT_SLEEPING = 1,
+	UDRM_SLOT_POSTED = 2,
+};
+
+enum udrm_slot_client {
+	UDRM_SLOT_WAITING = 0,
+	UDRM_SLOT_CLIENT_SLEEPING = 1,
+	UDRM_SLOT_REPLIED = 2,
+	UDRM_SLOT_DIVERTED = 3,
+};
+
+struct udrm_slot {
+	_Atomic uint32_t server; /* enum udrm_slot_server */
+	_Atomic uint32_t client; /* enum udrm_slot_client */
+	/* The CPU each end last ran on (a hint: a looker whose peer is on
+	 * its own CPU gives it the CPU at once). */
+	_Atomic int16_t client_cpu, server_cpu;
+	/* The request (client): in this slot (1) or on the socket (0). */
+	uint16_t via;
+	uint16_t arg_size; /* bytes of @buf valid: the window's size */
+	uint64_t seq, ino, cmd, arg;
+	/* The reply (server): the ioctl's ret; the window bytes
+	 * [out_lo, out_hi) were written. */
+	int64_t ret;
+	uint16_t out_lo, out_hi;
+	_Alignas(64) unsigned char buf[UDRM_SLOT_ARG_MAX];
+};
+_Static_assert(sizeof(struct udrm_slot) == 64 + UDRM_SLOT_ARG_MAX,
+	       "udrm_slot layout: the control words and request in one line");
 
 #endif

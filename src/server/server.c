@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -55,6 +56,15 @@ struct srv_conn {
 	struct udrm_ino_set proven; /* the files this connection holds */
 	uint64_t seq;		    /* of the request being served */
 	bool cancelled;		    /* its CANCEL was read during a callback */
+	/* The request slot shared with the client (NULL until SLOT_SETUP;
+	 * proto.h). While @fast, the request being served came through it:
+	 * user memory in [win_arg, win_arg + win_size) is @slot->buf, and
+	 * the bytes core wrote there are [out_lo, out_hi); @diverted once a
+	 * callback sent the rest of the request to the socket. */
+	struct udrm_slot *slot;
+	bool fast, diverted;
+	uint64_t win_arg;
+	uint32_t win_size, out_lo, out_hi;
 	bool broken;	  /* a callback failed: the connection is dropped */
 	atomic_bool done; /* the thread has finished (may be joined) */
 	/* While set, a copy of exactly @snoop_len bytes to the client at
@@ -331,10 +341,67 @@ static int srv_vm_copy(struct udrm_caller *caller, srv_vm_copy_fn copy,
 	return copy(caller->pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
 }
 
+/*
+ * The part of the caller's [@addr, @addr + @n) (no wrap-around) inside a
+ * slot request's window, as offsets [*lo, *hi) in the window; false when
+ * none is.
+ */
+static bool srv_window_part(const struct srv_conn *conn, uint64_t addr,
+			    size_t n, uint32_t *lo, uint32_t *hi)
+{
+	uint64_t start = conn->win_arg, end = conn->win_arg + conn->win_size;
+	uint64_t a = addr > start ? addr : start;
+	uint64_t b = addr + n < end ? addr + n : end;
+
+	if (!conn->fast || a >= b)
+		return false;
+	*lo = (uint32_t)(a - start);
+	*hi = (uint32_t)(b - start);
+	return true;
+}
+
+/*
+ * Copies between @local and the caller's @remote: what falls in a slot
+ * request's window from or to the slot (writes recorded for the client
+ * to copy back), the rest with process_vm_readv/writev.
+ */
+static int srv_user_copy(struct srv_conn *conn, bool to_user, void *local,
+			 uint64_t remote, size_t n)
+{
+	srv_vm_copy_fn vm = to_user ? process_vm_writev : process_vm_readv;
+	unsigned char *buf = conn->slot ? conn->slot->buf : NULL;
+	uint32_t lo, hi;
+	size_t before, inside;
+
+	if (remote + n < remote)
+		return -EFAULT;
+	if (!srv_window_part(conn, remote, n, &lo, &hi))
+		return srv_vm_copy(&conn->caller, vm, local, remote, n);
+	before = (size_t)(conn->win_arg + lo - remote);
+	inside = hi - lo;
+	if (srv_vm_copy(&conn->caller, vm, local, remote, before) ||
+	    srv_vm_copy(&conn->caller, vm, (char *)local + before + inside,
+			remote + before + inside, n - before - inside))
+		return -EFAULT;
+	if (to_user) {
+		memcpy(buf + lo, (char *)local + before, inside);
+		if (conn->out_hi <= conn->out_lo) {
+			conn->out_lo = lo;
+			conn->out_hi = hi;
+		} else {
+			conn->out_lo = lo < conn->out_lo ? lo : conn->out_lo;
+			conn->out_hi = hi > conn->out_hi ? hi : conn->out_hi;
+		}
+	} else {
+		memcpy((char *)local + before, buf + lo, inside);
+	}
+	return 0;
+}
+
 static int srv_copy_from_user(struct udrm_caller *caller, void *dst,
 			      uint64_t src, size_t n)
 {
-	return srv_vm_copy(caller, process_vm_readv, dst, src, n);
+	return srv_user_copy(to_conn(caller), false, dst, src, n);
 }
 
 static int srv_copy_to_user(struct udrm_caller *caller, uint64_t dst,
@@ -346,7 +413,7 @@ static int srv_copy_to_user(struct udrm_caller *caller, uint64_t dst,
 		memcpy(conn->snoop, src, n);
 		conn->snooped = true;
 	}
-	return srv_vm_copy(caller, process_vm_writev, (void *)src, dst, n);
+	return srv_user_copy(conn, true, (void *)src, dst, n);
 }
 
 /* A callback to the client waiting for its reply; its answer's ret. */
@@ -357,6 +424,11 @@ static int64_t srv_callback(struct srv_conn *conn, struct udrm_msg *msg, int fd)
 
 	if (conn->broken)
 		return -EPIPE;
+	if (conn->fast && !conn->diverted) {
+		/* The client reads callbacks on the socket only. */
+		atomic_exchange(&conn->slot->client, UDRM_SLOT_DIVERTED);
+		conn->diverted = true;
+	}
 	msg->seq = conn->seq;
 	ret = udrm_msg_send(conn->sock, msg, fd);
 	/* A CANCEL may come first: the call is interrupted, and the client
@@ -415,8 +487,8 @@ static int srv_fd_get(struct udrm_caller *caller, int ufd)
 
 /*
  * While a request runs the client sends nothing but a CANCEL of it; a
- * CANCEL left over from an earlier request (answered before it arrived)
- * is consumed here.
+ * CANCEL left over from an earlier request (answered before it arrived),
+ * or a stray SLOT_WAKE, is consumed here.
  */
 static bool srv_interrupted(struct udrm_caller *caller)
 {
@@ -431,9 +503,11 @@ static bool srv_interrupted(struct udrm_caller *caller)
 
 		if (n == 0)
 			return true; /* the client is gone: a fatal signal */
-		if (n != (ssize_t)sizeof(msg) || msg.type != UDRM_MSG_CANCEL)
+		if (n != (ssize_t)sizeof(msg) ||
+		    (msg.type != UDRM_MSG_CANCEL &&
+		     msg.type != UDRM_MSG_SLOT_WAKE))
 			return false; /* nothing, or for the loop to refuse */
-		if (msg.seq == conn->seq)
+		if (msg.type == UDRM_MSG_CANCEL && msg.seq == conn->seq)
 			return true;
 		if (recv(conn->sock, &msg, sizeof(msg), MSG_DONTWAIT) < 0)
 			return false;
@@ -839,6 +913,154 @@ static int64_t srv_vfile_call(struct srv_conn *conn, const struct udrm_msg *req,
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* The request slot                                                    */
+
+/* SLOT_SETUP: a sealed memfd holding the connection's slot, mapped here
+ * and sent to the client. Sealed, so that no client can shrink it under
+ * the server's mapping. */
+static int srv_slot_setup(struct srv_conn *conn, int *reply_fd)
+{
+	const size_t len = sizeof(struct udrm_slot);
+	void *map;
+	int fd, ret;
+
+	if (conn->slot)
+		return -EBUSY;
+	fd = memfd_create("udrm-slot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)len) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	conn->slot = map;
+	*reply_fd = fd;
+	return 0;
+}
+
+/* Takes the request posted in the slot as an IOCTL in @req: 0, or
+ * -EPROTO for a window that does not match its command (the connection
+ * is dropped). Each field is read once: the client may change them. */
+static int srv_slot_take(struct srv_conn *conn, struct udrm_msg *req)
+{
+	volatile struct udrm_slot *slot = conn->slot;
+	uint64_t cmd = slot->cmd, arg = slot->arg;
+	uint32_t size = slot->arg_size;
+	uint32_t want = _IOC_DIR((unsigned long)cmd) != _IOC_NONE
+				? _IOC_SIZE((unsigned long)cmd)
+				: 0;
+
+	if (size != want || size > UDRM_SLOT_ARG_MAX || arg + size < arg)
+		return -EPROTO;
+	*req = (struct udrm_msg){.type = UDRM_MSG_IOCTL,
+				 .seq = slot->seq,
+				 .ino = slot->ino,
+				 .a = cmd,
+				 .b = arg};
+	conn->fast = true;
+	conn->diverted = false;
+	conn->win_arg = arg;
+	conn->win_size = size;
+	conn->out_lo = conn->out_hi = 0;
+	return 0;
+}
+
+/* The reply to a slot request, in the slot (and on the socket when the
+ * client sleeps or was diverted there): 0 or -errno. */
+static int srv_slot_reply(struct srv_conn *conn, struct udrm_msg *reply)
+{
+	struct udrm_slot *slot = conn->slot;
+
+	conn->fast = false;
+	slot->ret = reply->ret;
+	slot->out_lo = conn->out_lo;
+	slot->out_hi = conn->out_hi;
+	if (!conn->diverted &&
+	    atomic_exchange(&slot->client, UDRM_SLOT_REPLIED) !=
+		    UDRM_SLOT_CLIENT_SLEEPING)
+		return 0;
+	return udrm_msg_send(conn->sock, reply, -1);
+}
+
+/* Receives a message; stale CANCELs (their request was answered) are
+ * skipped. 0 or -errno. */
+static int srv_conn_recv(struct srv_conn *conn, struct udrm_msg *req, int *fd)
+{
+	for (;;) {
+		int ret;
+
+		do
+			ret = udrm_msg_recv(conn->sock, req, fd);
+		while (ret == -EINTR);
+		if (ret || req->type != UDRM_MSG_CANCEL)
+			return ret;
+		if (*fd >= 0)
+			close(*fd);
+	}
+}
+
+/*
+ * The connection's next request: in @req (with *fd attached, or -1),
+ * from the socket or the slot (conn->fast then set). 0, or -errno when
+ * the client is gone or broke the protocol: the connection is dropped.
+ * With a slot, it looks at the slot for a while, then sleeps in recv()
+ * as proto.h describes.
+ */
+static int srv_conn_next(struct srv_conn *conn, struct udrm_msg *req, int *fd)
+{
+	struct udrm_slot *slot = conn->slot;
+	uint32_t state;
+	int ret;
+
+	*fd = -1;
+	if (!slot) {
+		udrm_msg_spin(conn->sock);
+		for (;;) {
+			ret = srv_conn_recv(conn, req, fd);
+			if (ret || req->type != UDRM_MSG_SLOT_WAKE)
+				return ret;
+			if (*fd >= 0)
+				close(*fd);
+		}
+	}
+	state = udrm_slot_spin(&slot->server, UDRM_SLOT_RUNNING,
+			       &slot->client_cpu);
+	if (state != UDRM_SLOT_POSTED)
+		state = atomic_exchange(&slot->server, UDRM_SLOT_SLEEPING);
+	for (;;) {
+		if (state == UDRM_SLOT_POSTED) {
+			atomic_store(&slot->server, UDRM_SLOT_RUNNING);
+			udrm_slot_note_cpu(&slot->server_cpu);
+			if (slot->via)
+				return srv_slot_take(conn, req);
+			/* A socket request is on its way. */
+		}
+		ret = srv_conn_recv(conn, req, fd);
+		if (ret)
+			return ret;
+		if (req->type != UDRM_MSG_SLOT_WAKE) {
+			/* Posted before it was sent. */
+			atomic_store(&slot->server, UDRM_SLOT_RUNNING);
+			return 0;
+		}
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		/* Not POSTED: a stale wake-up; sleeps again, whatever the
+		 * client left in the word. */
+		state = atomic_exchange(&slot->server, UDRM_SLOT_SLEEPING);
+	}
+}
+
 static void *srv_conn_thread(void *arg)
 {
 	struct srv_conn *conn = arg;
@@ -848,18 +1070,9 @@ static void *srv_conn_thread(void *arg)
 		int fd = -1, reply_fd = -1;
 		int ret;
 
-		udrm_msg_spin(conn->sock);
-		do
-			ret = udrm_msg_recv(conn->sock, &req, &fd);
-		while (ret == -EINTR);
+		ret = srv_conn_next(conn, &req, &fd);
 		if (ret) /* gone, or a malformed message: drop it */
 			break;
-		if (req.type == UDRM_MSG_CANCEL) {
-			/* Its request was answered already. */
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
 		conn->seq = req.seq;
 		conn->cancelled = false;
 		reply.seq = req.seq;
@@ -897,6 +1110,9 @@ static void *srv_conn_thread(void *arg)
 		case UDRM_MSG_VFILE_POLL_FD:
 			reply.ret = srv_vfile_call(conn, &req, fd, &reply_fd);
 			break;
+		case UDRM_MSG_SLOT_SETUP:
+			reply.ret = srv_slot_setup(conn, &reply_fd);
+			break;
 		default:
 			reply.ret = -EINVAL;
 			break;
@@ -905,6 +1121,11 @@ static void *srv_conn_thread(void *arg)
 			close(fd);
 		if (conn->broken)
 			break;
+		if (conn->fast) {
+			if (srv_slot_reply(conn, &reply))
+				break;
+			continue;
+		}
 		ret = udrm_msg_send(conn->sock, &reply, reply_fd);
 		if (reply_fd >= 0)
 			close(reply_fd);
@@ -918,6 +1139,8 @@ static void *srv_conn_thread(void *arg)
 
 static void srv_conn_free(struct srv_conn *conn)
 {
+	if (conn->slot)
+		munmap(conn->slot, sizeof(*conn->slot));
 	close(conn->sock);
 	if (conn->pidfd >= 0)
 		close(conn->pidfd);

@@ -2,6 +2,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -56,6 +57,57 @@ void udrm_msg_spin(int sock)
 		    UDRM_MSG_SPIN_NS)
 			return;
 		sched_yield();
+	}
+}
+
+static inline void slot_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+void udrm_slot_note_cpu(_Atomic int16_t *cpu)
+{
+	int now = sched_getcpu(); /* rseq or vDSO: no system call */
+
+	atomic_store_explicit(cpu,
+			      (int16_t)(now >= 0 && now < INT16_MAX ? now : -1),
+			      memory_order_relaxed);
+}
+
+uint32_t udrm_slot_spin(_Atomic uint32_t *word, uint32_t value,
+			_Atomic int16_t *peer_cpu)
+{
+	struct timespec start, now;
+	uint32_t v;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (unsigned int i = 0;; i++) {
+		v = atomic_load_explicit(word, memory_order_acquire);
+		if (v != value)
+			return v;
+		if (i % 16 == 0) {
+			int cpu = sched_getcpu();
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((now.tv_sec - start.tv_sec) * 1000000000L +
+				    now.tv_nsec - start.tv_nsec >
+			    UDRM_SLOT_SPIN_NS)
+				return value;
+			/* About every 3 µs, or now if the peer shares this
+			 * CPU: let it run. */
+			if ((i && i % 64 == 0) ||
+			    (cpu >= 0 &&
+			     cpu == atomic_load_explicit(
+					    peer_cpu, memory_order_relaxed))) {
+				sched_yield();
+				continue;
+			}
+		}
+		slot_cpu_relax();
 	}
 }
 

@@ -33,6 +33,22 @@ int udrm_msg_recv(int sock, struct udrm_msg *msg, int *fd);
 #define UDRM_MSG_SPIN_NS 30000
 void udrm_msg_spin(int sock);
 
+/*
+ * Waits up to UDRM_SLOT_SPIN_NS, without sleeping, for @word (of a
+ * struct udrm_slot) to differ from @value: the value found, or @value when
+ * the time is up. It spins with the CPU's pause, gives the CPU away every
+ * few microseconds, and at every look while @peer_cpu names the CPU this
+ * thread runs on (the peer can only answer once it runs). Looking costs
+ * no system call, so a request or reply posted in the slot is seen within
+ * a cache-line transfer while the other end looks.
+ */
+#define UDRM_SLOT_SPIN_NS 50000
+uint32_t udrm_slot_spin(_Atomic uint32_t *word, uint32_t value,
+			_Atomic int16_t *peer_cpu);
+
+/* Records the CPU this thread runs on in @cpu (a slot's hint). */
+void udrm_slot_note_cpu(_Atomic int16_t *cpu);
+
 /* The inodes of the files a connection has shown to hold (both ends keep
  * one: the client to know when to attach the fd, the server to check). */
 struct udrm_ino_set {

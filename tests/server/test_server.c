@@ -1987,6 +1987,342 @@ static void killed_client_ends_its_blocking_request(void **state)
 	close(ready[1]);
 }
 
+/* ------------------------------------------------------------------ */
+/* The request slot (proto.h): ioctls on a file the connection has shown
+ * go through a page shared with the server. */
+
+/* Mappings of a request slot in this process. */
+static int child_slot_count(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[512];
+	int n = 0;
+
+	CHILD_CHECK(maps, "/proc/self/maps");
+	while (fgets(line, sizeof(line), maps))
+		n += strstr(line, "memfd:udrm-slot") != NULL;
+	fclose(maps);
+	return n;
+}
+
+static void child_getcap(struct udrm_client *c, int fd, const char *when)
+{
+	struct drm_get_cap cap = {.capability = DRM_CAP_DUMB_BUFFER};
+	int ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GET_CAP, &cap);
+
+	CHILD_CHECK(ret == 0 && cap.value == 1,
+		    "GET_CAP(DUMB_BUFFER) %s: ret %d value %llu", when, ret,
+		    (unsigned long long)cap.value);
+}
+
+static void slot_serves_ioctls_of_a_shown_file(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		struct drm_mode_create_dumb create = {
+			.width = 64, .height = 64, .bpp = 32};
+		struct drm_mode_map_dumb map = {0};
+		struct drm_prime_handle exp = {.flags = DRM_CLOEXEC};
+		char name[16] = {0};
+		struct drm_version v = {.name = name,
+					.name_len = sizeof(name) - 1};
+		struct stat st;
+		int ret;
+
+		CHILD_CHECK(child_slot_count() == 1,
+			    "a connection maps one slot: %d",
+			    child_slot_count());
+		child_getcap(c, fd, "first (on the socket)");
+		child_getcap(c, fd, "through the slot");
+		/* An out struct. */
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_CREATE_DUMB,
+					&create);
+		CHILD_CHECK(ret == 0 && create.handle && create.pitch == 256 &&
+				    create.size >= 64 * 256,
+			    "CREATE_DUMB: ret %d handle %u pitch %u size %llu",
+			    ret, create.handle, create.pitch,
+			    (unsigned long long)create.size);
+		map.handle = create.handle;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_MAP_DUMB, &map);
+		CHILD_CHECK(ret == 0 && map.offset, "MAP_DUMB: ret %d", ret);
+		/* A nested buffer (process_vm_writev) beside the window. */
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_VERSION, &v);
+		CHILD_CHECK(ret == 0 && !strcmp(name, "vkms") &&
+				    v.name_len == 4,
+			    "VERSION: ret %d name '%s' (%zu)", ret, name,
+			    v.name_len);
+		/* No argument; an error; a callback (FD_INSTALL) moves the
+		 * request to the socket. */
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_SET_MASTER, NULL);
+		CHILD_CHECK(ret == 0, "SET_MASTER: %d", ret);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GEM_CLOSE,
+					&(struct drm_gem_close){.handle = 0});
+		CHILD_CHECK(ret == -EINVAL, "GEM_CLOSE of handle 0: %d", ret);
+		exp.handle = create.handle;
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD,
+					&exp);
+		CHILD_CHECK(ret == 0 && fstat(exp.fd, &st) == 0 &&
+				    S_ISREG(st.st_mode),
+			    "PRIME_HANDLE_TO_FD: ret %d fd %d", ret, exp.fd);
+		child_getcap(c, fd, "after a diverted request");
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the slot client's checks");
+}
+
+static void slot_bad_pointers_give_efault(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		long page = sysconf(_SC_PAGESIZE);
+		void *none = mmap(NULL, (size_t)page, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *ro = mmap(NULL, (size_t)page, PROT_READ,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *pages =
+			mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct drm_mode_create_dumb *edge;
+		int ret;
+
+		CHILD_CHECK(none != MAP_FAILED && ro != MAP_FAILED &&
+				    pages != MAP_FAILED &&
+				    !mprotect(pages + page, (size_t)page,
+					      PROT_NONE),
+			    "mmap");
+		child_getcap(c, fd, "to show the file");
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GET_CAP, none);
+		CHILD_CHECK(ret == -EFAULT, "GET_CAP into PROT_NONE: %d", ret);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GET_CAP, NULL);
+		CHILD_CHECK(ret == -EFAULT, "GET_CAP into NULL: %d", ret);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_VERSION, ro);
+		CHILD_CHECK(ret == -EFAULT, "VERSION into read-only: %d", ret);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_GET_CAP,
+					(void *)(1ull << 47));
+		CHILD_CHECK(ret == -EFAULT, "GET_CAP at 1 << 47: %d", ret);
+		edge = (void *)(pages + page - sizeof(*edge) + 8);
+		ret = udrm_client_ioctl(c, fd, DRM_IOCTL_MODE_CREATE_DUMB,
+					edge);
+		CHILD_CHECK(ret == -EFAULT, "CREATE_DUMB half-mapped: %d", ret);
+		child_getcap(c, fd, "after the bad pointers");
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the EFAULT process's checks");
+}
+
+/* A raw connection with a slot: HELLO and SLOT_SETUP on @sock, the
+ * slot mapped. */
+static struct udrm_slot *raw_slot(const struct server_fixture *fx, int *sock)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct udrm_msg req = {.type = UDRM_MSG_SLOT_SETUP, .seq = 1000};
+	struct udrm_msg reply;
+	struct udrm_slot *slot;
+	int fd, ret;
+
+	*sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	strcpy(addr.sun_path, fx->path);
+	CHILD_CHECK(connect(*sock, (struct sockaddr *)&addr, sizeof(addr)) == 0,
+		    "connect");
+	CHILD_CHECK(raw_call(*sock, UDRM_MSG_HELLO, 0, UDRM_PROTO_VERSION, 0,
+			     -1) == 0,
+		    "HELLO");
+	ret = udrm_msg_send(*sock, &req, -1);
+	CHILD_CHECK(ret == 0, "send SLOT_SETUP");
+	ret = udrm_msg_recv(*sock, &reply, &fd);
+	CHILD_CHECK(ret == 0 && reply.ret == 0 && fd >= 0,
+		    "SLOT_SETUP: %d %lld", ret, (long long)reply.ret);
+	CHILD_CHECK((fcntl(fd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW)) ==
+				    (F_SEAL_SHRINK | F_SEAL_GROW) &&
+			    ftruncate(fd, 4096) < 0 && errno == EPERM,
+		    "the slot's memfd is sealed against shrinking");
+	slot = mmap(NULL, sizeof(*slot), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    0);
+	CHILD_CHECK(slot != MAP_FAILED, "mmap of the slot");
+	close(fd);
+	return slot;
+}
+
+/* Posts @cmd on @arg with @size inline bytes (from @arg if @copy) in
+ * @slot (the server woken if it sleeps) as proto.h says. */
+static void raw_slot_post(int sock, struct udrm_slot *slot, uint64_t seq,
+			  uint64_t ino, unsigned long cmd, void *arg,
+			  uint32_t size, bool copy)
+{
+	if (copy)
+		memcpy(slot->buf, arg, size);
+	slot->via = 1;
+	slot->arg_size = (uint16_t)(size > UINT16_MAX ? UINT16_MAX : size);
+	slot->seq = seq;
+	slot->ino = ino;
+	slot->cmd = cmd;
+	slot->arg = (uintptr_t)arg;
+	atomic_store(&slot->client, UDRM_SLOT_WAITING);
+	if (atomic_exchange(&slot->server, UDRM_SLOT_POSTED) ==
+	    UDRM_SLOT_SLEEPING) {
+		struct udrm_msg wake = {.type = UDRM_MSG_SLOT_WAKE, .seq = seq};
+
+		CHILD_CHECK(udrm_msg_send(sock, &wake, -1) == 0, "SLOT_WAKE");
+	}
+}
+
+/* Whether the server hung up @sock within a second. */
+static bool raw_hung_up(int sock)
+{
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	char buf[64];
+
+	return poll(&pfd, 1, 1000) == 1 && recv(sock, buf, sizeof(buf), 0) == 0;
+}
+
+static void hostile_slot_costs_only_its_connection(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct drm_get_cap cap = {.capability = DRM_CAP_DUMB_BUFFER};
+		struct udrm_msg reply;
+		struct udrm_slot *slot;
+		struct stat st;
+		int sock, fd, i;
+		int64_t ret;
+
+		/* A well-formed request through a raw slot. */
+		slot = raw_slot(fx, &sock);
+		ret = raw_call(sock, UDRM_MSG_SLOT_SETUP, 0, 0, 0, -1);
+		CHILD_CHECK(ret == -EBUSY, "a second SLOT_SETUP: %lld",
+			    (long long)ret);
+		fd = child_open(child_connect(fx), VKMS_MINOR);
+		CHILD_CHECK(fstat(fd, &st) == 0, "fstat");
+		raw_slot_post(sock, slot, 1, st.st_ino, DRM_IOCTL_GET_CAP, &cap,
+			      sizeof(cap), true);
+		for (i = 0; i < 5000000 &&
+			    atomic_load(&slot->client) != UDRM_SLOT_REPLIED;
+		     i++)
+			sched_yield();
+		CHILD_CHECK(slot->ret == -EBADF,
+			    "a file the connection has not shown: %lld",
+			    (long long)slot->ret);
+		CHILD_CHECK(raw_call(sock, UDRM_MSG_IOCTL, st.st_ino,
+				     DRM_IOCTL_GET_CAP, (uintptr_t)&cap,
+				     fd) == 0,
+			    "GET_CAP on the socket, the file shown");
+		/* A server state word it never wrote, a WAKE for nothing. */
+		atomic_store(&slot->server, 77);
+		reply = (struct udrm_msg){.type = UDRM_MSG_SLOT_WAKE};
+		CHILD_CHECK(udrm_msg_send(sock, &reply, -1) == 0, "send");
+		cap.value = 0;
+		raw_slot_post(sock, slot, 2, st.st_ino, DRM_IOCTL_GET_CAP, &cap,
+			      sizeof(cap), true);
+		for (i = 0; i < 5000000 &&
+			    atomic_load(&slot->client) != UDRM_SLOT_REPLIED;
+		     i++)
+			sched_yield();
+		memcpy(&cap, slot->buf, sizeof(cap));
+		CHILD_CHECK(slot->ret == 0 && slot->out_lo == 0 &&
+				    slot->out_hi == sizeof(cap) &&
+				    cap.value == 1,
+			    "GET_CAP through the raw slot: ret %lld "
+			    "written [%u, %u) value %llu",
+			    (long long)slot->ret, slot->out_lo, slot->out_hi,
+			    (unsigned long long)cap.value);
+		/* A window larger than the slot: the connection goes. */
+		raw_slot_post(sock, slot, 3, st.st_ino, DRM_IOCTL_GET_CAP, &cap,
+			      UDRM_SLOT_ARG_MAX + 1, false);
+		CHILD_CHECK(raw_hung_up(sock), "dropped after a bad size");
+		close(sock);
+		munmap(slot, sizeof(*slot));
+
+		/* A window that does not match the command. */
+		slot = raw_slot(fx, &sock);
+		CHILD_CHECK(raw_call(sock, UDRM_MSG_IOCTL, st.st_ino,
+				     DRM_IOCTL_GET_CAP, (uintptr_t)&cap,
+				     fd) == 0,
+			    "GET_CAP on the socket");
+		raw_slot_post(sock, slot, 2, st.st_ino, DRM_IOCTL_GET_CAP, &cap,
+			      4, true);
+		CHILD_CHECK(raw_hung_up(sock), "dropped after a wrong size");
+		close(sock);
+		munmap(slot, sizeof(*slot));
+
+		/* A window wrapping around the address space. */
+		slot = raw_slot(fx, &sock);
+		CHILD_CHECK(raw_call(sock, UDRM_MSG_IOCTL, st.st_ino,
+				     DRM_IOCTL_GET_CAP, (uintptr_t)&cap,
+				     fd) == 0,
+			    "GET_CAP on the socket");
+		raw_slot_post(sock, slot, 2, st.st_ino, DRM_IOCTL_GET_CAP,
+			      (void *)(uintptr_t)(UINT64_MAX - 4), sizeof(cap),
+			      false);
+		CHILD_CHECK(raw_hung_up(sock), "dropped after a wrapping arg");
+		close(sock);
+		munmap(slot, sizeof(*slot));
+
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the hostile client's checks");
+	pid = spawn();
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+
+		child_getcap(c, fd, "of a client after the hostile one");
+		child_getcap(c, fd, "again");
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "a well-behaved client afterwards");
+}
+
+static void forked_child_uses_its_own_slot(void **state)
+{
+	struct server_fixture *fx = *state;
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct udrm_client *c = child_connect(fx);
+		int fd = child_open(c, VKMS_MINOR);
+		pid_t grandchild;
+		int status;
+
+		child_getcap(c, fd, "in the parent");
+		child_getcap(c, fd, "in the parent, through the slot");
+		grandchild = fork();
+		if (grandchild == 0) {
+			struct udrm_client *own;
+
+			CHILD_CHECK(child_slot_count() == 0,
+				    "the child has no copy of the parent's "
+				    "slot: %d",
+				    child_slot_count());
+			/* What the interposer does at fork: its copy goes
+			 * and leaves the parent's alone. */
+			udrm_client_disconnect(c);
+			own = child_connect(fx);
+			CHILD_CHECK(child_slot_count() == 1,
+				    "the child's own connection has a slot");
+			child_getcap(own, fd, "in the child");
+			child_getcap(own, fd, "in the child, through its slot");
+			_exit(0);
+		}
+		CHILD_CHECK(waitpid(grandchild, &status, 0) == grandchild &&
+				    WIFEXITED(status) &&
+				    WEXITSTATUS(status) == 0,
+			    "the forked child's checks");
+		child_getcap(c, fd, "in the parent after the child");
+		_exit(0);
+	}
+	ut_expect(wait_child(pid), 0, "the forking process's checks");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2015,6 +2351,10 @@ int main(void)
 		T(bad_fields_of_new_messages_are_refused),
 		T(request_sees_files_closed_before_it),
 		T(killed_client_ends_its_blocking_request),
+		T(slot_serves_ioctls_of_a_shown_file),
+		T(slot_bad_pointers_give_efault),
+		T(hostile_slot_costs_only_its_connection),
+		T(forked_child_uses_its_own_slot),
 #undef T
 	};
 
