@@ -67,7 +67,7 @@
 #define EMPTY_JOBS	   200000
 #define OVERHEAD_JOBS	   1000
 #define OVERHEAD_JOB_US	   1000
-#define OVERHEAD_REPS	   3
+#define OVERHEAD_REPS	   5
 #define TS_SLICE_NS	   1000000u /* time-sliced GPU: slice */
 #define TS_CREDIT_LIMIT	   8	    /* time-sliced GPU: resident jobs */
 #define ARRAY_LEN(a)	   (sizeof(a) / sizeof((a)[0]))
@@ -391,15 +391,22 @@ static void *bench_ts_thread(void *arg)
 /* @direct: run_on_completion (the mock qualifies: run_job takes only
  * gpu->lock, never held while a hardware fence signals, and every
  * hardware fence has its own lock). */
+enum bench_mode { MODE_WORKER, MODE_DIRECT, MODE_SPIN, MODE_COUNT };
+
+static const char *const mode_names[] = {"worker", "run_on_completion",
+					 "worker+spin"};
+
 static int bench_gpu_init(struct bench_gpu *gpu, enum udrm_sched_policy policy,
-			  uint32_t credit_limit, bool direct, bool timesliced)
+			  uint32_t credit_limit, enum bench_mode mode,
+			  bool timesliced)
 {
 	struct udrm_sched_init_args args = {
 		.ops = &bench_gpu_ops,
 		.name = "bench-gpu",
 		.credit_limit = credit_limit,
 		.policy = policy,
-		.run_on_completion = direct,
+		.run_on_completion = mode == MODE_DIRECT,
+		.spin_for_completion = mode == MODE_SPIN,
 	};
 	pthread_condattr_t attr;
 	int ret;
@@ -753,7 +760,8 @@ static int run_clients(enum udrm_sched_policy policy, uint32_t credit_limit,
 	uint64_t delta_total = 0;
 	int ret;
 
-	ret = bench_gpu_init(&gpu, policy, credit_limit, false, timesliced);
+	ret = bench_gpu_init(&gpu, policy, credit_limit, MODE_WORKER,
+			     timesliced);
 	if (ret)
 		return ret;
 	memset(&run, 0, sizeof(run));
@@ -971,7 +979,7 @@ static uint64_t mock_gpu_alone_ns(unsigned int jobs, unsigned int job_us)
 	uint64_t start, elapsed = 0;
 	unsigned int i;
 
-	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, false, false))
+	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, MODE_WORKER, false))
 		return 0;
 	start = bench_now_ns();
 	pthread_mutex_lock(&gpu.lock);
@@ -1005,7 +1013,7 @@ static uint64_t mock_gpu_alone_ns(unsigned int jobs, unsigned int job_us)
  * Returns the elapsed ns, 0 on failure.
  */
 static uint64_t queue_overhead_ns(unsigned int entities, unsigned int jobs,
-				  unsigned int job_us, bool direct)
+				  unsigned int job_us, enum bench_mode mode)
 {
 	struct udrm_gpu_scheduler *list[1];
 	struct udrm_sched_entity entity[2];
@@ -1015,7 +1023,7 @@ static uint64_t queue_overhead_ns(unsigned int entities, unsigned int jobs,
 	uint64_t start, elapsed = 0;
 	unsigned int i, inited = 0;
 
-	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, direct, false))
+	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 1, mode, false))
 		return 0;
 	list[0] = &gpu.base;
 	for (; inited < entities; inited++)
@@ -1141,7 +1149,7 @@ static double handoff_rate(unsigned int items)
 
 /* Empty jobs (run_job completes them synchronously) through one entity:
  * init, arm, push on this thread, run and free on the worker. */
-static double empty_job_rate(unsigned int jobs, bool direct)
+static double empty_job_rate(unsigned int jobs, enum bench_mode mode)
 {
 	struct udrm_gpu_scheduler *list[1];
 	struct udrm_sched_entity entity;
@@ -1150,7 +1158,7 @@ static double empty_job_rate(unsigned int jobs, bool direct)
 	uint64_t start, elapsed = 0;
 	unsigned int i;
 
-	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 64, direct, false))
+	if (bench_gpu_init(&gpu, UDRM_SCHED_POLICY_FIFO, 64, mode, false))
 		return 0;
 	list[0] = &gpu.base;
 	if (udrm_sched_entity_init(&entity, UDRM_SCHED_PRIORITY_NORMAL, list,
@@ -1178,8 +1186,6 @@ static double pct_over(uint64_t ns, uint64_t ideal_ns)
 	return 100.0 * ((double)ns - (double)ideal_ns) / (double)ideal_ns;
 }
 
-static const char *const mode_names[] = {"worker", "run_on_completion"};
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -1197,34 +1203,37 @@ static int run_overheads(void)
 {
 	const uint64_t ideal =
 		(uint64_t)OVERHEAD_JOBS * OVERHEAD_JOB_US * 1000u;
-	uint64_t alone_r[OVERHEAD_REPS], queue_r[2][OVERHEAD_REPS];
-	uint64_t alone, queue[2], pingpong[2];
-	double sched_rate[2], base_rate;
+	uint64_t alone_r[OVERHEAD_REPS], queue_r[MODE_COUNT][OVERHEAD_REPS];
+	uint64_t alone, queue[MODE_COUNT], pingpong[MODE_COUNT];
+	double sched_rate[MODE_COUNT], base_rate;
 
 	/* Alternated, so that other load on the host touches all alike;
 	 * the median of each. */
 	for (unsigned int r = 0; r < OVERHEAD_REPS; r++) {
 		alone_r[r] = mock_gpu_alone_ns(OVERHEAD_JOBS, OVERHEAD_JOB_US);
-		for (int d = 0; d < 2; d++)
+		for (int d = 0; d < MODE_COUNT; d++)
 			queue_r[d][r] = queue_overhead_ns(1, OVERHEAD_JOBS,
 							  OVERHEAD_JOB_US, d);
-		if (!alone_r[r] || !queue_r[0][r] || !queue_r[1][r]) {
+		if (!alone_r[r] || !queue_r[0][r] || !queue_r[1][r] ||
+		    !queue_r[2][r]) {
 			fprintf(stderr, "bench-sched: overhead workloads "
 					"failed\n");
 			return -1;
 		}
 		printf("  run %u: mock GPU alone %.2f%%, worker %.2f%%, "
-		       "run_on_completion %.2f%% over ideal\n",
+		       "run_on_completion %.2f%%, worker+spin %.2f%% over "
+		       "ideal\n",
 		       r + 1, pct_over(alone_r[r], ideal),
 		       pct_over(queue_r[0][r], ideal),
-		       pct_over(queue_r[1][r], ideal));
+		       pct_over(queue_r[1][r], ideal),
+		       pct_over(queue_r[2][r], ideal));
 	}
 	alone = median_u64(alone_r, OVERHEAD_REPS);
 	printf("mock GPU alone: %u x %u us jobs: %.1f ms (ideal %.1f ms), "
 	       "%.2f%% over (median of %u)\n",
 	       OVERHEAD_JOBS, OVERHEAD_JOB_US, alone / 1e6, ideal / 1e6,
 	       pct_over(alone, ideal), OVERHEAD_REPS);
-	for (int d = 0; d < 2; d++) {
+	for (int d = 0; d < MODE_COUNT; d++) {
 		queue[d] = median_u64(queue_r[d], OVERHEAD_REPS);
 		pingpong[d] =
 			queue_overhead_ns(2, OVERHEAD_JOBS, OVERHEAD_JOB_US, d);
@@ -1261,7 +1270,7 @@ static int run_overheads(void)
 	}
 
 	base_rate = handoff_rate(EMPTY_JOBS);
-	for (int d = 0; d < 2; d++) {
+	for (int d = 0; d < MODE_COUNT; d++) {
 		char name[64];
 
 		sched_rate[d] = empty_job_rate(EMPTY_JOBS, d);
@@ -1275,7 +1284,7 @@ static int run_overheads(void)
 		bench_report_rate(name, sched_rate[d],
 				  "mutex queue to a thread", base_rate);
 	}
-	for (int d = 0; d < 2; d++) {
+	for (int d = 0; d < MODE_COUNT; d++) {
 		printf("goal (%s): 1000 x 1 ms within 1%% of ideal: %.2f%% "
 		       "over: %s\n",
 		       mode_names[d], pct_over(queue[d], ideal),

@@ -43,6 +43,19 @@
  *   job. udrm_sched_fini() and entity teardown free jobs on the caller's
  *   thread once no role holder can see them.
  *
+ * The worker's hand-over spin: when the next job waits only for credits
+ * and the hardware's average job time is known, the worker does not sleep
+ * until the completion wakes it (a thread wake-up, tens of microseconds on
+ * a busy host, lost per job at credit limit 1); it sleeps until shortly
+ * before the oldest running job should finish (its start, or the previous
+ * completion, plus the average) and then spins, without sched->lock,
+ * on sched->completions for at most UDRM_SCHED_SPIN_NS past that point
+ * (never more than an eighth of the average job), once per completion,
+ * yielding the CPU between looks, before going back to sleeping. Opt-in
+ * (udrm_sched_init_args.spin_for_completion): it costs up to that much
+ * CPU per job, and on a host short of CPUs the spinning worker can delay
+ * the thread that completes the job (bench-sched measures both).
+ *
  * Time-sliced hardware (firmware that keeps several jobs resident and
  * rotates them, as Panthor's, Xe's or AGX's; tests/sched/mock_timeslice.h
  * models one): give the scheduler a credit limit of the number of jobs
@@ -185,7 +198,13 @@ struct udrm_sched_init_args {
 	 * fences of different jobs do not share a lock.
 	 */
 	bool run_on_completion;
+	/* The worker's hand-over spin (see Locking): for hardware with
+	 * regular job times, when a CPU can be spared for the worker. */
+	bool spin_for_completion;
 };
+
+/* The longest the worker spins for a completion (see Locking). */
+#define UDRM_SCHED_SPIN_NS 50000u
 
 /*
  * What an entity's jobs report back to it, shared by the entity and its
@@ -273,12 +292,17 @@ struct udrm_gpu_scheduler {
 	uint32_t hw_running;		/* (lock) pending jobs not done */
 	uint64_t min_vruntime_ns; /* (lock) FAIR: where idle entities rejoin */
 	uint64_t last_done_ns;	  /* (lock) latest hardware completion */
-	uint64_t tdr_deadline;	  /* (lock) 0: timer not armed */
+	uint64_t avg_run_ns;  /* (lock) a job's hardware time, moving average */
+	bool credit_blocked;  /* (lock) the next job waits for credits */
+	unsigned int spun_at; /* (lock) @completions when the worker spun */
+	atomic_uint completions;	       /* hardware completions so far */
+	uint64_t tdr_deadline;		       /* (lock) 0: timer not armed */
 	struct udrm_sched_entity *busy_entity; /* (lock) role holder uses it */
 	bool busy;    /* (lock) the run role is taken (see Locking) */
 	bool paused;  /* (lock) udrm_sched_stop() */
 	bool exiting; /* (lock) udrm_sched_fini() */
 	bool run_on_completion;
+	bool spin; /* spin_for_completion */
 	bool ready;
 	pthread_t worker;
 };

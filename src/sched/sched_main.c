@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "sched/sched_internal.h"
@@ -53,6 +55,12 @@ static void sched_job_charge_locked(struct udrm_gpu_scheduler *sched,
 		start = sched->last_done_ns;
 	if (end > sched->last_done_ns)
 		sched->last_done_ns = end;
+	/* The hardware's job time, for the worker's hand-over spin. */
+	ran = end > start ? end - start : 0;
+	sched->avg_run_ns =
+		sched->avg_run_ns
+			? sched->avg_run_ns - sched->avg_run_ns / 8 + ran / 8
+			: ran;
 	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
 	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
 		return;
@@ -90,6 +98,7 @@ static void sched_job_done(struct udrm_sched_job *job, int result)
 	job->done = true;
 	sched->credit_count -= job->credits;
 	sched->hw_running--;
+	atomic_fetch_add(&sched->completions, 1);
 	sched_rearm_timeout_locked(sched);
 	direct = sched->run_on_completion && !sched->busy && !sched->paused &&
 		 !sched->exiting;
@@ -237,11 +246,14 @@ sched_pick_entity_locked(struct udrm_gpu_scheduler *sched,
 			     prio == UDRM_SCHED_PRIORITY_KERNEL))
 			break;
 	}
+	sched->credit_blocked = false;
 	if (!best)
 		return NULL;
 	if (sched->credit_count + sched_job_credits(sched, best_job) >
-	    sched->credit_limit)
+	    sched->credit_limit) {
+		sched->credit_blocked = true;
 		return NULL;
+	}
 	*job_out = best_job;
 	return best;
 }
@@ -395,12 +407,13 @@ static void sched_run_job(struct udrm_gpu_scheduler *sched,
 	}
 	sched->credit_count += job->credits;
 	sched->hw_running++;
+	/* Under the lock: the worker's hand-over spin reads it. */
+	job->start_ns = udrm_fence_now_ns();
 	sched_list_add_tail(&job->link, &sched->pending);
 	if (sched->timeout_ns && !sched->tdr_deadline)
 		sched_rearm_timeout_locked(sched);
 	pthread_mutex_unlock(&sched->lock);
 
-	job->start_ns = udrm_fence_now_ns();
 	fence = sched->ops.run_job(job);
 	job->hw_fence = fence;
 	sched_fence_scheduled(job->s_fence, fence);
@@ -550,6 +563,68 @@ static void sched_handle_timeout_locked(struct udrm_gpu_scheduler *sched)
 			sched_rearm_timeout_locked(sched);
 }
 
+/* Sleeps until @until (absolute, CLOCK_MONOTONIC) or a wake-up. */
+static void sched_timedwait_locked(struct udrm_gpu_scheduler *sched,
+				   uint64_t until)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(until / 1000000000u),
+		.tv_nsec = (long)(until % 1000000000u),
+	};
+
+	pthread_cond_timedwait(&sched->wake, &sched->lock, &ts);
+}
+
+/*
+ * The hand-over spin (see Locking in gpu_scheduler.h): the next job waits
+ * for credits; sleep until shortly before the oldest running job should
+ * finish, then spin for its completion. Returns false when there is
+ * nothing to predict or the worker already spun for this completion (it
+ * then sleeps as usual). sched->lock held, dropped while spinning.
+ */
+static bool sched_spin_for_completion_locked(struct udrm_gpu_scheduler *sched)
+{
+	struct udrm_sched_job *oldest = NULL;
+	uint64_t window, start, due, now, until;
+	unsigned int seen = atomic_load(&sched->completions);
+
+	if (!sched->spin || !sched->credit_blocked || !sched->avg_run_ns ||
+	    sched->spun_at == seen + 1)
+		return false;
+	for (struct udrm_sched_list *n = sched->pending.next;
+	     n != &sched->pending; n = n->next) {
+		if (!sched_job_of(n)->done && !sched_job_of(n)->detached) {
+			oldest = sched_job_of(n);
+			break;
+		}
+	}
+	if (!oldest)
+		return false;
+	window = sched->avg_run_ns / 8;
+	if (window > UDRM_SCHED_SPIN_NS)
+		window = UDRM_SCHED_SPIN_NS;
+	start = oldest->start_ns > sched->last_done_ns ? oldest->start_ns
+						       : sched->last_done_ns;
+	due = start + sched->avg_run_ns;
+	now = udrm_fence_now_ns();
+	if (due > now + window) {
+		until = due - window;
+		if (sched->tdr_deadline && sched->tdr_deadline < until)
+			until = sched->tdr_deadline;
+		sched_timedwait_locked(sched, until);
+		return true;
+	}
+	/* Once per completion: +1 so that 0 never matches the start. */
+	sched->spun_at = seen + 1;
+	until = (due > now ? due : now) + window;
+	pthread_mutex_unlock(&sched->lock);
+	while (atomic_load(&sched->completions) == seen &&
+	       udrm_fence_now_ns() < until)
+		sched_yield();
+	pthread_mutex_lock(&sched->lock);
+	return true;
+}
+
 /*
  * The worker: runs the next job, then frees the finished ones, holding the
  * run role (sched->busy) while outside the lock; waits while a completion
@@ -559,6 +634,9 @@ static void *sched_worker(void *arg)
 {
 	struct udrm_gpu_scheduler *sched = arg;
 
+	/* The hand-over spin's sleep must end on time (50 us slack else). */
+	if (sched->spin)
+		prctl(PR_SET_TIMERSLACK, 1ul, 0ul, 0ul, 0ul);
 	pthread_mutex_lock(&sched->lock);
 	while (!sched->exiting) {
 		struct udrm_sched_entity *entity;
@@ -576,19 +654,13 @@ static void *sched_worker(void *arg)
 
 		entity = sched_select_entity_locked(sched);
 		if (!entity && !sched_has_done_locked(sched)) {
-			uint64_t until = sched->tdr_deadline;
-
-			if (!until) {
+			if (sched_spin_for_completion_locked(sched))
+				continue;
+			if (!sched->tdr_deadline)
 				pthread_cond_wait(&sched->wake, &sched->lock);
-			} else {
-				struct timespec ts = {
-					.tv_sec = (time_t)(until / 1000000000u),
-					.tv_nsec = (long)(until % 1000000000u),
-				};
-
-				pthread_cond_timedwait(&sched->wake,
-						       &sched->lock, &ts);
-			}
+			else
+				sched_timedwait_locked(sched,
+						       sched->tdr_deadline);
 			continue;
 		}
 
@@ -642,7 +714,9 @@ int udrm_sched_init(struct udrm_gpu_scheduler *sched,
 	sched->timeout_ns = args->timeout_ms * 1000000ull;
 	sched->policy = args->policy;
 	sched->run_on_completion = args->run_on_completion;
+	sched->spin = args->spin_for_completion;
 	atomic_init(&sched->score, 0);
+	atomic_init(&sched->completions, 0);
 	pthread_mutex_init(&sched->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
