@@ -5,8 +5,10 @@
  * Under "udrm run", DRM_IOCTL_GET_CAP on /dev/dri/card0 goes through the
  * interposer (libc ioctl() -> fd table -> udrm_file_ioctl()); the baseline
  * is the cheapest real system call, getppid(2), in the same run. The goal
- * is at most 3x the syscall. The same ioctl straight through the embedding
- * API (a private device in this process) is measured for reference.
+ * is at most 3x the syscall in-process, and 10x through the device server
+ * (`udrm run --server`, issue 5). The same ioctl straight through the
+ * embedding API (a private device in this process) is measured for
+ * reference.
  *
  * Usage: udrm run -- bench-getcap [REPETITIONS]
  */
@@ -21,7 +23,8 @@
 #include "bench.h"
 #include "udrm/udrm.h"
 
-#define GETCAP_GOAL 3.0
+#define GETCAP_GOAL	   3.0
+#define GETCAP_SERVER_GOAL 10.0
 
 struct getcap_ctx {
 	int fd;
@@ -89,7 +92,7 @@ static int bench_interposed(unsigned int reps)
 		.op = op_getcap_ioctl,
 		.ctx = &c,
 	};
-	double ns, syscall_ns;
+	double ns, syscall_ns, goal;
 	char label[96];
 	int ret;
 
@@ -106,10 +109,10 @@ static int bench_interposed(unsigned int reps)
 	snprintf(label, sizeof(label), "GET_CAP ioctl through the interposer%s",
 		 bench_udrm_mode());
 	bench_report_ns(label, ns, "getppid() syscall", syscall_ns);
-	/* The goal is the in-process interposer's (issue 3); bench-server
-	 * reports the server's against its own. */
-	if (!getenv("UDRM_SERVER") && ns / syscall_ns > GETCAP_GOAL)
-		printf("note: above the %.0fx goal\n", GETCAP_GOAL);
+	/* Issue 3's goal in-process, issue 5's through the server. */
+	goal = getenv("UDRM_SERVER") ? GETCAP_SERVER_GOAL : GETCAP_GOAL;
+	printf("goal (within %.0fx getppid()): %s\n", goal,
+	       ns / syscall_ns <= goal ? "met" : "NOT met");
 	return 0;
 }
 

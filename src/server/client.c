@@ -28,6 +28,7 @@ struct udrm_client {
 	 * the process that connected, in fork generation @slot_gen only. */
 	struct udrm_slot *slot;
 	unsigned int slot_gen;
+	pid_t slot_pid;
 	uint64_t seq;		    /* of the last request */
 	struct udrm_ino_set proven; /* files this connection has shown */
 	/* The request in flight is one whose wait the kernel ends with
@@ -228,6 +229,7 @@ static void client_slot_setup(struct udrm_client *c)
 	}
 	pthread_once(&client_fork_once, client_fork_atfork);
 	c->slot_gen = atomic_load(&client_fork_gen);
+	c->slot_pid = getpid();
 	c->slot = map;
 }
 
@@ -274,9 +276,10 @@ void udrm_client_disconnect(struct udrm_client *c)
 {
 	if (!c)
 		return;
-	/* Not in a forked child: the slot was not inherited, and whatever
-	 * is mapped there now is not ours. */
-	if (client_slot(c))
+	/* Not in a forked child (whose fork handlers may run before the
+	 * generation changes): the slot was not inherited, and whatever is
+	 * mapped there now is not ours. */
+	if (c->slot && c->slot_pid == getpid())
 		munmap(c->slot, sizeof(struct udrm_slot));
 	close(c->sock);
 	udrm_ino_set_fini(&c->proven);
