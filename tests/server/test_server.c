@@ -76,6 +76,7 @@ static int setup(void **state)
 }
 
 static void kill_children(void);
+static int child_slot_count(void);
 
 static int teardown(void **state)
 {
@@ -722,6 +723,8 @@ static void signal_interrupts_a_blocking_wait(void **state)
 					&create);
 		CHILD_CHECK(ret == 0, "SYNCOBJ_CREATE: %d", ret);
 		wait.handles = (uintptr_t)&create.handle;
+		/* The file shown, the waits go through the request slot. */
+		CHILD_CHECK(child_slot_count() == 1, "the connection's slot");
 
 		/* Without SA_RESTART: the wait ends with EINTR. */
 		wait.timeout_nsec = INT64_MAX;
@@ -771,6 +774,7 @@ static void signal_interrupts_wait_vblank(void **state)
 		int ret;
 
 		child_modeset(c, fd);
+		CHILD_CHECK(child_slot_count() == 1, "the connection's slot");
 		vbl.request.type = _DRM_VBLANK_RELATIVE;
 		vbl.request.sequence = 600; /* ten seconds at 60 Hz */
 		child_alarm(100, false);
@@ -1971,6 +1975,8 @@ static void killed_client_ends_its_blocking_request(void **state)
 					&create);
 		CHILD_CHECK(ret == 0, "SYNCOBJ_CREATE: %d", ret);
 		wait.handles = (uintptr_t)&create.handle;
+		/* The file shown, the wait goes through the request slot. */
+		CHILD_CHECK(child_slot_count() == 1, "the connection's slot");
 		CHILD_CHECK(write(ready[1], "w", 1) == 1, "write");
 		udrm_client_ioctl(c, fd, DRM_IOCTL_SYNCOBJ_WAIT, &wait);
 		_exit(1); /* the wait never ends */
