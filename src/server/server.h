@@ -11,7 +11,9 @@
  * SCM_RIGHTS share it as they share a kernel file). Each request runs
  * with the client as the caller (core/uaccess.h): user memory through
  * process_vm_readv/writev, user fds through pidfd_getfd() and FD_INSTALL
- * callbacks.
+ * callbacks. An ioctl on a file the connection has shown may come through
+ * the connection's request slot instead of its socket (proto.h): its
+ * argument's window is then served from the shared page.
  *
  * Threads: one accepting connections, one per connection (a client thread's
  * requests run in order, on that thread; other clients are not held up by a
