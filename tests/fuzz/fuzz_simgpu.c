@@ -8,7 +8,7 @@
  * VMs, binds (sync and async, with syncobjs), queues, submissions of
  * command streams written into mapped buffers (valid, malformed, faulting
  * or hanging ones), state queries and syncobj waits. Pointers given to the
- * driver are valid, NULL, read-only or unmapped. Everything is closed and
+ * driver are valid, NULL, read-only or inaccessible. Everything is closed and
  * the device destroyed at the end: leaks and crashes are the findings.
  */
 #include <errno.h>
@@ -72,11 +72,11 @@ struct fuzz_state {
 	uint32_t vms[MAX_OBJS];
 	uint32_t queues[MAX_OBJS];
 	uint32_t syncobjs[MAX_OBJS];
-	uint8_t *ro_page, *bad_page; /* read-only and unmapped memory */
+	uint8_t *ro_page, *bad_page; /* read-only and inaccessible memory */
 };
 
 /* An address for the driver: mostly @good, sometimes NULL, read-only or
- * unmapped memory. */
+ * inaccessible memory. */
 static uint64_t fuzz_ptr(struct fuzz_state *s, uint8_t sel, void *good)
 {
 	switch (sel & 7) {
@@ -428,7 +428,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     0);
 	if (pages == MAP_FAILED)
 		abort();
-	munmap(pages + PAGE, PAGE);
+	/* PROT_NONE, not unmapped: a page given back could be reused by the
+	 * next mmap (a thread's stack or the sanitizer's own records, which
+	 * the driver would then write into instead of failing with
+	 * EFAULT). */
+	if (mprotect(pages + PAGE, PAGE, PROT_NONE))
+		abort();
 	s.ro_page = pages;
 	s.bad_page = pages + PAGE;
 	for (i = 0; i < 2; i++)
@@ -445,6 +450,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	udrm_file_close(s.file[1]);
 	udrm_file_close(s.file[0]);
 	udrm_device_destroy(dev);
-	munmap(pages, PAGE);
+	munmap(pages, 2 * PAGE);
 	return 0;
 }
