@@ -205,7 +205,7 @@ static struct mock_sched *mock_sched_create(const char *name,
 					    enum udrm_sched_policy policy,
 					    uint32_t credit_limit,
 					    uint64_t timeout_ms, bool direct,
-					    unsigned int slice_ms)
+					    bool spin, unsigned int slice_ms)
 {
 	struct mock_sched *ms = calloc(1, sizeof(*ms));
 	struct udrm_sched_init_args args = {
@@ -215,6 +215,7 @@ static struct mock_sched *mock_sched_create(const char *name,
 		.timeout_ms = timeout_ms,
 		.policy = policy,
 		.run_on_completion = direct,
+		.spin_for_completion = spin,
 	};
 	pthread_condattr_t attr;
 
@@ -242,14 +243,23 @@ struct mock_sched *mock_sched_new(const char *name,
 				  uint32_t credit_limit, uint64_t timeout_ms)
 {
 	return mock_sched_create(name, policy, credit_limit, timeout_ms, false,
-				 0);
+				 false, 0);
 }
 
 struct mock_sched *mock_sched_new_direct(const char *name,
 					 enum udrm_sched_policy policy,
 					 uint32_t credit_limit)
 {
-	return mock_sched_create(name, policy, credit_limit, 0, true, 0);
+	return mock_sched_create(name, policy, credit_limit, 0, true, false,
+				 0);
+}
+
+struct mock_sched *mock_sched_new_spin(const char *name,
+				       enum udrm_sched_policy policy,
+				       uint32_t credit_limit)
+{
+	return mock_sched_create(name, policy, credit_limit, 0, false, true,
+				 0);
 }
 
 struct mock_sched *mock_sched_new_timesliced(const char *name,
@@ -257,7 +267,7 @@ struct mock_sched *mock_sched_new_timesliced(const char *name,
 					     uint32_t credit_limit,
 					     unsigned int slice_ms)
 {
-	return mock_sched_create(name, policy, credit_limit, 0, false,
+	return mock_sched_create(name, policy, credit_limit, 0, false, false,
 				 slice_ms ? slice_ms : 1);
 }
 

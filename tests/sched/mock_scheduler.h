@@ -95,6 +95,10 @@ struct mock_sched *mock_sched_new(const char *name,
 struct mock_sched *mock_sched_new_direct(const char *name,
 					 enum udrm_sched_policy policy,
 					 uint32_t credit_limit);
+/* The same with the worker's hand-over spin (spin_for_completion). */
+struct mock_sched *mock_sched_new_spin(const char *name,
+				       enum udrm_sched_policy policy,
+				       uint32_t credit_limit);
 /*
  * A time-sliced mock GPU (mock_timeslice.h) behind a scheduler with
  * @credit_limit resident jobs and no timeout: a job's duration_ms is

@@ -423,14 +423,13 @@ static void completion_leaves_a_waiting_job_to_the_worker(void **state)
  * the credit limit holds, every job runs once, in FIFO order across two
  * entities, and every finished job is freed.
  */
-static void completion_chain_keeps_order_and_credits(void **state)
+/* 24 timed jobs of two entities at credit limit 1 through @ms: all run
+ * once, in submission order, and finish in that order. */
+static void run_timed_chain(struct mock_sched *ms)
 {
-	struct mock_sched *ms = mock_sched_new_direct(
-		"direct-chain", UDRM_SCHED_POLICY_FIFO, 1);
 	struct udrm_sched_entity entity[2];
 	struct udrm_fence *f[24];
 
-	(void)state;
 	for (unsigned int e = 0; e < 2; e++)
 		mock_entity_init(&entity[e], ms, UDRM_SCHED_PRIORITY_NORMAL);
 	for (unsigned int i = 0; i < 24; i++)
@@ -453,6 +452,22 @@ static void completion_chain_keeps_order_and_credits(void **state)
 	for (unsigned int e = 0; e < 2; e++)
 		udrm_sched_entity_destroy(&entity[e]);
 	mock_sched_destroy(ms);
+}
+
+static void completion_chain_keeps_order_and_credits(void **state)
+{
+	(void)state;
+	run_timed_chain(mock_sched_new_direct("direct-chain",
+					      UDRM_SCHED_POLICY_FIFO, 1));
+}
+
+/* The worker's hand-over spin (spin_for_completion) changes only when the
+ * worker looks: the same chain, the same order, every job once. */
+static void spin_hand_over_keeps_order_and_credits(void **state)
+{
+	(void)state;
+	run_timed_chain(
+		mock_sched_new_spin("spin-chain", UDRM_SCHED_POLICY_FIFO, 1));
 }
 
 static void higher_priority_entity_runs_first(void **state)
@@ -912,6 +927,7 @@ int main(void)
 		T(completion_runs_the_next_ready_job_on_its_thread),
 		T(completion_leaves_a_waiting_job_to_the_worker),
 		T(completion_chain_keeps_order_and_credits),
+		T(spin_hand_over_keeps_order_and_credits),
 		T(higher_priority_entity_runs_first),
 		T(raised_entity_overtakes_with_its_queued_jobs),
 		T(fifo_runs_the_oldest_job_across_entities),
