@@ -53,6 +53,12 @@ struct udrm_vma_allow {
 	uint32_t count; /* handles @file has to the object */
 };
 
+/* A circular doubly linked list link (also used as the list head), the
+ * GPUVM's (mm/gpuvm.h): the object carries a list of its vm_bos. */
+struct udrm_gpuvm_link {
+	struct udrm_gpuvm_link *prev, *next;
+};
+
 struct udrm_gem_object {
 	atomic_int refcount;
 	struct udrm_device *dev;
@@ -83,9 +89,7 @@ struct udrm_gem_object {
 	 * udrm_gem_for_each_gpuvm_bo, which says which lock protects it).
 	 * All zero means empty; only mm/gpuvm.c links and unlinks. */
 	struct {
-		struct udrm_gem_gpuva_link {
-			struct udrm_gem_gpuva_link *prev, *next;
-		} list;
+		struct udrm_gpuvm_link list;
 	} gpuva;
 };
 

@@ -435,37 +435,23 @@ struct udrm_gpuvm_bo *udrm_gpuvm_bo_get(struct udrm_gpuvm_bo *vm_bo)
 static void gem_list_add_tail(struct udrm_gem_object *obj,
 			      struct udrm_gpuvm_bo *vm_bo)
 {
-	struct udrm_gem_gpuva_link *head = &obj->gpuva.list;
+	struct udrm_gpuvm_link *head = &obj->gpuva.list;
 
 	if (!head->next)
-		head->next = head->prev = head;
-	vm_bo->gem_entry.prev = head->prev;
-	vm_bo->gem_entry.next = head;
-	head->prev->next = &vm_bo->gem_entry;
-	head->prev = &vm_bo->gem_entry;
+		link_init(head);
+	link_insert_after(head->prev, &vm_bo->gem_entry);
 }
 
 /* No-op for a vm_bo that was never linked. obj->resv held. */
 static void gem_list_del(struct udrm_gpuvm_bo *vm_bo)
 {
-	struct udrm_gem_gpuva_link *l = &vm_bo->gem_entry;
-
-	if (!l->next)
-		return;
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->next = l->prev = NULL;
+	if (vm_bo->gem_entry.next)
+		link_del_init(&vm_bo->gem_entry);
 }
 
 unsigned int udrm_gem_gpuvm_bo_count(const struct udrm_gem_object *obj)
 {
-	unsigned int n = 0;
-	const struct udrm_gem_gpuva_link *head = &obj->gpuva.list;
-
-	for (const struct udrm_gem_gpuva_link *l = head->next; l && l != head;
-	     l = l->next)
-		n++;
-	return n;
+	return obj->gpuva.list.next ? link_count(&obj->gpuva.list) : 0;
 }
 
 int udrm_gpuvm_set_flags(struct udrm_gpuvm *vm, unsigned int flags)

@@ -54,11 +54,6 @@ struct udrm_gpuvm;
 struct udrm_gpuvm_bo;
 struct udrm_gpuva_op;
 
-/* A circular doubly linked list link (also used as the list head). */
-struct udrm_gpuvm_link {
-	struct udrm_gpuvm_link *prev, *next;
-};
-
 #define udrm_gpuvm_entry(ptr, type, member)                                    \
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -217,7 +212,7 @@ struct udrm_gpuvm_bo {
 	struct udrm_gpuvm_link extobj_entry; /* in vm->extobj_list */
 	struct udrm_gpuvm_link evict_entry;  /* in vm->evict_list */
 	/* In obj->gpuva.list (UDRM_GPUVM_GEM_LIST), else unlinked. */
-	struct udrm_gem_gpuva_link gem_entry;
+	struct udrm_gpuvm_link gem_entry;
 };
 
 /* Sets up @vm for [@start, @start + @range) with the reserved range
@@ -341,7 +336,7 @@ unsigned int udrm_gpuvm_evict_count(const struct udrm_gpuvm *vm);
  * one (udrm_gem_for_each_gpuvm_bo_safe() for that).
  */
 #define udrm_gem_for_each_gpuvm_bo(vm_bo, obj)                                 \
-	for (struct udrm_gem_gpuva_link *vm_bo##_g_ = (obj)->gpuva.list.next;  \
+	for (struct udrm_gpuvm_link *vm_bo##_g_ = (obj)->gpuva.list.next;      \
 	     vm_bo##_g_ && vm_bo##_g_ != &(obj)->gpuva.list &&                 \
 	     ((vm_bo) = udrm_gpuvm_entry(vm_bo##_g_, struct udrm_gpuvm_bo,     \
 					 gem_entry));                          \
@@ -349,10 +344,10 @@ unsigned int udrm_gpuvm_evict_count(const struct udrm_gpuvm *vm);
 /* As udrm_gem_for_each_gpuvm_bo(); the body may drop the last reference
  * of @vm_bo (unlinking it), not of the next one. */
 #define udrm_gem_for_each_gpuvm_bo_safe(vm_bo, obj)                            \
-	for (struct udrm_gem_gpuva_link *vm_bo##_g_ = (obj)->gpuva.list.next,  \
-					*vm_bo##_n_ =                          \
-						vm_bo##_g_ ? vm_bo##_g_->next  \
-							   : NULL;             \
+	for (struct udrm_gpuvm_link *vm_bo##_g_ = (obj)->gpuva.list.next,      \
+				    *vm_bo##_n_ = vm_bo##_g_                   \
+							  ? vm_bo##_g_->next   \
+							  : NULL;              \
 	     vm_bo##_g_ && vm_bo##_g_ != &(obj)->gpuva.list &&                 \
 	     ((vm_bo) = udrm_gpuvm_entry(vm_bo##_g_, struct udrm_gpuvm_bo,     \
 					 gem_entry));                          \
