@@ -55,16 +55,19 @@ static void sched_job_charge_locked(struct udrm_gpu_scheduler *sched,
 		start = sched->last_done_ns;
 	if (end > sched->last_done_ns)
 		sched->last_done_ns = end;
-	/* The hardware's job time, for the worker's hand-over spin. */
 	ran = end > start ? end - start : 0;
-	sched->avg_run_ns =
-		sched->avg_run_ns
-			? sched->avg_run_ns - sched->avg_run_ns / 8 + ran / 8
-			: ran;
+	/* The hardware's job time, for the worker's hand-over spin. */
+	if (sched->spin)
+		sched->avg_run_ns = sched->avg_run_ns
+					    ? sched->avg_run_ns -
+						      sched->avg_run_ns / 8 +
+						      ran / 8
+					    : ran;
 	if (sched->policy != UDRM_SCHED_POLICY_FAIR ||
 	    job->priority == UDRM_SCHED_PRIORITY_KERNEL)
 		return;
-	ran = job->hw_busy_ns ? job->hw_busy_ns : end > start ? end - start : 0;
+	if (job->hw_busy_ns)
+		ran = job->hw_busy_ns;
 	cost = ran << (job->priority - UDRM_SCHED_PRIORITY_HIGH);
 	/* The estimate charged at hand-over is replaced by the cost. */
 	if (cost >= job->estimate_ns)
