@@ -974,35 +974,73 @@ static void writeback_converts_the_composed_frame(void **state)
 	}
 }
 
-static void crc_is_zlib_crc32_of_the_composed_lines(void **state)
+/* The CRC's definition (vkms_composer.h), computed from the frame: zlib's
+ * crc32() of every channel's high byte, then of every low XOR high byte. */
+static uint32_t crc_of_frame(const struct vkms_pixel *frame, size_t n)
 {
-	/* Widths around the 16- and 64-byte steps of the fast CRC. */
-	static const uint32_t widths[] = {1, 2, 7, 8, 9, 15, 16, 17, 33, 250};
+	uint8_t *hi = malloc(4 * n + 1), *lo = malloc(4 * n + 1);
+	uLong crc;
+
+	assert_non_null(hi);
+	assert_non_null(lo);
+	for (size_t i = 0; i < n; i++) {
+		const uint16_t v[4] = {frame[i].a, frame[i].r, frame[i].g,
+				       frame[i].b};
+
+		for (int c = 0; c < 4; c++) {
+			hi[4 * i + c] = (uint8_t)(v[c] >> 8);
+			lo[4 * i + c] = (uint8_t)((v[c] & 0xff) ^ (v[c] >> 8));
+		}
+	}
+	crc = crc32(0, Z_NULL, 0);
+	crc = crc32(crc, hi, (uInt)(4 * n));
+	crc = crc32(crc, lo, (uInt)(4 * n));
+	free(hi);
+	free(lo);
+	return (uint32_t)crc;
+}
+
+static void crc_is_zlib_crc32_of_the_two_byte_planes(void **state)
+{
+	/* Widths around the 16- and 64-pixel steps of the fast CRC. */
+	static const uint32_t widths[] = {1,  2,  7,  8,  9,  15, 16,
+					  17, 33, 63, 64, 65, 250};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
-		struct test_fb fb;
-		struct vkms_plane_input p;
-		struct vkms_frame_input in;
-		struct vkms_frame_output out = {.want_crc = true};
-		struct vkms_pixel *frame;
-		uLong want = crc32(0, Z_NULL, 0);
+		/* Lines of an opaque 8-bit plane alone (exact 8-bit
+		 * values, second plane all zeros), of a half-transparent
+		 * one over them, and of the background, in that order and
+		 * the reverse. */
+		for (int order = 0; order < 2; order++) {
+			struct test_fb fb[2];
+			struct vkms_plane_input p[2];
+			struct vkms_frame_input in;
+			struct vkms_frame_output out = {.want_crc = true};
+			struct vkms_pixel *frame;
+			uint32_t want;
 
-		fb_make(&fb, DRM_FORMAT_ARGB8888, widths[i], 5);
-		p = plane_of(&fb, 0, 0, (int)widths[i], 5, 0, 0,
-			     DRM_MODE_ROTATE_0);
-		in = frame_of(&p, 1);
-		in.width = widths[i];
-		in.height = 5;
-		frame = compose_frame(&in, &out);
-		for (uint32_t y = 0; y < 5; y++)
-			want = crc32(want, (const Bytef *)&frame[y * widths[i]],
-				     widths[i] * sizeof(*frame));
-		if (out.crc != (uint32_t)want)
-			fail_msg("width %u: expected crc %08lx, got %08x",
-				 widths[i], want, out.crc);
-		free(frame);
-		fb_free(&fb);
+			fb_make(&fb[0], DRM_FORMAT_XRGB8888, widths[i], 3);
+			fb_make(&fb[1], DRM_FORMAT_ARGB8888, widths[i], 2);
+			p[0] = plane_of(&fb[0], 0, 0, (int)widths[i], 3, 0,
+					order ? 3 : 0, DRM_MODE_ROTATE_0);
+			p[1] = plane_of(&fb[1], 0, 0, (int)widths[i], 2, 0,
+					order ? 0 : 2, DRM_MODE_ROTATE_0);
+			p[1].alpha = 0x7123;
+			in = frame_of(p, 2);
+			in.width = widths[i];
+			in.height = 7;
+			in.background = 0x1234567890abcdefull;
+			frame = compose_frame(&in, &out);
+			want = crc_of_frame(frame, (size_t)widths[i] * 7);
+			if (out.crc != want)
+				fail_msg("width %u order %d: expected crc "
+					 "%08x, got %08x",
+					 widths[i], order, want, out.crc);
+			free(frame);
+			fb_free(&fb[0]);
+			fb_free(&fb[1]);
+		}
 	}
 }
 
@@ -1343,14 +1381,19 @@ static void crc_fast_paths_match_zlib(void **state)
 	vkms_formats_set_simd(true);
 }
 
-/* Composes @in at SIMD @level into a frame @offset bytes into its buffer
- * (or none), with or without the CRC; returns the buffer, *crc the CRC. */
+/* Composes @in at SIMD @level into a frame of @format (VKMS_FRAME_16 or
+ * DRM_FORMAT_XRGB8888) @offset bytes into its buffer (or none), with or
+ * without the CRC; returns the buffer, *crc the CRC. */
 static uint8_t *compose_at_level(const struct vkms_frame_input *in,
-				 unsigned int level, bool frame, bool want_crc,
-				 size_t offset, uint32_t *crc)
+				 unsigned int level, bool frame,
+				 uint32_t format, bool want_crc, size_t offset,
+				 uint32_t *crc)
 {
-	struct vkms_frame_output out = {.want_crc = want_crc};
-	size_t stride = in->width * sizeof(struct vkms_pixel);
+	struct vkms_frame_output out = {.want_crc = want_crc,
+					.frame_format = format};
+	size_t stride =
+		in->width *
+		(format == VKMS_FRAME_16 ? sizeof(struct vkms_pixel) : 4);
 	struct vkms_composer c;
 	uint8_t *buf = NULL;
 	int ret;
@@ -1359,7 +1402,7 @@ static uint8_t *compose_at_level(const struct vkms_frame_input *in,
 		buf = malloc(offset + stride * in->height + 64);
 		assert_non_null(buf);
 		memset(buf, 0x5a, offset + stride * in->height + 64);
-		out.frame = (struct vkms_pixel *)(buf + offset);
+		out.frame = buf + offset;
 		out.frame_stride = stride;
 	}
 	vkms_formats_set_simd_level(level);
@@ -1373,22 +1416,33 @@ static uint8_t *compose_at_level(const struct vkms_frame_input *in,
 	return buf;
 }
 
+/* Whether @got (XRGB8888 bytes) is @want (16-bit) rounded as the
+ * kernel's argb_u16_to_XRGB8888, X 0xff. */
+static bool xrgb_matches(const uint8_t *got, const struct vkms_pixel *want)
+{
+	return got[0] == (want->b + 128) / 257 &&
+	       got[1] == (want->g + 128) / 257 &&
+	       got[2] == (want->r + 128) / 257 && got[3] == 0xff;
+}
+
 /* The SIMD paths against the portable code for every output combination:
- * frame and CRC, frame alone (at @offset in its buffer), CRC alone. */
+ * frame and CRC, frame alone (at @offset in its buffer), CRC alone; 16-bit
+ * and XRGB8888 frames. */
 static void expect_outputs_match_portable(const struct vkms_frame_input *in,
 					  size_t offset, const char *name)
 {
-	size_t bytes = (size_t)in->width * in->height * 8;
+	size_t pixels = (size_t)in->width * in->height, bytes = pixels * 8;
 	uint32_t want, got, unused;
-	uint8_t *ref =
-		compose_at_level(in, VKMS_SIMD_NONE, true, true, 0, &want);
+	uint8_t *ref = compose_at_level(in, VKMS_SIMD_NONE, true, VKMS_FRAME_16,
+					true, 0, &want);
 
-	for (unsigned int level = VKMS_SIMD_CLMUL; level <= VKMS_SIMD_MAX;
+	for (unsigned int level = VKMS_SIMD_NONE; level <= VKMS_SIMD_MAX;
 	     level++) {
-		uint8_t *a =
-			compose_at_level(in, level, true, true, offset, &got);
-		uint8_t *b = compose_at_level(in, level, true, false, offset,
-					      &unused);
+		uint8_t *a = compose_at_level(in, level, true, VKMS_FRAME_16,
+					      true, offset, &got);
+		uint8_t *b = compose_at_level(in, level, true, VKMS_FRAME_16,
+					      false, offset, &unused);
+		uint8_t *x;
 
 		if (got != want)
 			fail_msg("%s level %u: crc %08x, portable %08x", name,
@@ -1408,11 +1462,71 @@ static void expect_outputs_match_portable(const struct vkms_frame_input *in,
 			assert_int_equal(a[offset + bytes + i], 0x5a);
 		free(a);
 		free(b);
-		compose_at_level(in, level, false, true, 0, &got);
+		compose_at_level(in, level, false, VKMS_FRAME_16, true, 0,
+				 &got);
 		if (got != want)
 			fail_msg("%s level %u, no frame: crc %08x, portable "
 				 "%08x",
 				 name, level, got, want);
+		/* The XRGB8888 frame, with and without the CRC. */
+		for (int with_crc = 0; with_crc < 2; with_crc++) {
+			x = compose_at_level(in, level, true,
+					     DRM_FORMAT_XRGB8888, with_crc,
+					     offset, &got);
+			if (with_crc && got != want)
+				fail_msg("%s level %u, XRGB8888 frame: crc "
+					 "%08x, portable %08x",
+					 name, level, got, want);
+			for (size_t i = 0; i < pixels; i++) {
+				if (!xrgb_matches(
+					    x + offset + 4 * i,
+					    (const struct vkms_pixel *)ref + i))
+					fail_msg("%s level %u offset %zu: "
+						 "XRGB8888 pixel (%zu,%zu) "
+						 "differs",
+						 name, level, offset,
+						 i % in->width, i / in->width);
+			}
+			for (size_t i = 0; i < offset; i++)
+				assert_int_equal(x[i], 0x5a);
+			for (size_t i = 0; i < 64; i++)
+				assert_int_equal(x[offset + 4 * pixels + i],
+						 0x5a);
+			free(x);
+		}
+		/* An XRGB8888 writeback beside the 16-bit frame. */
+		{
+			struct vkms_frame_output out = {
+				.want_crc = true,
+				.wb_format = DRM_FORMAT_XRGB8888,
+				.wb_map = malloc(4 * pixels),
+				.wb_pitch = 4 * in->width,
+			};
+			struct vkms_composer c;
+
+			assert_non_null(out.wb_map);
+			out.frame = a = malloc(bytes);
+			assert_non_null(a);
+			out.frame_stride = 8 * in->width;
+			vkms_formats_set_simd_level(level);
+			vkms_composer_init(&c);
+			assert_int_equal(vkms_compose(&c, in, &out), 0);
+			vkms_composer_fini(&c);
+			vkms_formats_set_simd(true);
+			assert_int_equal(out.crc, want);
+			assert_memory_equal(a, ref, bytes);
+			for (size_t i = 0; i < pixels; i++) {
+				if (!xrgb_matches(
+					    out.wb_map + 4 * i,
+					    (const struct vkms_pixel *)ref + i))
+					fail_msg("%s level %u: writeback "
+						 "pixel (%zu,%zu) differs",
+						 name, level, i % in->width,
+						 i / in->width);
+			}
+			free(a);
+			free(out.wb_map);
+		}
 	}
 	free(ref);
 }
@@ -1517,7 +1631,7 @@ int main(void)
 		cmocka_unit_test(gamma_lut_interpolates_between_entries),
 		cmocka_unit_test(gamma_lut_on_a_large_frame_matches_the_model),
 		cmocka_unit_test(writeback_converts_the_composed_frame),
-		cmocka_unit_test(crc_is_zlib_crc32_of_the_composed_lines),
+		cmocka_unit_test(crc_is_zlib_crc32_of_the_two_byte_planes),
 		cmocka_unit_test(crc_is_stable_and_changes_with_one_pixel),
 		cmocka_unit_test(bad_inputs_are_refused_with_einval),
 		cmocka_unit_test(simd_8888_paths_match_the_portable_code),

@@ -205,6 +205,13 @@ static int vkms_plane_check(const struct vkms_plane_input *p,
 	return 0;
 }
 
+/* Bytes per pixel of the captured frame. */
+static size_t vkms_frame_cpp(const struct vkms_frame_output *out)
+{
+	return out->frame_format == VKMS_FRAME_16 ? sizeof(struct vkms_pixel)
+						  : 4;
+}
+
 static int vkms_frame_check(const struct vkms_frame_input *in,
 			    const struct vkms_frame_output *out,
 			    vkms_write_line_fn *wb_write, unsigned int *wb_cpp)
@@ -217,8 +224,15 @@ static int vkms_frame_check(const struct vkms_frame_input *in,
 		return -EINVAL;
 	if (in->gamma_size && !in->gamma)
 		return -EINVAL;
-	if (out->frame &&
-	    (out->frame_stride < in->width * sizeof(*out->frame) ||
+	if (out->frame_format != VKMS_FRAME_16 &&
+	    out->frame_format != DRM_FORMAT_XRGB8888)
+		return -EINVAL;
+	if (out->frame && out->frame_stride < in->width * vkms_frame_cpp(out))
+		return -EINVAL;
+	/* A 16-bit frame is an array of struct vkms_pixel; an XRGB8888 one
+	 * is written byte by byte (or by aligned stores where it can). */
+	if (out->frame && out->frame_format == VKMS_FRAME_16 &&
+	    ((uintptr_t)out->frame % _Alignof(struct vkms_pixel) ||
 	     out->frame_stride % _Alignof(struct vkms_pixel)))
 		return -EINVAL;
 	*wb_write = NULL;
@@ -551,8 +565,8 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	struct vkms_plane_job jobs[UDRM_KMS_MAX_PLANES];
 	vkms_write_line_fn wb_write;
 	unsigned int wb_cpp = 0;
-	bool gamma = false, gamma_table = false, stream;
-	uint32_t crc = 0;
+	bool gamma = false, gamma_table = false, stream, frame16, wb8;
+	struct vkms_crc crc;
 	int ret;
 
 	if (!c || !in || !out)
@@ -568,8 +582,13 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	/* No CRC, no frame, no writeback: nothing to compose for. */
 	if (!out->want_crc && !out->frame && !wb_write)
 		return 0;
+	frame16 = out->frame && out->frame_format == VKMS_FRAME_16;
 	stream = out->frame && (uint64_t)in->height * out->frame_stride >=
 				       VKMS_STREAM_MIN_BYTES;
+	/* An XRGB8888 writeback on a line of one 8-bit plane alone is
+	 * written by the line kernel (unless the frame is XRGB8888 too). */
+	wb8 = out->wb_format == DRM_FORMAT_XRGB8888 &&
+	      !(out->frame && !frame16);
 	ret = vkms_composer_reserve(c, in->width);
 	if (ret)
 		return ret;
@@ -583,19 +602,22 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 			gamma_table = true;
 		}
 	}
+	vkms_crc_init(&crc);
 
 	for (int y = 0; y < (int)in->height; y++) {
-		struct vkms_pixel *line = c->line, *frame_line = NULL;
+		struct vkms_pixel *line = c->line;
+		uint8_t *frame_line = NULL, *wb_line = NULL;
 		unsigned int first = 0;
 		bool covered = false;
 
-		/* Compose in place when the caller wants the frame. */
-		if (out->frame) {
-			frame_line = (struct vkms_pixel
-					      *)((uint8_t *)out->frame +
-						 (size_t)y * out->frame_stride);
-			line = frame_line;
-		}
+		if (out->frame)
+			frame_line = (uint8_t *)out->frame +
+				     (size_t)y * out->frame_stride;
+		if (wb_write)
+			wb_line = out->wb_map + (size_t)y * out->wb_pitch;
+		/* Compose in place when the caller wants the 16-bit frame. */
+		if (frame16)
+			line = (struct vkms_pixel *)frame_line;
 
 		/* Nothing under the topmost opaque full-width plane shows. */
 		for (unsigned int i = in->num_planes; i-- > 0;) {
@@ -613,15 +635,19 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 
 		/* One opaque 8-bit plane alone on the line: converted,
 		 * CRC'd and stored in one pass. */
-		if (covered && !gamma && !wb_write &&
+		if (covered && !gamma && (!wb_write || wb8) &&
 		    vkms_line_alone(jobs, in->num_planes, first, y)) {
 			const struct vkms_plane_job *job = &jobs[first];
 
-			crc = vkms_line_8888(&job->simd8,
-					     vkms_plane_row8(job, 0, y),
-					     in->width, frame_line,
-					     job->kind == VKMS_OPAQUE_FIXA,
-					     stream, out->want_crc, crc);
+			crc.h = vkms_line_8888(
+				&job->simd8, vkms_plane_row8(job, 0, y),
+				in->width, frame16 ? line : NULL,
+				wb_write  ? wb_line
+				: frame16 ? NULL
+					  : frame_line,
+				stream && !wb_write, out->want_crc, crc.h);
+			if (out->want_crc)
+				vkms_crc_exact(&crc, in->width);
 			continue;
 		}
 
@@ -638,7 +664,7 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 			 * every cache line of it they write first. */
 			if (!covered)
 				vkms_fill(line + x1, n, in->background);
-			else if (frame_line)
+			else if (frame16)
 				vkms_prefetch_write(line + x1,
 						    n * sizeof(*line));
 			for (unsigned int i = first; i < in->num_planes; i++) {
@@ -658,18 +684,18 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 				vkms_gamma_apply(c, in, gamma_table, line + x1,
 						 n);
 			if (out->want_crc)
-				crc = vkms_crc32(crc, line + x1,
-						 n * sizeof(*line));
+				vkms_crc_pixels(&crc, line + x1, n);
+			if (out->frame && !frame16)
+				vkms_write_xrgb8888(frame_line + (size_t)x1 * 4,
+						    line + x1, n);
 			if (wb_write)
-				wb_write(out->wb_map +
-						 (size_t)y * out->wb_pitch +
-						 (size_t)x1 * wb_cpp,
+				wb_write(wb_line + (size_t)x1 * wb_cpp,
 					 line + x1, n);
 		}
 	}
 	if (stream)
 		vkms_stream_end();
 	if (out->want_crc)
-		out->crc = crc;
+		out->crc = vkms_crc_final(&crc);
 	return 0;
 }

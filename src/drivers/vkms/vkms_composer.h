@@ -61,20 +61,33 @@ struct vkms_frame_input {
 };
 
 struct vkms_frame_output {
-	/* CRC32 (zlib) of the composed lines, each pixel as struct
-	 * vkms_pixel in memory order, top line first. */
+	/*
+	 * CRC32 (zlib's crc32()) of the composed picture as two byte planes:
+	 * first, for every pixel (top line first, left to right), the high
+	 * bytes of a, r, g and b; then, in the same order, each channel's low
+	 * byte XOR its high byte. A one-to-one encoding of the 16-bit
+	 * picture, so the CRC changes exactly when the picture does, as the
+	 * kernel's CRC of its 16-bit lines; a picture of 8-bit values (each
+	 * channel v * 257) has an all-zero second plane, which costs nothing.
+	 */
 	bool want_crc;
 	uint32_t crc;
 	/* The whole composed frame (width * height pixels, @frame_stride
-	 * bytes per line) or NULL. */
-	struct vkms_pixel *frame;
+	 * bytes per line) or NULL, in @frame_format: VKMS_FRAME_16 (struct
+	 * vkms_pixel) or DRM_FORMAT_XRGB8888 (each channel rounded to 8 bits
+	 * as the XRGB8888 writeback does, X = 0xff). */
+	void *frame;
 	size_t frame_stride;
+	uint32_t frame_format;
 	/* Writeback: a buffer of the mode's size in one of
 	 * vkms_writeback_formats, or wb_format 0 for none. */
 	uint32_t wb_format;
 	uint8_t *wb_map;
 	uint32_t wb_pitch;
 };
+
+/* frame_format of a frame of struct vkms_pixel. */
+#define VKMS_FRAME_16 0u
 
 /* Scratch lines reused between frames (one composer per CRTC), and the
  * gamma LUT expanded to one entry per 16-bit value for large frames. */

@@ -625,7 +625,7 @@ static const struct {
 	unsigned int cpp;
 	vkms_write_line_fn write;
 } vkms_writers[] = {
-	{DRM_FORMAT_XRGB8888, 4, write_XRGB8888},
+	{DRM_FORMAT_XRGB8888, 4, vkms_write_xrgb8888},
 	{DRM_FORMAT_ARGB8888, 4, write_ARGB8888},
 	{DRM_FORMAT_ABGR8888, 4, write_ABGR8888},
 	{DRM_FORMAT_XRGB16161616, 8, write_XRGB16161616},
@@ -854,6 +854,15 @@ void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d)
 		s->alpha[j] = idx[0] < 0 ? 0x80 : (uint8_t)(4 * q + idx[0]);
 		/* The a word of a format without alpha: 0xffff. */
 		s->set_a[j] = idx[0] < 0 && (j & 7) < 2 ? 0xff : 0;
+	}
+	for (int j = 0; j < 16; j++) {
+		int q = j / 4, c = j % 4;
+		/* XRGB8888 bytes b, g, r, x take channels 3, 2, 1, none */
+		int x = c == 3 ? -1 : idx[3 - c];
+
+		s->hi[j] =
+			c == 0 || idx[c] < 0 ? 0x80 : (uint8_t)(4 * q + idx[c]);
+		s->xrgb[j] = x < 0 ? 0x80 : (uint8_t)(4 * q + x);
 	}
 	s->simd = true;
 	s->line512 = vkms_cpu_features() & VKMS_CPU_AVX512;
@@ -1102,155 +1111,270 @@ line_8888_store_tail(struct vkms_pixel *out, unsigned int n, __m512i a,
 					 (__mmask8)((1u << (n - 8)) - 1), b);
 }
 
-/*
- * vkms_line_8888() for @n >= 32 and a CRC: 32 pixels (256 bytes of line)
- * at a time, four 512-bit registers folded as crc32_fold_avx512() does.
- */
-__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
-line_8888_crc(const uint8_t *src, unsigned int n, struct vkms_pixel *out,
-	      __m512i px, __m512i set_a, bool stream, uint32_t crc)
+/* The constants of the 8-bit line kernels. */
+struct line8_k {
+	__m512i px, set_a;  /* 16-bit pixels, alpha 0xffff */
+	__m512i hi, hi_a;   /* CRC high bytes, alpha 0xff */
+	__m512i xrgb, x_ff; /* XRGB8888, x 0xff */
+};
+
+__attribute__((target(VKMS_AVX512))) static inline __m512i
+line8_hi(__m512i v, const struct line8_k *k)
 {
-	const __m512i k2048 = VKMS_K2048_512;
-	_Alignas(64) struct vkms_pixel tail[32];
-	__m512i z[4], d[4];
-	unsigned int i, r;
-	uint32_t raw;
-
-	line_8888_convert(_mm512_loadu_si512((const void *)src), px, set_a,
-			  &z[0], &z[1]);
-	line_8888_convert(_mm512_loadu_si512((const void *)(src + 64)), px,
-			  set_a, &z[2], &z[3]);
-	if (out) {
-		for (int j = 0; j < 4; j++) {
-			if (stream)
-				_mm512_stream_si512((void *)(out + 8 * j),
-						    z[j]);
-			else
-				_mm512_storeu_si512((void *)(out + 8 * j),
-						    z[j]);
-		}
-	}
-	z[0] = _mm512_xor_si512(
-		z[0], _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~crc)));
-	for (i = 32; i + 32 <= n; i += 32) {
-		_mm_prefetch((const char *)(src + 4 * i + VKMS_PREFETCH),
-			     _MM_HINT_T0);
-		line_8888_convert(
-			_mm512_loadu_si512((const void *)(src + 4 * i)), px,
-			set_a, &d[0], &d[1]);
-		line_8888_convert(
-			_mm512_loadu_si512((const void *)(src + 4 * i + 64)),
-			px, set_a, &d[2], &d[3]);
-		for (int j = 0; j < 4; j++) {
-			if (out && stream)
-				_mm512_stream_si512((void *)(out + i + 8 * j),
-						    d[j]);
-			else if (out)
-				_mm512_storeu_si512((void *)(out + i + 8 * j),
-						    d[j]);
-			z[j] = VKMS_FOLD512(z[j], k2048, d[j]);
-		}
-	}
-	/* The last pixels, fewer than 32: converted into @tail, folded 16
-	 * bytes at a time, the last 8 bytes by zlib. */
-	r = n - i;
-	for (unsigned int j = 0; j < r; j += 16) {
-		unsigned int m = r - j > 16 ? 16 : r - j;
-
-		line_8888_convert_tail(src + 4 * (i + j), m, px, set_a, &d[0],
-				       &d[1]);
-		_mm512_store_si512((void *)(tail + j), d[0]);
-		_mm512_store_si512((void *)(tail + j + 8), d[1]);
-		if (out)
-			line_8888_store_tail(out + i + j, m, d[0], d[1]);
-	}
-	raw = crc32_finish_clmul(crc32_reduce512(z), (const uint8_t *)tail,
-				 (r * 8) & ~15u);
-	crc = ~raw;
-	if (r & 1)
-		crc = (uint32_t)crc32(crc, (const Bytef *)&tail[r - 1], 8);
-	return crc;
+	return _mm512_or_si512(_mm512_shuffle_epi8(v, k->hi), k->hi_a);
 }
 
-/* vkms_line_8888() without a CRC, or for fewer than 32 pixels. */
-__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
-line_8888_store(const uint8_t *src, unsigned int n, struct vkms_pixel *out,
-		__m512i px, __m512i set_a, bool stream, bool want_crc,
-		uint32_t crc)
+__attribute__((target(VKMS_AVX512))) static inline __m512i
+line8_xrgb(__m512i v, const struct line8_k *k)
 {
-	unsigned int i = 0;
-	__m512i a, b;
+	return _mm512_or_si512(_mm512_shuffle_epi8(v, k->xrgb), k->x_ff);
+}
 
-	for (; i + 16 <= n; i += 16) {
-		_mm_prefetch((const char *)(src + 4 * i + VKMS_PREFETCH),
-			     _MM_HINT_T0);
-		line_8888_convert(
-			_mm512_loadu_si512((const void *)(src + 4 * i)), px,
-			set_a, &a, &b);
+/* Stores the 16 pixels at @v: 16-bit at @o16, XRGB8888 at @o8. */
+__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE void
+line8_store16(__m512i v, const struct line8_k *k, struct vkms_pixel *o16,
+	      uint8_t *o8, bool stream)
+{
+	if (o16) {
+		__m512i a, b;
+
+		line_8888_convert(v, k->px, k->set_a, &a, &b);
 		if (stream) {
-			_mm512_stream_si512((void *)(out + i), a);
-			_mm512_stream_si512((void *)(out + i + 8), b);
+			_mm512_stream_si512((void *)o16, a);
+			_mm512_stream_si512((void *)(o16 + 8), b);
 		} else {
-			_mm512_storeu_si512((void *)(out + i), a);
-			_mm512_storeu_si512((void *)(out + i + 8), b);
+			_mm512_storeu_si512((void *)o16, a);
+			_mm512_storeu_si512((void *)(o16 + 8), b);
 		}
 	}
-	if (i < n) {
-		line_8888_convert_tail(src + 4 * i, n - i, px, set_a, &a, &b);
-		line_8888_store_tail(out + i, n - i, a, b);
+	if (o8) {
+		if (stream)
+			_mm512_stream_si512((void *)o8, line8_xrgb(v, k));
+		else
+			_mm512_storeu_si512((void *)o8, line8_xrgb(v, k));
 	}
-	if (want_crc)
-		crc = vkms_crc32(crc, out, (size_t)n * sizeof(*out));
-	return crc;
+}
+
+/* Any @n, 16 pixels at a time with masked loads and stores; the high
+ * bytes go through a small buffer into vkms_crc32(). */
+__attribute__((target(VKMS_AVX512))) static uint32_t
+line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
+	    struct vkms_pixel *o16, uint8_t *o8, bool want_crc, uint32_t h)
+{
+	_Alignas(64) uint8_t tmp[256];
+	unsigned int t = 0;
+
+	for (unsigned int i = 0; i < n; i += 16) {
+		unsigned int m = n - i > 16 ? 16 : n - i;
+		__mmask16 mask = (__mmask16)((1u << m) - 1);
+		__m512i v = _mm512_maskz_loadu_epi32(mask, src + 4 * i);
+
+		if (o16) {
+			__m512i a, b;
+
+			line_8888_convert(v, k->px, k->set_a, &a, &b);
+			line_8888_store_tail(o16 + i, m, a, b);
+		}
+		if (o8)
+			_mm512_mask_storeu_epi32(o8 + 4 * i, mask,
+						 line8_xrgb(v, k));
+		if (want_crc) {
+			if (t + 64 > sizeof(tmp)) {
+				h = vkms_crc32(h, tmp, t);
+				t = 0;
+			}
+			_mm512_store_si512((void *)(tmp + t), line8_hi(v, k));
+			t += 4 * m;
+		}
+	}
+	return want_crc ? vkms_crc32(h, tmp, t) : h;
+}
+
+/*
+ * 64 pixels (256 bytes of high bytes) at a time: four registers folded
+ * as crc32_fold_avx512() does, the last pixels by line8_small().
+ */
+__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
+line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
+	  struct vkms_pixel *o16, uint8_t *o8, bool stream, bool want_crc,
+	  uint32_t h)
+{
+	unsigned int i = 0;
+
+	if (want_crc && n >= 64) {
+		const __m512i k2048 = VKMS_K2048_512;
+		__m512i z[4];
+
+		for (int j = 0; j < 4; j++) {
+			__m512i v = _mm512_loadu_si512(
+				(const void *)(src + 64 * j));
+
+			line8_store16(v, k, o16 ? o16 + 16 * j : NULL,
+				      o8 ? o8 + 64 * j : NULL, stream);
+			z[j] = line8_hi(v, k);
+		}
+		z[0] = _mm512_xor_si512(
+			z[0],
+			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~h)));
+		for (i = 64; i + 64 <= n; i += 64) {
+			_mm_prefetch(
+				(const char *)(src + 4 * i + VKMS_PREFETCH),
+				_MM_HINT_T0);
+			for (int j = 0; j < 4; j++) {
+				unsigned int p = i + 16 * j;
+				__m512i v = _mm512_loadu_si512(
+					(const void *)(src + 4 * p));
+
+				line8_store16(v, k, o16 ? o16 + p : NULL,
+					      o8 ? o8 + 4 * p : NULL, stream);
+				z[j] = VKMS_FOLD512(z[j], k2048,
+						    line8_hi(v, k));
+			}
+		}
+		h = ~crc32_finish_clmul(crc32_reduce512(z), NULL, 0);
+	} else if (!want_crc) {
+		for (; i + 16 <= n; i += 16) {
+			_mm_prefetch(
+				(const char *)(src + 4 * i + VKMS_PREFETCH),
+				_MM_HINT_T0);
+			line8_store16(
+				_mm512_loadu_si512((const void *)(src + 4 * i)),
+				k, o16 ? o16 + i : NULL, o8 ? o8 + 4 * i : NULL,
+				stream);
+		}
+	}
+	if (i < n)
+		h = line8_small(k, src + 4 * i, n - i, o16 ? o16 + i : NULL,
+				o8 ? o8 + 4 * i : NULL, want_crc, h);
+	return h;
 }
 
 __attribute__((target(VKMS_AVX512))) static uint32_t
 line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
-		 struct vkms_pixel *out, bool opaque, bool stream,
-		 bool want_crc, uint32_t crc)
+		 struct vkms_pixel *o16, uint8_t *o8, bool stream,
+		 bool want_crc, uint32_t h)
 {
-	const __m512i px = _mm512_broadcast_i64x4(
-		_mm256_load_si256((const __m256i *)s->px));
-	__m512i set_a = _mm512_broadcast_i64x4(
-		_mm256_load_si256((const __m256i *)s->set_a));
+	const struct line8_k k = {
+		.px = _mm512_broadcast_i64x4(
+			_mm256_load_si256((const __m256i *)s->px)),
+		.set_a = _mm512_set1_epi64(0xffff),
+		.hi = _mm512_broadcast_i32x4(
+			_mm_load_si128((const __m128i *)s->hi)),
+		.hi_a = _mm512_set1_epi32(0xff),
+		.xrgb = _mm512_broadcast_i32x4(
+			_mm_load_si128((const __m128i *)s->xrgb)),
+		.x_ff = _mm512_set1_epi32((int)0xff000000u),
+	};
+	uintptr_t dst = o16 ? (uintptr_t)o16 : (uintptr_t)o8;
+	unsigned int cpp = o16 ? 8 : 4;
 
-	if (opaque)
-		set_a = _mm512_or_si512(set_a, _mm512_set1_epi64(0xffff));
 	/* Non-temporal stores are whole aligned 64 bytes: the pixels up to
 	 * the first such boundary are stored as usual. */
-	if (out && stream && ((uintptr_t)out & 7))
+	if (stream && (!dst || (o16 && o8) || dst % cpp))
 		stream = false;
-	if (out && stream && ((uintptr_t)out & 63)) {
-		unsigned int head =
-			(unsigned int)(64 - ((uintptr_t)out & 63)) / 8;
+	if (stream && dst % 64) {
+		unsigned int head = (unsigned int)(64 - dst % 64) / cpp;
 
 		if (head > n)
 			head = n;
-		crc = line_8888_store(src, head, out, px, set_a, false,
-				      want_crc, crc);
+		h = line8_small(&k, src, head, o16, o8, want_crc, h);
 		src += 4 * head;
-		out += head;
+		o16 = o16 ? o16 + head : NULL;
+		o8 = o8 ? o8 + 4 * head : NULL;
 		n -= head;
 	}
-	if (!want_crc) {
-		if (out && stream)
-			line_8888_store(src, n, out, px, set_a, true, false, 0);
-		else if (out)
-			line_8888_store(src, n, out, px, set_a, false, false,
-					0);
-	} else if (n < 32) {
-		_Alignas(64) struct vkms_pixel tmp[32];
+	/* One copy of the loop per combination the composer uses. */
+	if (stream && o16)
+		return want_crc
+			       ? line8_run(&k, src, n, o16, NULL, true, true, h)
+			       : line8_run(&k, src, n, o16, NULL, true, false,
+					   h);
+	if (stream)
+		return want_crc ? line8_run(&k, src, n, NULL, o8, true, true, h)
+				: line8_run(&k, src, n, NULL, o8, true, false,
+					    h);
+	if (o16 && !o8)
+		return want_crc ? line8_run(&k, src, n, o16, NULL, false, true,
+					    h)
+				: line8_run(&k, src, n, o16, NULL, false, false,
+					    h);
+	if (o8 && !o16)
+		return want_crc
+			       ? line8_run(&k, src, n, NULL, o8, false, true, h)
+			       : line8_run(&k, src, n, NULL, o8, false, false,
+					   h);
+	return line8_run(&k, src, n, o16, o8, false, want_crc, h);
+}
 
-		crc = line_8888_store(src, n, out ? out : tmp, px, set_a, false,
-				      true, crc);
-	} else if (!out) {
-		crc = line_8888_crc(src, n, NULL, px, set_a, false, crc);
-	} else if (stream) {
-		crc = line_8888_crc(src, n, out, px, set_a, true, crc);
-	} else {
-		crc = line_8888_crc(src, n, out, px, set_a, false, crc);
+/* Round(v / 257) of 32 16-bit channels, in the low byte of each:
+ * min(v + 128, 0xffff) * 0xff01 >> 24 (checked for every v). */
+__attribute__((target(VKMS_AVX512))) static inline __m512i to8_avx512(__m512i v)
+{
+	return _mm512_srli_epi16(
+		_mm512_mulhi_epu16(_mm512_adds_epu16(v, _mm512_set1_epi16(128)),
+				   _mm512_set1_epi16((short)0xff01)),
+		8);
+}
+
+/* The bytes of 16-bit words of @a then @b (16 pixels), in order. */
+__attribute__((target(VKMS_AVX512))) static inline __m512i
+pack_pixels(__m512i a, __m512i b)
+{
+	return _mm512_permutexvar_epi64(
+		_mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0),
+		_mm512_packus_epi16(a, b));
+}
+
+__attribute__((target(VKMS_AVX512))) static void
+write_xrgb8888_avx512(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
+{
+	/* a, r, g, b -> b, g, r, x */
+	const __m512i order = _mm512_broadcast_i32x4(_mm_set_epi8(
+		12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3));
+	const __m512i x_ff = _mm512_set1_epi32((int)0xff000000u);
+
+	for (unsigned int i = 0; i < n; i += 16) {
+		unsigned int m = n - i > 16 ? 16 : n - i;
+		__mmask8 m0 = (__mmask8)((1u << (m > 8 ? 8 : m)) - 1);
+		__mmask8 m1 = (__mmask8)((1u << (m > 8 ? m - 8 : 0)) - 1);
+		__m512i a = _mm512_maskz_loadu_epi64(m0, in + i);
+		__m512i b = _mm512_maskz_loadu_epi64(m1, in + i + 8);
+		__m512i v = _mm512_or_si512(
+			_mm512_shuffle_epi8(
+				pack_pixels(to8_avx512(a), to8_avx512(b)),
+				order),
+			x_ff);
+
+		_mm512_mask_storeu_epi32(d + 4 * i, (__mmask16)((1u << m) - 1),
+					 v);
 	}
-	return crc;
+}
+
+/* The two CRC planes of @n <= 512 pixels: high bytes at @hi, low XOR high
+ * at @lo. */
+__attribute__((target(VKMS_AVX512))) static void
+crc_split_avx512(const struct vkms_pixel *p, unsigned int n, uint8_t *hi,
+		 uint8_t *lo)
+{
+	const __m512i low = _mm512_set1_epi16(0xff);
+
+	for (unsigned int i = 0; i < n; i += 16) {
+		unsigned int m = n - i > 16 ? 16 : n - i;
+		__mmask8 m0 = (__mmask8)((1u << (m > 8 ? 8 : m)) - 1);
+		__mmask8 m1 = (__mmask8)((1u << (m > 8 ? m - 8 : 0)) - 1);
+		__mmask64 bytes =
+			m == 16 ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
+		__m512i a = _mm512_maskz_loadu_epi64(m0, p + i);
+		__m512i b = _mm512_maskz_loadu_epi64(m1, p + i + 8);
+		__m512i ha = _mm512_srli_epi16(a, 8);
+		__m512i hb = _mm512_srli_epi16(b, 8);
+		/* (v ^ v >> 8) & 0xff */
+		__m512i la = _mm512_ternarylogic_epi64(a, ha, low, 0x28);
+		__m512i lb = _mm512_ternarylogic_epi64(b, hb, low, 0x28);
+
+		_mm512_mask_storeu_epi8(hi + 4 * i, bytes, pack_pixels(ha, hb));
+		_mm512_mask_storeu_epi8(lo + 4 * i, bytes, pack_pixels(la, lb));
+	}
 }
 #undef VKMS_FOLD512
 #undef VKMS_FOLD256
@@ -1258,13 +1382,13 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 #endif
 
 uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
-			unsigned int n, struct vkms_pixel *out, bool opaque,
-			bool stream, bool want_crc, uint32_t crc)
+			unsigned int n, struct vkms_pixel *out16, uint8_t *out8,
+			bool stream, bool want_crc, uint32_t h)
 {
 #ifdef VKMS_HAVE_CLMUL
-	return line_8888_avx512(s, src, n, out, opaque, stream, want_crc, crc);
+	return line_8888_avx512(s, src, n, out16, out8, stream, want_crc, h);
 #else
-	return crc;
+	return h;
 #endif
 }
 
@@ -1305,4 +1429,88 @@ uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
 		len -= chunk;
 	}
 	return crc;
+}
+
+void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
+			 unsigned int n)
+{
+#ifdef VKMS_HAVE_CLMUL
+	if (vkms_cpu_features() & VKMS_CPU_AVX512) {
+		write_xrgb8888_avx512(dst, in, n);
+		return;
+	}
+#endif
+	write_XRGB8888(dst, in, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* The CRC of a composed picture                                       */
+
+void vkms_crc_init(struct vkms_crc *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+/* The register @q times x^(8 * @len) mod P: @q followed by @len zero
+ * bytes. zlib's crc32_combine_op() is that product XOR its second
+ * argument. */
+static uint32_t crc_shift(struct vkms_crc *c, uint32_t q, uint64_t len)
+{
+	if (!q || !len)
+		return q;
+	if (len != c->run_len || !c->run_op) {
+		c->run_len = len;
+		c->run_op = (uint32_t)crc32_combine_gen64((z_off64_t)len);
+	}
+	return (uint32_t)crc32_combine_op(q, 0, c->run_op);
+}
+
+void vkms_crc_pixels(struct vkms_crc *c, const struct vkms_pixel *p,
+		     unsigned int n)
+{
+	uint8_t hi[4 * 512], lo[4 * 512];
+
+	while (n) {
+		unsigned int m = n > 512 ? 512 : n;
+
+#ifdef VKMS_HAVE_CLMUL
+		if (vkms_cpu_features() & VKMS_CPU_AVX512)
+			crc_split_avx512(p, m, hi, lo);
+		else
+#endif
+			for (unsigned int i = 0; i < m; i++) {
+				const uint16_t v[4] = {p[i].a, p[i].r, p[i].g,
+						       p[i].b};
+
+				for (int j = 0; j < 4; j++) {
+					hi[4 * i + j] = (uint8_t)(v[j] >> 8);
+					lo[4 * i + j] =
+						(uint8_t)(v[j] ^ v[j] >> 8);
+				}
+			}
+		c->h = vkms_crc32(c->h, hi, 4 * m);
+		/* crc32() takes and gives the inverted register. */
+		c->q = ~vkms_crc32(~c->q, lo, 4 * m);
+		c->r_len += 4 * m;
+		p += m;
+		n -= m;
+	}
+}
+
+void vkms_crc_exact(struct vkms_crc *c, unsigned int n)
+{
+	c->q = crc_shift(c, c->q, 4 * (uint64_t)n);
+	c->r_len += 4 * (uint64_t)n;
+}
+
+uint32_t vkms_crc_final(const struct vkms_crc *c)
+{
+	/* The register after both planes: that after the first, shifted
+	 * over the second, XOR the second's own from 0. */
+	uint32_t h = ~c->h;
+
+	if (c->r_len)
+		h = (uint32_t)crc32_combine_op(
+			h, 0, crc32_combine_gen64((z_off64_t)c->r_len));
+	return ~(h ^ c->q);
 }

@@ -106,6 +106,10 @@ struct vkms_row8 {
 	_Alignas(32) uint8_t px[32];
 	_Alignas(32) uint8_t alpha[32];
 	_Alignas(32) uint8_t set_a[32];
+	/* byte shuffles of 4 pixels to the a, r, g, b high bytes of the CRC
+	 * and to XRGB8888 (b, g, r, x), alpha / x left 0 */
+	_Alignas(16) uint8_t hi[16];
+	_Alignas(16) uint8_t xrgb[16];
 	bool simd;
 	bool line512; /* vkms_line_8888() can be used */
 };
@@ -118,16 +122,46 @@ void vkms_premulti_8888(const struct vkms_row8 *s, const uint8_t *src,
 
 /*
  * A whole composed line that is one 8-bit plane's pixels alone (opaque,
- * nothing blended), for @s->line512 only: converts @n pixels from @src,
- * with alpha 0xffff when @opaque, stores them at @out unless it is NULL
- * (non-temporal stores when @stream: the frame is larger than the caches)
- * and returns vkms_crc32(@crc, line) when @want_crc, @crc otherwise. The
- * CRC is folded from the registers the pixels are converted in: the line
- * is never read back.
+ * nothing blended: alpha 0xffff), for @s->line512 only: converts @n
+ * pixels from @src and stores them at @out16 (struct vkms_pixel) and/or
+ * @out8 (XRGB8888) unless NULL (non-temporal stores when @stream: the
+ * frame is larger than the caches; then at most one of them). With
+ * @want_crc, returns zlib's crc32(@h, high bytes of the line) (the first
+ * plane of the picture's CRC, see struct vkms_crc; the second is all
+ * zeros for such a line), folded from the registers the pixels are
+ * converted in; @h otherwise.
  */
 uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
-			unsigned int n, struct vkms_pixel *out, bool opaque,
-			bool stream, bool want_crc, uint32_t crc);
+			unsigned int n, struct vkms_pixel *out16, uint8_t *out8,
+			bool stream, bool want_crc, uint32_t h);
+
+/* Converts @n composed pixels to XRGB8888 at @dst, as the writeback
+ * writer of that format (with SIMD when the CPU has it). */
+void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
+			 unsigned int n);
+
+/*
+ * The CRC of a composed picture (struct vkms_frame_output): zlib's crc32()
+ * of the plane of high bytes followed by the plane of low-XOR-high bytes,
+ * kept as two running values so that each line is read once.
+ */
+struct vkms_crc {
+	uint32_t h;	/* crc32() of the high bytes so far */
+	uint32_t q;	/* CRC register (from 0, not inverted) of the
+			 * low-XOR-high bytes so far */
+	uint64_t r_len; /* bytes of the second plane so far */
+	uint64_t run_len;
+	uint32_t run_op; /* crc32_combine_gen64(run_len), 0: none yet */
+};
+
+void vkms_crc_init(struct vkms_crc *c);
+/* Adds @n composed pixels to both planes. */
+void vkms_crc_pixels(struct vkms_crc *c, const struct vkms_pixel *p,
+		     unsigned int n);
+/* Adds @n pixels whose channels are all 8-bit values (v * 257) to the
+ * second plane (zeros), their high bytes being already in @c->h. */
+void vkms_crc_exact(struct vkms_crc *c, unsigned int n);
+uint32_t vkms_crc_final(const struct vkms_crc *c);
 
 /* Whether SIMD paths are taken when the CPU has them (the default); for
  * tests comparing them with the portable code. Returns the old value. */
