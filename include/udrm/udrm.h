@@ -254,7 +254,7 @@ enum udrm_vfile_root {
 	UDRM_VFILE_DEBUGFS,
 };
 
-struct udrm_vfile; /* one published file */
+struct udrm_vfile;	/* one published file */
 struct udrm_vfile_open; /* one open of it */
 
 /* Calls @fn for every virtual file of @dev (at tree creation: the
@@ -291,15 +291,21 @@ void udrm_vfile_close(struct udrm_vfile_open *of);
 
 /* ---- frames (what a display shows) ---- */
 
-/* One composed frame of a CRTC: 16 bits per channel, each pixel four
- * uint16_t in the order A, R, G, B (the composer's own line format),
- * @stride bytes apart. */
+/*
+ * One composed frame of a CRTC, as the display shows it: 8 bits per
+ * channel in DRM_FORMAT_XRGB8888 (drm_fourcc.h: each pixel a little-endian
+ * 32-bit word 0xXXRRGGBB, so bytes B, G, R, X in memory; X is 0xff), each
+ * channel the composer's 16-bit value rounded to 8 bits. Lines are @stride
+ * bytes apart. Read @format before the pixels: it is the only format
+ * today, but a reader that finds another should refuse the frame.
+ */
 struct udrm_frame {
 	unsigned int crtc; /* CRTC index */
 	uint64_t sequence; /* vblank count it was composed for */
 	uint32_t width, height;
-	size_t stride;
-	const uint16_t *pixels;
+	size_t stride;	 /* bytes from one line to the next */
+	uint32_t format; /* DRM fourcc of @pixels: DRM_FORMAT_XRGB8888 */
+	const void *pixels;
 };
 
 /*

@@ -23,6 +23,7 @@
  */
 #include "preload.h"
 
+#include <drm_fourcc.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -137,13 +138,14 @@ static void ip_capture_frame(void *ctx, struct udrm_device *dev,
 {
 	struct ip_capture_dev *cd = ctx;
 	struct ip_capture_item *item;
-	size_t line = (size_t)frame->width * 4 * sizeof(uint16_t), y;
-	uint16_t *pixels;
+	size_t line = (size_t)frame->width * 4, y;
+	unsigned char *pixels;
 	uint64_t n;
 
 	(void)dev;
 	if (!ipc.every || frame->crtc >= IP_CAPTURE_MAX_CRTCS ||
-	    !frame->width || !frame->height || !frame->pixels)
+	    frame->format != DRM_FORMAT_XRGB8888 || !frame->width ||
+	    !frame->height || frame->stride < line || !frame->pixels)
 		return;
 	n = atomic_fetch_add(&cd->composed[frame->crtc], 1);
 	if (n % ipc.every)
@@ -170,8 +172,9 @@ static void ip_capture_frame(void *ctx, struct udrm_device *dev,
 		return;
 	}
 	for (y = 0; y < frame->height; y++)
-		memcpy((char *)pixels + y * line,
-		       (const char *)frame->pixels + y * frame->stride, line);
+		memcpy(pixels + y * line,
+		       (const unsigned char *)frame->pixels + y * frame->stride,
+		       line);
 	item->frame = *frame;
 	item->frame.stride = line;
 	item->frame.pixels = pixels;

@@ -2,6 +2,7 @@
 /* PNG output of composed frames (frame_png.h), with libpng. */
 #include "frame_png.h"
 
+#include <drm_fourcc.h>
 #include <errno.h>
 #include <png.h>
 #include <setjmp.h>
@@ -51,14 +52,15 @@ static int frame_png_encode(FILE *fp, const struct udrm_frame *frame,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	for (y = 0; y < frame->height; y++) {
-		const uint16_t *src =
-			(const uint16_t *)((const char *)frame->pixels +
-					   (size_t)y * frame->stride);
+		/* XRGB8888 is little-endian: bytes B, G, R, X. */
+		const unsigned char *src =
+			(const unsigned char *)frame->pixels +
+			(size_t)y * frame->stride;
 
 		for (x = 0; x < frame->width; x++) {
-			row[x * 3 + 0] = frame_png_channel(src[x * 4 + 1]);
-			row[x * 3 + 1] = frame_png_channel(src[x * 4 + 2]);
-			row[x * 3 + 2] = frame_png_channel(src[x * 4 + 3]);
+			row[x * 3 + 0] = src[x * 4 + 2];
+			row[x * 3 + 1] = src[x * 4 + 1];
+			row[x * 3 + 2] = src[x * 4 + 0];
 		}
 		png_write_row(png, row);
 	}
@@ -79,7 +81,8 @@ int frame_png_write(const char *path, const struct udrm_frame *frame)
 	if (!path || !frame || !frame->pixels || !frame->width ||
 	    !frame->height || frame->width > PNG_USER_WIDTH_MAX ||
 	    frame->height > PNG_USER_HEIGHT_MAX ||
-	    frame->stride < (size_t)frame->width * 4 * sizeof(uint16_t))
+	    frame->format != DRM_FORMAT_XRGB8888 ||
+	    frame->stride < (size_t)frame->width * 4)
 		return -EINVAL;
 	row = malloc((size_t)frame->width * 3);
 	if (!row)

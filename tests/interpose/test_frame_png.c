@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The PNG writer of "udrm run --capture": a known frame written and read
- * back with libpng gives the same pixels, 16-bit channels rounded to 8
- * bits, alpha dropped, the stride honoured; bad frames and paths fail
- * cleanly without leaving files behind.
+ * The PNG writer of "udrm run --capture": a known XRGB8888 frame written
+ * and read back with libpng gives the same pixels, the X byte dropped, the
+ * stride honoured; bad frames (other formats, short strides) and paths
+ * fail cleanly without leaving files behind.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <drm_fourcc.h>
 
 #include "frame_png.h"
 #include "vtree.h"
@@ -51,13 +52,23 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Pixel (x, y) of the test pattern: distinct per position and channel. */
-static void pattern(uint32_t x, uint32_t y, uint16_t argb[4])
+/* Pixel (x, y) of the test pattern, 0xXXRRGGBB: distinct per position
+ * and channel, X not 0xff (the writer must not care). */
+static uint32_t pattern(uint32_t x, uint32_t y)
 {
-	argb[0] = (uint16_t)(0x1234 + x);	  /* alpha: dropped */
-	argb[1] = (uint16_t)((x * 40 + y) * 257); /* exact 8-bit values */
-	argb[2] = (uint16_t)((y * 50) * 257);
-	argb[3] = (uint16_t)(((x + y) * 13 % 256) * 257 + 120); /* rounds */
+	uint32_t xx = (0x12 + x) & 0xff, r = (x * 40 + y) & 0xff,
+		 g = (y * 50) & 0xff, b = ((x + y) * 13 + x * y) & 0xff;
+
+	return xx << 24 | r << 16 | g << 8 | b;
+}
+
+/* Stores @v at @p as DRM_FORMAT_XRGB8888 does: little-endian. */
+static void put_xrgb(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
 }
 
 /* Reads @path as 8-bit RGB; the caller frees the result. */
@@ -83,26 +94,26 @@ static void test_written_pixels_read_back(void **state)
 {
 	struct fixture *f = *state;
 	const uint32_t width = 37, height = 11;
-	/* A stride with padding past each line, as a composer may keep. */
-	size_t stride = (width + 5) * 4 * sizeof(uint16_t);
-	uint16_t *pixels = calloc(height, stride);
+	/* A stride with padding past each line, as a composer may keep;
+	 * the padding is junk that must not show. */
+	size_t stride = (width + 5) * 4;
+	unsigned char *pixels = malloc(height * stride);
 	struct udrm_frame frame = {
 		.crtc = 0,
 		.sequence = 42,
 		.width = width,
 		.height = height,
 		.stride = stride,
+		.format = DRM_FORMAT_XRGB8888,
 		.pixels = pixels,
 	};
 	unsigned char *rgb;
 	uint32_t x, y, w, h;
-	uint16_t argb[4];
 
+	memset(pixels, 0xa5, height * stride);
 	for (y = 0; y < height; y++)
 		for (x = 0; x < width; x++)
-			pattern(x, y,
-				(uint16_t *)((char *)pixels + y * stride) +
-					x * 4);
+			put_xrgb(pixels + y * stride + x * 4, pattern(x, y));
 	assert_int_equal(frame_png_write(f->path, &frame), 0);
 	rgb = read_png(f->path, &w, &h);
 	assert_int_equal(w, width);
@@ -110,49 +121,49 @@ static void test_written_pixels_read_back(void **state)
 	for (y = 0; y < height; y++) {
 		for (x = 0; x < width; x++) {
 			const unsigned char *px = rgb + (y * width + x) * 3;
+			uint32_t got = (uint32_t)px[0] << 16 |
+				       (uint32_t)px[1] << 8 | px[2];
+			uint32_t want = pattern(x, y) & 0xffffff;
 
-			pattern(x, y, argb);
-			if (px[0] != frame_png_channel(argb[1]) ||
-			    px[1] != frame_png_channel(argb[2]) ||
-			    px[2] != frame_png_channel(argb[3]))
-				fail_msg("pixel (%u,%u) is %02x%02x%02x, "
-					 "expected %02x%02x%02x",
-					 x, y, px[0], px[1], px[2],
-					 frame_png_channel(argb[1]),
-					 frame_png_channel(argb[2]),
-					 frame_png_channel(argb[3]));
+			if (got != want)
+				fail_msg("pixel (%u,%u) is %06x, expected %06x",
+					 x, y, got, want);
 		}
 	}
 	free(rgb);
 	free(pixels);
 }
 
-static void test_channel_rounding(void **state)
-{
-	unsigned int v;
-
-	(void)state;
-	for (v = 0; v < 256; v++)
-		assert_int_equal(frame_png_channel((uint16_t)(v * 257)), v);
-	assert_int_equal(frame_png_channel(0x817f), 0x81);
-	assert_int_equal(frame_png_channel(0xffff), 0xff);
-	assert_int_equal(frame_png_channel(0), 0);
-}
-
 static void test_bad_frames_and_paths_fail(void **state)
 {
 	struct fixture *f = *state;
-	uint16_t px[4 * 4] = {0};
-	struct udrm_frame frame = {
-		.width = 2, .height = 2, .stride = 16, .pixels = px};
+	/* Room for 2x2 pixels of 8 bytes, so that a writer that read the
+	 * old 16-bit frames would not overrun it either. */
+	unsigned char px[2 * 2 * 8] = {0};
+	struct udrm_frame frame = {.width = 2,
+				   .height = 2,
+				   .stride = 8,
+				   .format = DRM_FORMAT_XRGB8888,
+				   .pixels = px};
 	char path[PATH_MAX];
 
 	frame.width = 0;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
 	frame.width = 2;
-	frame.stride = 8; /* shorter than a line */
+	frame.stride = 7; /* shorter than a line of 2 * 4 bytes */
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
+	frame.stride = 8;
+	/* Only XRGB8888 is written; anything else is refused, not guessed
+	 * at (0 was the old 16-bit frames' missing format). */
+	frame.format = 0;
+	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
+	frame.format = DRM_FORMAT_ARGB16161616;
 	frame.stride = 16;
+	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
+	frame.format = DRM_FORMAT_XBGR8888;
+	frame.stride = 8;
+	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
+	frame.format = DRM_FORMAT_XRGB8888;
 	frame.pixels = NULL;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
 	frame.pixels = px;
@@ -174,7 +185,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_written_pixels_read_back,
 						setup, teardown),
-		cmocka_unit_test(test_channel_rounding),
 		cmocka_unit_test_setup_teardown(test_bad_frames_and_paths_fail,
 						setup, teardown),
 	};

@@ -234,16 +234,16 @@ static uint32_t create_blob(struct udrm_file *file, const void *data,
 	return req.blob_id;
 }
 
-/* A dumb buffer of @w x @h at 32 bpp, mapped, with a framebuffer of
+/* A dumb buffer of @w x @h at @bpp, mapped, with a framebuffer of
  * @format on it. */
-static struct buf *create_buf(struct vt *t, uint32_t w, uint32_t h,
-			      uint32_t format)
+static struct buf *create_buf_bpp(struct vt *t, uint32_t w, uint32_t h,
+				  uint32_t bpp, uint32_t format)
 {
 	struct buf *b = &t->bufs[t->nbufs];
 	struct drm_mode_fb_cmd2 r = {0};
 
 	assert_true(t->nbufs < 8);
-	b->handle = ut_dumb_create(t->file, w, h, 32, &b->pitch, &b->size);
+	b->handle = ut_dumb_create(t->file, w, h, bpp, &b->pitch, &b->size);
 	b->map = ut_mmap(t->file, ut_map_offset(t->file, b->handle),
 			 (size_t)b->size, PROT_READ | PROT_WRITE);
 	t->nbufs++;
@@ -259,6 +259,13 @@ static struct buf *create_buf(struct vt *t, uint32_t w, uint32_t h,
 		  "ADDFB2 %ux%u of format %.4s", w, h, (const char *)&format);
 	b->fb_id = r.fb_id;
 	return b;
+}
+
+/* The same at 32 bpp. */
+static struct buf *create_buf(struct vt *t, uint32_t w, uint32_t h,
+			      uint32_t format)
+{
+	return create_buf_bpp(t, w, h, 32, format);
 }
 
 /* The pattern: 24 bits of colour per pixel from its position and @seed. */
@@ -1232,37 +1239,57 @@ static void test_config_module_parameters(void **state)
 /* ------------------------------------------------------------------ */
 /* 5. Capture                                                          */
 
-/* The first mismatch of @f against the pattern of @seed, or "". */
+/* Pixel (@x, @y) of an XRGB8888 frame as 0xXXRRGGBB (little-endian in
+ * memory, whatever the host). */
+static uint32_t frame_pixel(const struct udrm_frame *f, uint32_t x, uint32_t y)
+{
+	const uint8_t *p =
+		(const uint8_t *)f->pixels + (size_t)y * f->stride + x * 4;
+
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* What is wrong with @f's format and size for a @w x @h mode, or "". */
+static void frame_shape_mismatch(const struct udrm_frame *f, uint32_t w,
+				 uint32_t h, char *msg, size_t len)
+{
+	msg[0] = '\0';
+	if (f->format != DRM_FORMAT_XRGB8888)
+		snprintf(msg, len, "a frame of format %#x, expected XRGB8888",
+			 f->format);
+	else if (f->width != w || f->height != h)
+		snprintf(msg, len, "a frame of %ux%u, expected %ux%u", f->width,
+			 f->height, w, h);
+	else if (f->stride < (size_t)w * 4)
+		snprintf(msg, len,
+			 "a stride of %zu bytes, expected %u at least",
+			 f->stride, w * 4);
+	else if (!f->pixels)
+		snprintf(msg, len, "a frame without pixels");
+}
+
+/* The first mismatch of @f against the pattern of @seed, or "". The
+ * pattern's 8-bit channels are composed as v * 257 and come back as v;
+ * the junk X byte of the framebuffer is shown as 0xff. */
 static void frame_mismatch(const struct udrm_frame *f, uint32_t seed, char *msg,
 			   size_t len)
 {
 	uint32_t x, y;
 
-	msg[0] = '\0';
-	if (f->width != W || f->height != H) {
-		snprintf(msg, len, "a frame of %ux%u, expected %ux%u", f->width,
-			 f->height, W, H);
+	frame_shape_mismatch(f, W, H, msg, len);
+	if (msg[0])
 		return;
-	}
 	for (y = 0; y < H; y++) {
-		const uint16_t *px =
-			(const uint16_t *)((const char *)f->pixels +
-					   y * f->stride);
+		for (x = 0; x < W; x++) {
+			uint32_t got = frame_pixel(f, x, y);
+			uint32_t want = 0xff000000u | pattern_rgb(x, y, seed);
 
-		for (x = 0; x < W; x++, px += 4) {
-			uint32_t rgb = pattern_rgb(x, y, seed);
-			uint16_t r = (uint16_t)((rgb >> 16) * 257),
-				 g = (uint16_t)(((rgb >> 8) & 0xff) * 257),
-				 b = (uint16_t)((rgb & 0xff) * 257);
-
-			if (px[0] != 0xffff || px[1] != r || px[2] != g ||
-			    px[3] != b) {
+			if (got != want) {
 				snprintf(msg, len,
-					 "pixel (%u,%u) is ARGB %04x %04x "
-					 "%04x %04x, expected ffff %04x %04x "
-					 "%04x",
-					 x, y, px[0], px[1], px[2], px[3], r, g,
-					 b);
+					 "pixel (%u,%u) is XRGB %08x, "
+					 "expected %08x",
+					 x, y, got, want);
 				return;
 			}
 		}
@@ -1330,7 +1357,9 @@ static void test_capture_frames_and_hold_after_rmfb(void **state)
 	ut_expect(udrm_device_last_frame(t->dev, 0, &f), 0,
 		  "last frame of CRTC 0");
 	ut_expect(f.crtc, 0, "CRTC of the last frame");
-	ut_check(f.stride >= (size_t)W * 8, "stride %zu", f.stride);
+	ut_expect(f.format, DRM_FORMAT_XRGB8888, "format of the last frame");
+	ut_expect(f.stride, (size_t)W * 4,
+		  "stride of the last frame (XRGB8888 lines, no padding)");
 	frame_mismatch(&f, 1, msg, sizeof(msg));
 	free((void *)f.pixels);
 	ut_check(!msg[0], "the last frame: %s", msg);
@@ -1357,6 +1386,80 @@ static void test_capture_frames_and_hold_after_rmfb(void **state)
 		  "last frame of CRTC 1 of 1");
 	ut_expect(udrm_device_last_frame(t->dev, 1000, &f), -EINVAL,
 		  "last frame of CRTC 1000");
+}
+
+/* The 16-bit channels of an XRGB16161616 pixel (@x, @y): red runs
+ * through every 16-bit value in the first 64 lines, green is its
+ * complement, blue a hash. */
+static void pattern16(uint32_t x, uint32_t y, uint16_t rgb[3])
+{
+	uint32_t i = y * W + x;
+
+	rgb[0] = (uint16_t)i;
+	rgb[1] = (uint16_t)~i;
+	rgb[2] = (uint16_t)(i * 40503u >> 7);
+}
+
+/* A 16-bit channel rounded to 8 bits: round(v / 257). */
+static uint32_t round8(uint16_t v)
+{
+	return ((uint32_t)v + 128) / 257;
+}
+
+static void test_capture_rounds_16bit_channels_to_8(void **state)
+{
+	struct vt *t = *state;
+	struct udrm_frame f;
+	struct buf *b;
+	uint32_t x, y;
+	char msg[256];
+
+	open_device(t, NULL, false);
+	ut_expect(udrm_device_capture(t->dev, NULL, NULL), 0,
+		  "udrm_device_capture without a callback");
+	b = create_buf_bpp(t, W, H, 64, DRM_FORMAT_XRGB16161616);
+	for (y = 0; y < H; y++) {
+		uint16_t *row = (uint16_t *)(b->map + (size_t)y * b->pitch);
+
+		for (x = 0; x < W; x++) {
+			uint16_t rgb[3];
+
+			/* Little-endian B, G, R, X words; X is junk. */
+			pattern16(x, y, rgb);
+			row[x * 4 + 0] = rgb[2];
+			row[x * 4 + 1] = rgb[1];
+			row[x * 4 + 2] = rgb[0];
+			row[x * 4 + 3] = 0x1234;
+		}
+	}
+	light(t, b);
+
+	/* The picture is on the screen: last_frame composes it if no
+	 * vblank has yet. */
+	ut_expect(udrm_device_last_frame(t->dev, 0, &f), 0,
+		  "last frame of an XRGB16161616 plane");
+	frame_shape_mismatch(&f, W, H, msg, sizeof(msg));
+	for (y = 0; y < H && !msg[0]; y++) {
+		for (x = 0; x < W; x++) {
+			uint32_t got = frame_pixel(&f, x, y), want;
+			uint16_t rgb[3];
+
+			pattern16(x, y, rgb);
+			want = 0xff000000u | round8(rgb[0]) << 16 |
+			       round8(rgb[1]) << 8 | round8(rgb[2]);
+			if (got != want) {
+				snprintf(msg, sizeof(msg),
+					 "pixel (%u,%u) of 16-bit RGB %04x "
+					 "%04x %04x is XRGB %08x, expected "
+					 "%08x",
+					 x, y, rgb[0], rgb[1], rgb[2], got,
+					 want);
+				break;
+			}
+		}
+	}
+	free((void *)f.pixels);
+	ut_check(!msg[0], "the last frame: %s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1504,6 +1607,7 @@ int main(void)
 		T(test_config_two_crtc_topology),
 		T(test_config_module_parameters),
 		T(test_capture_frames_and_hold_after_rmfb),
+		T(test_capture_rounds_16bit_channels_to_8),
 		T(test_fbdev_lights_the_crtc_at_load),
 		T(test_teardown_with_a_blocked_crc_reader),
 #undef T

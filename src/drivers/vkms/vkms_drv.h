@@ -76,14 +76,15 @@ struct vkms_output {
 	bool crc_overflow;
 	int crc_eventfd; /* readable while entries are queued */
 
-	/* Last frame shown with a program's framebuffers (capture). */
-	struct vkms_pixel *frame;
+	/* Last frame shown with a program's framebuffers (capture), in
+	 * DRM_FORMAT_XRGB8888, frame_width * 4 bytes per line. */
+	uint32_t *frame;
 	uint32_t frame_width, frame_height;
 	uint64_t frame_seq;
 	bool have_frame;
 	pid_t frame_pid; /* process that composed it */
-	/* A frame buffer to reuse (compose_lock). */
-	struct vkms_pixel *spare;
+	/* A frame buffer to reuse (compose_lock), as @frame. */
+	uint32_t *spare;
 	size_t spare_bytes;
 };
 
