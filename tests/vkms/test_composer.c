@@ -1584,6 +1584,56 @@ static void lone_8888_plane_lines_match_the_portable_code(void **state)
 	}
 }
 
+static void stacks_of_8888_planes_match_the_portable_code(void **state)
+{
+	/* Around the 16- and 64-pixel steps of the stack kernel. */
+	static const uint32_t widths[] = {1,  2,  15, 16,  17,	31,
+					  63, 64, 65, 130, 257, 301};
+	static const uint32_t tops[] = {
+		DRM_FORMAT_ARGB8888, DRM_FORMAT_ABGR8888, DRM_FORMAT_BGRA8888,
+		DRM_FORMAT_RGBA8888, DRM_FORMAT_XRGB8888};
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		uint32_t cw = widths[w], ch = 6;
+		struct test_fb fb[4];
+		struct vkms_plane_input p[4];
+		struct vkms_frame_input in;
+		char name[64];
+		int x2 = (int)cw / 3 + (int)cw / 2 + 1;
+
+		/* An opaque primary, a full-screen pre-multiplied overlay,
+		 * one from a third of the line on lines 1-4, and a narrow
+		 * one at the right edge on lines 2-5: blocks covered in
+		 * part, by several planes or by none. */
+		fb_make(&fb[0], tops[(w + 4) % 5], cw + 3, ch);
+		fb_make(&fb[1], tops[w % 5], cw, ch);
+		fb_make(&fb[2], tops[(w + 1) % 5], cw, 4);
+		fb_make(&fb[3], tops[(w + 2) % 5], 7, 4);
+		p[0] = plane_of(&fb[0], 3, 0, (int)cw, (int)ch, 0, 0,
+				DRM_MODE_ROTATE_0);
+		p[0].blend_mode = DRM_MODE_BLEND_PIXEL_NONE;
+		p[1] = plane_of(&fb[1], 0, 0, (int)cw, (int)ch, 0, 0,
+				DRM_MODE_ROTATE_0);
+		p[2] = plane_of(&fb[2], 0, 0,
+				(x2 > (int)cw ? (int)cw : x2) - (int)cw / 3, 4,
+				(int)cw / 3, 1, DRM_MODE_ROTATE_0);
+		p[3] = plane_of(&fb[3], 0, 0, cw < 7 ? (int)cw : 7, 4,
+				(int)cw - (cw < 7 ? (int)cw : 7), 2,
+				DRM_MODE_ROTATE_0);
+		for (int i = 1; i < 4; i++)
+			p[i].blend_mode = DRM_MODE_BLEND_PREMULTI;
+		in = frame_of(p, 4);
+		in.width = cw;
+		in.height = ch;
+		snprintf(name, sizeof(name), "stack width %u", cw);
+		expect_matches_model(&in, "%s", name);
+		expect_outputs_match_portable(&in, 8 * (w % 9), name);
+		for (int i = 0; i < 4; i++)
+			fb_free(&fb[i]);
+	}
+}
+
 static void large_captured_frames_match_the_portable_code(void **state)
 {
 	/* Frames over the composer's non-temporal store threshold, at
@@ -1638,6 +1688,7 @@ int main(void)
 		cmocka_unit_test(crc_fast_paths_match_zlib),
 		cmocka_unit_test(lone_8888_plane_lines_match_the_portable_code),
 		cmocka_unit_test(large_captured_frames_match_the_portable_code),
+		cmocka_unit_test(stacks_of_8888_planes_match_the_portable_code),
 		cmocka_unit_test(wide_lines_match_the_model),
 	};
 

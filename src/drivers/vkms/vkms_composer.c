@@ -455,23 +455,38 @@ static void vkms_plane_compose_line(struct vkms_composer *c,
 	}
 }
 
-/* Whether line @y is plane @first's alone: an opaque full-width plane
- * read by the line kernel, no plane above it on the line. */
-static bool vkms_line_alone(const struct vkms_plane_job *jobs,
-			    unsigned int num_planes, unsigned int first, int y)
+/*
+ * Whether line @y is a stack the line kernels compose alone: plane @first
+ * opaque, full-width and 8-bit, read by the AVX-512 kernels, and every
+ * plane above it on the line 8-bit and pre-multiplied with plane alpha
+ * 0xffff. Returns how many planes are above it (in @stack), -1 if not.
+ */
+static int vkms_line_stack(const struct vkms_plane_job *jobs,
+			   unsigned int num_planes, unsigned int first, int y,
+			   struct vkms_stack_plane *stack)
 {
 	const struct vkms_plane_job *job = &jobs[first];
+	int n = 0;
 
 	if (!job->full_width || !job->row8 || !job->simd8.line512 ||
 	    y < job->dst_y1 || y >= job->dst_y2 ||
 	    (job->kind != VKMS_OPAQUE && job->kind != VKMS_OPAQUE_FIXA))
-		return false;
+		return -1;
 	for (unsigned int i = first + 1; i < num_planes; i++) {
-		if (jobs[i].kind != VKMS_SKIP && y >= jobs[i].dst_y1 &&
-		    y < jobs[i].dst_y2)
-			return false;
+		job = &jobs[i];
+		if (job->kind == VKMS_SKIP || y < job->dst_y1 ||
+		    y >= job->dst_y2)
+			continue;
+		if (!job->row8 || job->kind != VKMS_PREMULTI)
+			return -1;
+		stack[n++] = (struct vkms_stack_plane){
+			.s = &job->simd8,
+			.src = vkms_plane_row8(job, job->dst_x1, y),
+			.x1 = (unsigned int)job->dst_x1,
+			.x2 = (unsigned int)job->dst_x2,
+		};
 	}
-	return true;
+	return n;
 }
 
 /* Brings @len bytes at @p into the cache for writing. PREFETCHW (a NOP
@@ -607,8 +622,10 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	for (int y = 0; y < (int)in->height; y++) {
 		struct vkms_pixel *line = c->line;
 		uint8_t *frame_line = NULL, *wb_line = NULL;
+		struct vkms_stack_plane stack[UDRM_KMS_MAX_PLANES];
 		unsigned int first = 0;
 		bool covered = false;
+		int nstack;
 
 		if (out->frame)
 			frame_line = (uint8_t *)out->frame +
@@ -633,21 +650,33 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 			}
 		}
 
-		/* One opaque 8-bit plane alone on the line: converted,
-		 * CRC'd and stored in one pass. */
+		/* 8-bit planes over an opaque one: composed, CRC'd and
+		 * stored in one pass, in registers; an opaque plane alone
+		 * has 8-bit values, the CRC's second plane is all zeros. */
 		if (covered && !gamma && (!wb_write || wb8) &&
-		    vkms_line_alone(jobs, in->num_planes, first, y)) {
+		    (nstack = vkms_line_stack(jobs, in->num_planes, first, y,
+					      stack)) >= 0) {
 			const struct vkms_plane_job *job = &jobs[first];
+			uint8_t *out8 = wb_write  ? wb_line
+					: frame16 ? NULL
+						  : frame_line;
 
-			crc.h = vkms_line_8888(
-				&job->simd8, vkms_plane_row8(job, 0, y),
-				in->width, frame16 ? line : NULL,
-				wb_write  ? wb_line
-				: frame16 ? NULL
-					  : frame_line,
-				stream && !wb_write, out->want_crc, crc.h);
-			if (out->want_crc)
-				vkms_crc_exact(&crc, in->width);
+			if (!nstack) {
+				crc.h = vkms_line_8888(
+					&job->simd8, vkms_plane_row8(job, 0, y),
+					in->width, frame16 ? line : NULL, out8,
+					stream && !wb_write, out->want_crc,
+					crc.h);
+				if (out->want_crc)
+					vkms_crc_exact(&crc, in->width);
+			} else {
+				vkms_stack_line(
+					&job->simd8, vkms_plane_row8(job, 0, y),
+					in->width, stack, (unsigned int)nstack,
+					frame16 ? line : NULL, out8,
+					stream && !wb_write,
+					out->want_crc ? &crc : NULL);
+			}
 			continue;
 		}
 

@@ -135,6 +135,13 @@ uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
 			unsigned int n, struct vkms_pixel *out16, uint8_t *out8,
 			bool stream, bool want_crc, uint32_t h);
 
+/* A plane over the bottom one of a stack line (vkms_stack_line()). */
+struct vkms_stack_plane {
+	const struct vkms_row8 *s;
+	const uint8_t *src;  /* the pixel shown at CRTC x = @x1 */
+	unsigned int x1, x2; /* on the line, @x2 excluded */
+};
+
 /* Converts @n composed pixels to XRGB8888 at @dst, as the writeback
  * writer of that format (with SIMD when the CPU has it). */
 void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
@@ -177,6 +184,19 @@ enum {
 	VKMS_SIMD_MAX = VKMS_SIMD_AVX512,
 };
 unsigned int vkms_formats_set_simd_level(unsigned int level);
+
+/*
+ * A whole composed line of @n pixels that is an opaque 8-bit plane (@src,
+ * @bottom) under 8-bit pre-multiplied planes with plane alpha 0xffff
+ * (@planes, bottom to top; for @bottom->line512 only), composed 16 pixels
+ * at a time in registers: stored at @out16 and/or @out8 (XRGB8888) as
+ * vkms_line_8888() does, and added to both planes of @crc unless it is
+ * NULL. The same result as reading and blending plane by plane.
+ */
+void vkms_stack_line(const struct vkms_row8 *bottom, const uint8_t *src,
+		     unsigned int n, const struct vkms_stack_plane *planes,
+		     unsigned int num_planes, struct vkms_pixel *out16,
+		     uint8_t *out8, bool stream, struct vkms_crc *crc);
 
 /* Orders the non-temporal stores of vkms_line_8888() with @stream (weakly
  * ordered) before the stores that follow: once, at the end of the frame
