@@ -174,12 +174,14 @@ static int compose_init(struct compose_bench *b, uint32_t w, uint32_t h,
 		.width = w, .height = h, .planes = b->inputs, .num_planes = n};
 	b->out = (struct vkms_frame_output){.want_crc = crc};
 	if (!crc) {
-		/* Written before the first frame: no page faults timed. */
-		b->frame = calloc((size_t)w * h, 4);
+		/* Aligned as the driver's captured frames, written before
+		 * the first frame: no page faults timed. */
+		b->frame = aligned_alloc(64, (size_t)w * h * 4);
 		if (!b->frame) {
 			ret = -ENOMEM;
 			goto fail;
 		}
+		memset(b->frame, 0, (size_t)w * h * 4);
 		b->out.frame = b->frame;
 		b->out.frame_stride = (size_t)w * 4;
 		b->out.frame_format = DRM_FORMAT_XRGB8888;

@@ -37,11 +37,12 @@
 #endif
 /* Frames of at least this many pixels expand the gamma LUT to a table. */
 #define VKMS_GAMMA_TABLE_MIN_PIXELS (3u * 65536u)
-/* Captured frames of at least this many bytes are written with
- * non-temporal stores: larger than what the caches would keep for the
- * reader, they would only evict the planes' lines. */
+/* Captured frames of at least this many bytes (more than a core's L2) are
+ * written with non-temporal stores: nothing reads them soon (a capture
+ * writer, every Nth frame), and through the caches they would only evict
+ * the planes' lines. */
 #ifndef VKMS_STREAM_MIN_BYTES
-#define VKMS_STREAM_MIN_BYTES (8u << 20)
+#define VKMS_STREAM_MIN_BYTES (2u << 20)
 #endif
 
 #define VKMS_ROTATE_MASK                                                       \
@@ -477,7 +478,8 @@ static int vkms_line_stack(const struct vkms_plane_job *jobs,
 		if (job->kind == VKMS_SKIP || y < job->dst_y1 ||
 		    y >= job->dst_y2)
 			continue;
-		if (!job->row8 || job->kind != VKMS_PREMULTI)
+		if (!job->row8 || job->kind != VKMS_PREMULTI ||
+		    !jobs[first].simd8.stack)
 			return -1;
 		stack[n++] = (struct vkms_stack_plane){
 			.s = &job->simd8,
@@ -674,7 +676,6 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 					&job->simd8, vkms_plane_row8(job, 0, y),
 					in->width, stack, (unsigned int)nstack,
 					frame16 ? line : NULL, out8,
-					stream && !wb_write,
 					out->want_crc ? &crc : NULL);
 			}
 			continue;

@@ -18,8 +18,7 @@
 
 #include "kms/kms.h"
 
-/* One pixel of a composed line, the order of the kernel's pixel_argb_u16
- * and of struct udrm_frame. */
+/* One pixel of a composed line, the order of the kernel's pixel_argb_u16. */
 struct vkms_pixel {
 	uint16_t a, r, g, b;
 };

@@ -110,8 +110,15 @@ struct vkms_row8 {
 	 * and to XRGB8888 (b, g, r, x), alpha / x left 0 */
 	_Alignas(16) uint8_t hi[16];
 	_Alignas(16) uint8_t xrgb[16];
+	/* AVX-512 VBMI permutes of 16 pixels (one 512-bit load) to 16-bit
+	 * pixels 0-7 and 8-15: the pixels (alpha 0xffff without alpha), the
+	 * same with alpha 0xffff, the alpha broadcast */
+	_Alignas(64) uint8_t vpx[2][64];
+	_Alignas(64) uint8_t vpx_opaque[2][64];
+	_Alignas(64) uint8_t valpha[2][64];
 	bool simd;
 	bool line512; /* vkms_line_8888() can be used */
+	bool stack;   /* vkms_stack_line() can be used */
 };
 
 void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d);
@@ -188,15 +195,15 @@ unsigned int vkms_formats_set_simd_level(unsigned int level);
 /*
  * A whole composed line of @n pixels that is an opaque 8-bit plane (@src,
  * @bottom) under 8-bit pre-multiplied planes with plane alpha 0xffff
- * (@planes, bottom to top; for @bottom->line512 only), composed 16 pixels
- * at a time in registers: stored at @out16 and/or @out8 (XRGB8888) as
- * vkms_line_8888() does, and added to both planes of @crc unless it is
- * NULL. The same result as reading and blending plane by plane.
+ * (@planes, bottom to top; for @bottom->stack only), composed 16 pixels
+ * at a time in registers: stored at @out16 and/or @out8 (XRGB8888), and
+ * added to both planes of @crc unless it is NULL. The same result as
+ * reading and blending plane by plane.
  */
 void vkms_stack_line(const struct vkms_row8 *bottom, const uint8_t *src,
 		     unsigned int n, const struct vkms_stack_plane *planes,
 		     unsigned int num_planes, struct vkms_pixel *out16,
-		     uint8_t *out8, bool stream, struct vkms_crc *crc);
+		     uint8_t *out8, struct vkms_crc *crc);
 
 /* Orders the non-temporal stores of vkms_line_8888() with @stream (weakly
  * ordered) before the stores that follow: once, at the end of the frame
