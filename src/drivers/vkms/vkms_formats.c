@@ -1063,6 +1063,22 @@ crc32_reduce512(const __m512i z[4])
 /* Distance 4 * 512 bits, the stride of the four registers. */
 #define VKMS_K2048_512                                                         \
 	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1322d1430, 0x11542778a))
+/* Distance 8 * 512 bits, the stride of eight registers. */
+#define VKMS_K4096_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1d741f35c, 0x01072db28))
+
+/* crc32_reduce512() of eight registers (four chains hide the carry-less
+ * multiplications' latency only in part). */
+__attribute__((target(VKMS_AVX512))) static inline __m128i
+crc32_reduce512x8(const __m512i z[8])
+{
+	const __m512i k2048 = VKMS_K2048_512;
+	__m512i y[4];
+
+	for (int j = 0; j < 4; j++)
+		y[j] = VKMS_FOLD512(z[j], k2048, z[j + 4]);
+	return crc32_reduce512(y);
+}
 
 /*
  * The same with 512-bit carry-less multiplications: four registers of four
@@ -1073,14 +1089,30 @@ __attribute__((target(VKMS_AVX512))) static uint32_t
 crc32_fold_avx512(uint32_t crc, const uint8_t *p, size_t len)
 {
 	const __m512i k2048 = VKMS_K2048_512;
-	__m512i z[4];
+	const __m512i k4096 = VKMS_K4096_512;
+	__m512i z[8];
+	int regs = len >= 512 ? 8 : 4;
 
-	for (int j = 0; j < 4; j++)
+	for (int j = 0; j < regs; j++)
 		z[j] = _mm512_loadu_si512((const void *)(p + 64 * j));
 	z[0] = _mm512_xor_si512(
 		z[0], _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)crc)));
-	p += 256;
-	len -= 256;
+	p += 64 * regs;
+	len -= 64 * (size_t)regs;
+	if (regs == 8) {
+		/* Eight chains while they last, then four. */
+		while (len >= 512) {
+			for (int j = 0; j < 8; j++)
+				z[j] = VKMS_FOLD512(
+					z[j], k4096,
+					_mm512_loadu_si512(
+						(const void *)(p + 64 * j)));
+			p += 512;
+			len -= 512;
+		}
+		for (int j = 0; j < 4; j++)
+			z[j] = VKMS_FOLD512(z[j], k2048, z[j + 4]);
+	}
 	while (len >= 256) {
 		for (int j = 0; j < 4; j++)
 			z[j] = VKMS_FOLD512(
@@ -1200,8 +1232,9 @@ line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
 }
 
 /*
- * 64 pixels (256 bytes of high bytes) at a time: four registers folded
- * as crc32_fold_avx512() does, the last pixels by line8_small().
+ * 128 pixels (512 bytes of high bytes) at a time: eight registers folded
+ * as crc32_fold_avx512() does (four chains leave the multiplier idle a
+ * third of the time), the last pixels by line8_small().
  */
 __attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
 line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
@@ -1210,11 +1243,11 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 {
 	unsigned int i = 0;
 
-	if (want_crc && n >= 64) {
-		const __m512i k2048 = VKMS_K2048_512;
-		__m512i z[4];
+	if (want_crc && n >= 128) {
+		const __m512i k4096 = VKMS_K4096_512;
+		__m512i z[8];
 
-		for (int j = 0; j < 4; j++) {
+		for (int j = 0; j < 8; j++) {
 			__m512i v = _mm512_loadu_si512(
 				(const void *)(src + 64 * j));
 
@@ -1225,22 +1258,24 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 		z[0] = _mm512_xor_si512(
 			z[0],
 			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~h)));
-		for (i = 64; i + 64 <= n; i += 64) {
-			_mm_prefetch(
-				(const char *)(src + 4 * i + VKMS_PREFETCH),
-				_MM_HINT_T0);
-			for (int j = 0; j < 4; j++) {
+		for (i = 128; i + 128 <= n; i += 128) {
+			for (int j = 0; j < 2; j++)
+				_mm_prefetch((const char *)(src + 4 * i +
+							    VKMS_PREFETCH +
+							    64 * j),
+					     _MM_HINT_T0);
+			for (int j = 0; j < 8; j++) {
 				unsigned int p = i + 16 * j;
 				__m512i v = _mm512_loadu_si512(
 					(const void *)(src + 4 * p));
 
 				line8_store16(v, k, o16 ? o16 + p : NULL,
 					      o8 ? o8 + 4 * p : NULL, stream);
-				z[j] = VKMS_FOLD512(z[j], k2048,
+				z[j] = VKMS_FOLD512(z[j], k4096,
 						    line8_hi(v, k));
 			}
 		}
-		h = ~crc32_finish_clmul(crc32_reduce512(z), NULL, 0);
+		h = ~crc32_finish_clmul(crc32_reduce512x8(z), NULL, 0);
 	} else if (!want_crc) {
 		for (; i + 16 <= n; i += 16) {
 			_mm_prefetch(
@@ -1359,32 +1394,6 @@ write_xrgb8888_avx512(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
 	}
 }
 
-/* The two CRC planes of @n <= 512 pixels: high bytes at @hi, low XOR high
- * at @lo. */
-__attribute__((target(VKMS_AVX512))) static void
-crc_split_avx512(const struct vkms_pixel *p, unsigned int n, uint8_t *hi,
-		 uint8_t *lo)
-{
-	const __m512i low = _mm512_set1_epi16(0xff);
-
-	for (unsigned int i = 0; i < n; i += 16) {
-		unsigned int m = n - i > 16 ? 16 : n - i;
-		__mmask8 m0 = (__mmask8)((1u << (m > 8 ? 8 : m)) - 1);
-		__mmask8 m1 = (__mmask8)((1u << (m > 8 ? m - 8 : 0)) - 1);
-		__mmask64 bytes =
-			m == 16 ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
-		__m512i a = _mm512_maskz_loadu_epi64(m0, p + i);
-		__m512i b = _mm512_maskz_loadu_epi64(m1, p + i + 8);
-		__m512i ha = _mm512_srli_epi16(a, 8);
-		__m512i hb = _mm512_srli_epi16(b, 8);
-		/* (v ^ v >> 8) & 0xff */
-		__m512i la = _mm512_ternarylogic_epi64(a, ha, low, 0x28);
-		__m512i lb = _mm512_ternarylogic_epi64(b, hb, low, 0x28);
-
-		_mm512_mask_storeu_epi8(hi + 4 * i, bytes, pack_pixels(ha, hb));
-		_mm512_mask_storeu_epi8(lo + 4 * i, bytes, pack_pixels(la, lb));
-	}
-}
 /* round(a * b / 65535) in 16-bit lanes (vkms_mul_div65535() with a mask
  * for the carry). */
 __attribute__((target(VKMS_AVX512))) static inline __m512i
@@ -1553,8 +1562,8 @@ static inline void stack_prefetch(const uint8_t *src,
 
 /* The CRC register after @z (if @have_z) and @len bytes at @tail. */
 __attribute__((target(VKMS_AVX512))) static uint32_t
-stack_crc_finish(const __m512i z[4], bool have_z, uint32_t raw,
-		 const uint8_t *tail, size_t len)
+crc_fold_finish(const __m512i z[4], bool have_z, uint32_t raw,
+		const uint8_t *tail, size_t len)
 {
 	size_t n16 = len & ~(size_t)15;
 
@@ -1566,26 +1575,81 @@ stack_crc_finish(const __m512i z[4], bool have_z, uint32_t raw,
 	return raw;
 }
 
+/*
+ * Both planes of the CRC of a run of composed pixels being folded: 64
+ * pixels a step into four registers per plane (eight chains hide the
+ * multiplications' latency), the last pixels' bytes into buffers.
+ */
+struct crc_fold2 {
+	__m512i zh[4], zr[4];
+	unsigned int t;
+	_Alignas(64) uint8_t th[256], tr[256];
+};
+
+/* Adds block @j (pixels @a, @b) of the 64-pixel step at pixel @x. */
+__attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
+crc_fold2_block(struct crc_fold2 *f, const struct vkms_crc *c, unsigned int x,
+		int j, __m512i a, __m512i b)
+{
+	const __m512i k2048 = VKMS_K2048_512;
+	__m512i h, r;
+
+	stack_crc_planes(a, b, &h, &r);
+	if (x) {
+		f->zh[j] = VKMS_FOLD512(f->zh[j], k2048, h);
+		f->zr[j] = VKMS_FOLD512(f->zr[j], k2048, r);
+	} else if (j) {
+		f->zh[j] = h;
+		f->zr[j] = r;
+	} else {
+		/* The registers so far enter with the first bytes. */
+		f->zh[0] = _mm512_xor_si512(
+			h,
+			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~c->h)));
+		f->zr[0] = _mm512_xor_si512(
+			r,
+			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c->q)));
+	}
+}
+
+/* Adds @m <= 16 pixels after the last whole step. */
+__attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
+crc_fold2_tail(struct crc_fold2 *f, __m512i a, __m512i b, unsigned int m)
+{
+	__m512i h, r;
+
+	stack_crc_planes(a, b, &h, &r);
+	_mm512_store_si512((void *)(f->th + f->t), h);
+	_mm512_store_si512((void *)(f->tr + f->t), r);
+	f->t += 4 * m;
+}
+
+/* Ends a run of @n pixels into @c. */
+__attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
+crc_fold2_end(struct crc_fold2 *f, struct vkms_crc *c, unsigned int n)
+{
+	c->h = ~crc_fold_finish(f->zh, n >= 64, ~c->h, f->th, f->t);
+	c->q = crc_fold_finish(f->zr, n >= 64, c->q, f->tr, f->t);
+	c->r_len += 4 * (uint64_t)n;
+}
+
 __attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
 stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 		  unsigned int n, const struct vkms_stack_plane *planes,
 		  unsigned int num_planes, struct vkms_pixel *out16,
 		  uint8_t *out8, struct vkms_crc *crc)
 {
-	const __m512i k2048 = VKMS_K2048_512;
-	_Alignas(64) uint8_t th[256], tr[256];
-	__m512i zh[4], zr[4], a, b;
-	unsigned int x = 0, t = 0;
+	struct crc_fold2 f;
+	unsigned int x = 0;
+	__m512i a, b;
 
-	/* 64 pixels at a time: four blocks folded into four registers per
-	 * plane of the CRC (eight chains hide the multiplications' latency). */
+	f.t = 0;
 	for (; x + 64 <= n; x += 64) {
 		/* The hardware prefetcher alone falls behind on several
 		 * streams: every plane's next lines are asked for. */
 		stack_prefetch(src, planes, num_planes, x);
 		for (int j = 0; j < 4; j++) {
 			unsigned int bx = x + 16 * (unsigned int)j;
-			__m512i h, r;
 
 			stack_block(bottom, src, planes, num_planes, bx, 16, &a,
 				    &b);
@@ -1597,30 +1661,13 @@ stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 			if (out8)
 				_mm512_storeu_si512((void *)(out8 + 4 * bx),
 						    stack_xrgb(a, b));
-			if (!crc)
-				continue;
-			stack_crc_planes(a, b, &h, &r);
-			if (x) {
-				zh[j] = VKMS_FOLD512(zh[j], k2048, h);
-				zr[j] = VKMS_FOLD512(zr[j], k2048, r);
-			} else {
-				zh[j] = h;
-				zr[j] = r;
-			}
-		}
-		if (crc && !x) {
-			zh[0] = _mm512_xor_si512(
-				zh[0], _mm512_zextsi128_si512(_mm_cvtsi32_si128(
-					       (int)~crc->h)));
-			zr[0] = _mm512_xor_si512(
-				zr[0], _mm512_zextsi128_si512(
-					       _mm_cvtsi32_si128((int)crc->q)));
+			if (crc)
+				crc_fold2_block(&f, crc, x, j, a, b);
 		}
 	}
-	/* The last pixels, 16 at a time, their CRC planes into buffers. */
+	/* The last pixels, 16 at a time. */
 	for (; x < n; x += 16) {
 		unsigned int m = n - x > 16 ? 16 : n - x;
-		__m512i h, r;
 
 		stack_block(bottom, src, planes, num_planes, x, m, &a, &b);
 		if (out16)
@@ -1629,18 +1676,41 @@ stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 			_mm512_mask_storeu_epi32(out8 + 4 * x,
 						 (__mmask16)((1u << m) - 1),
 						 stack_xrgb(a, b));
-		if (crc) {
-			stack_crc_planes(a, b, &h, &r);
-			_mm512_store_si512((void *)(th + t), h);
-			_mm512_store_si512((void *)(tr + t), r);
-			t += 4 * m;
+		if (crc)
+			crc_fold2_tail(&f, a, b, m);
+	}
+	if (crc)
+		crc_fold2_end(&f, crc, n);
+}
+
+/* vkms_crc_pixels() with the stack kernel's folds. */
+__attribute__((target(VKMS_VBMI))) static void
+crc_pixels_avx512(struct vkms_crc *c, const struct vkms_pixel *p,
+		  unsigned int n)
+{
+	struct crc_fold2 f;
+	unsigned int x = 0;
+
+	f.t = 0;
+	for (; x + 64 <= n; x += 64) {
+		for (int j = 0; j < 4; j++) {
+			const struct vkms_pixel *q = p + x + 16 * j;
+
+			crc_fold2_block(
+				&f, c, x, j,
+				_mm512_loadu_si512((const void *)q),
+				_mm512_loadu_si512((const void *)(q + 8)));
 		}
 	}
-	if (crc) {
-		crc->h = ~stack_crc_finish(zh, n >= 64, ~crc->h, th, t);
-		crc->q = stack_crc_finish(zr, n >= 64, crc->q, tr, t);
-		crc->r_len += 4 * (uint64_t)n;
+	for (; x < n; x += 16) {
+		unsigned int m = n - x > 16 ? 16 : n - x;
+		__mmask8 m0 = (__mmask8)((1u << (m > 8 ? 8 : m)) - 1);
+		__mmask8 m1 = (__mmask8)((1u << (m > 8 ? m - 8 : 0)) - 1);
+
+		crc_fold2_tail(&f, _mm512_maskz_loadu_epi64(m0, p + x),
+			       _mm512_maskz_loadu_epi64(m1, p + x + 8), m);
 	}
+	crc_fold2_end(&f, c, n);
 }
 
 /*
@@ -1771,24 +1841,23 @@ void vkms_crc_pixels(struct vkms_crc *c, const struct vkms_pixel *p,
 {
 	uint8_t hi[4 * 512], lo[4 * 512];
 
+#ifdef VKMS_HAVE_CLMUL
+	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
+		crc_pixels_avx512(c, p, n);
+		return;
+	}
+#endif
 	while (n) {
 		unsigned int m = n > 512 ? 512 : n;
 
-#ifdef VKMS_HAVE_CLMUL
-		if (vkms_cpu_features() & VKMS_CPU_AVX512)
-			crc_split_avx512(p, m, hi, lo);
-		else
-#endif
-			for (unsigned int i = 0; i < m; i++) {
-				const uint16_t v[4] = {p[i].a, p[i].r, p[i].g,
-						       p[i].b};
+		for (unsigned int i = 0; i < m; i++) {
+			const uint16_t v[4] = {p[i].a, p[i].r, p[i].g, p[i].b};
 
-				for (int j = 0; j < 4; j++) {
-					hi[4 * i + j] = (uint8_t)(v[j] >> 8);
-					lo[4 * i + j] =
-						(uint8_t)(v[j] ^ v[j] >> 8);
-				}
+			for (int j = 0; j < 4; j++) {
+				hi[4 * i + j] = (uint8_t)(v[j] >> 8);
+				lo[4 * i + j] = (uint8_t)(v[j] ^ v[j] >> 8);
 			}
+		}
 		c->h = vkms_crc32(c->h, hi, 4 * m);
 		/* crc32() takes and gives the inverted register. */
 		c->q = ~vkms_crc32(~c->q, lo, 4 * m);
