@@ -975,26 +975,28 @@ static void writeback_converts_the_composed_frame(void **state)
 }
 
 /* The CRC's definition (vkms_composer.h), computed from the frame: zlib's
- * crc32() of every channel's high byte, then of every low XOR high byte. */
+ * crc32() of the high bytes of every r, g, b, then of every low XOR high
+ * byte. */
 static uint32_t crc_of_frame(const struct vkms_pixel *frame, size_t n)
 {
-	uint8_t *hi = malloc(4 * n + 1), *lo = malloc(4 * n + 1);
+	uint8_t *hi = malloc(3 * n + 1), *lo = malloc(3 * n + 1);
 	uLong crc;
 
 	assert_non_null(hi);
 	assert_non_null(lo);
 	for (size_t i = 0; i < n; i++) {
-		const uint16_t v[4] = {frame[i].a, frame[i].r, frame[i].g,
-				       frame[i].b};
+		const uint16_t v[3] = {frame[i].r, frame[i].g, frame[i].b};
 
-		for (int c = 0; c < 4; c++) {
-			hi[4 * i + c] = (uint8_t)(v[c] >> 8);
-			lo[4 * i + c] = (uint8_t)((v[c] & 0xff) ^ (v[c] >> 8));
+		/* Composed pixels are opaque: the CRC leaves alpha out. */
+		assert_int_equal(frame[i].a, 0xffff);
+		for (int c = 0; c < 3; c++) {
+			hi[3 * i + c] = (uint8_t)(v[c] >> 8);
+			lo[3 * i + c] = (uint8_t)((v[c] & 0xff) ^ (v[c] >> 8));
 		}
 	}
 	crc = crc32(0, Z_NULL, 0);
-	crc = crc32(crc, hi, (uInt)(4 * n));
-	crc = crc32(crc, lo, (uInt)(4 * n));
+	crc = crc32(crc, hi, (uInt)(3 * n));
+	crc = crc32(crc, lo, (uInt)(3 * n));
 	free(hi);
 	free(lo);
 	return (uint32_t)crc;
@@ -1002,9 +1004,9 @@ static uint32_t crc_of_frame(const struct vkms_pixel *frame, size_t n)
 
 static void crc_is_zlib_crc32_of_the_two_byte_planes(void **state)
 {
-	/* Widths around the 16- and 64-pixel steps of the fast CRC. */
-	static const uint32_t widths[] = {1,  2,  7,  8,  9,  15, 16,
-					  17, 33, 63, 64, 65, 250};
+	/* Widths around the 16-, 64- and 128-pixel steps of the fast CRC. */
+	static const uint32_t widths[] = {1,  2,  7,  8,  9,   15,  16,	 17,
+					  33, 63, 64, 65, 127, 128, 129, 250};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {

@@ -63,11 +63,12 @@ struct vkms_frame_output {
 	/*
 	 * CRC32 (zlib's crc32()) of the composed picture as two byte planes:
 	 * first, for every pixel (top line first, left to right), the high
-	 * bytes of a, r, g and b; then, in the same order, each channel's low
-	 * byte XOR its high byte. A one-to-one encoding of the 16-bit
-	 * picture, so the CRC changes exactly when the picture does, as the
-	 * kernel's CRC of its 16-bit lines; a picture of 8-bit values (each
-	 * channel v * 257) has an all-zero second plane, which costs nothing.
+	 * bytes of r, g and b; then, in the same order, each channel's low
+	 * byte XOR its high byte. Composed pixels are opaque (alpha 0xffff),
+	 * so this is a one-to-one encoding of the 16-bit picture: the CRC
+	 * changes exactly when the picture does, as the kernel's CRC of its
+	 * 16-bit lines. A picture of 8-bit values (each channel v * 257) has
+	 * an all-zero second plane, which costs nothing.
 	 */
 	bool want_crc;
 	uint32_t crc;

@@ -30,6 +30,10 @@
 #endif
 
 #define VKMS_ALWAYS_INLINE inline __attribute__((always_inline))
+/* Loops over a few registers are unrolled, so that arrays of registers stay
+ * in registers (GCC -O2 keeps a loop whose body is large, and the array in
+ * memory: every fold then waits on a store and a load). */
+#define VKMS_UNROLL _Pragma("GCC unroll 8")
 
 static VKMS_ALWAYS_INLINE uint16_t le16(const uint8_t *s)
 {
@@ -740,7 +744,9 @@ static int vkms_cpu_features(void)
  */
 /* Bytes ahead of the loads to prefetch source pixels: the hardware
  * prefetcher alone falls behind (measured at 4K, about 20%). */
+#ifndef VKMS_PREFETCH
 #define VKMS_PREFETCH 2048
+#endif
 
 /* round(a * b / 65535) in 16-bit lanes: div65535() of the 32-bit product
  * split into its halves. */
@@ -864,9 +870,20 @@ void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d)
 		/* XRGB8888 bytes b, g, r, x take channels 3, 2, 1, none */
 		int x = c == 3 ? -1 : idx[3 - c];
 
-		s->hi[j] =
-			c == 0 || idx[c] < 0 ? 0x80 : (uint8_t)(4 * q + idx[c]);
 		s->xrgb[j] = x < 0 ? 0x80 : (uint8_t)(4 * q + x);
+	}
+	/* The CRC's high bytes (r, g, b) of 16 pixels in the first 48
+	 * bytes, and of 64 pixels (four registers) in three: register k
+	 * takes bytes 64k to 64k + 63, from source registers k and k + 1. */
+	for (int b = 0; b < 64; b++) {
+		s->hi16[b] =
+			b < 48 ? (uint8_t)(4 * (b / 3) + idx[1 + b % 3]) : 0;
+		for (int k = 0; k < 3; k++) {
+			int q = 64 * k + b, p = q / 3;
+
+			s->hi3[k][b] =
+				(uint8_t)(4 * p + idx[1 + q % 3] - 64 * k);
+		}
 	}
 	/* 16 pixels to 16-bit pixels 0-7 / 8-15: byte j of the result is
 	 * byte c / 2 ... of channel c = j % 8 / 2 of pixel j / 8; index 64
@@ -883,8 +900,7 @@ void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d)
 		}
 	}
 	s->simd = true;
-	s->line512 = vkms_cpu_features() & VKMS_CPU_AVX512;
-	s->stack = vkms_cpu_features() & VKMS_CPU_VBMI;
+	s->line512 = vkms_cpu_features() & VKMS_CPU_VBMI;
 }
 
 void vkms_read_8888(const struct vkms_row8 *s, const uint8_t *src,
@@ -1009,6 +1025,7 @@ crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 	__m256i y[8], acc;
 	__m128i x0;
 
+	VKMS_UNROLL
 	for (int j = 0; j < 8; j++)
 		y[j] = _mm256_loadu_si256((const __m256i *)(p + 32 * j));
 	y[0] = _mm256_xor_si256(
@@ -1016,6 +1033,7 @@ crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 	p += 256;
 	len -= 256;
 	while (len >= 256) {
+		VKMS_UNROLL
 		for (int j = 0; j < 8; j++)
 			y[j] = VKMS_FOLD256(
 				y[j], k2048,
@@ -1033,6 +1051,10 @@ crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 }
 
 #define VKMS_AVX512 "avx512f,avx512bw,vpclmulqdq,avx2,pclmul,sse4.1"
+/* The line kernels permute bytes across whole registers (AVX-512 VBMI):
+ * one VPERMB or VPERMT2B where AVX-512BW takes a lane permute, a shuffle
+ * and an OR. */
+#define VKMS_VBMI VKMS_AVX512 ",avx512vbmi"
 #define VKMS_FOLD512(x, k, next)                                               \
 	(_mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k, 0x00),       \
 				   _mm512_clmulepi64_epi128(x, k, 0x11), next, \
@@ -1067,6 +1089,33 @@ crc32_reduce512(const __m512i z[4])
 #define VKMS_K4096_512                                                         \
 	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1d741f35c, 0x01072db28))
 
+/* Distances 6 and 3 * 512 bits: the stride of six and three registers. */
+#define VKMS_K3072_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x0d31343ea, 0x1f79525b0))
+#define VKMS_K1536_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x12e958ac4, 0x1821d8bc0))
+
+/* Folds @n 512-bit registers (z[0] first in the message) into 128 bits
+ * still to be reduced, one after the other. */
+__attribute__((target(VKMS_AVX512))) static inline __m128i
+crc32_reduce_seq(const __m512i *z, int n)
+{
+	const __m512i k512 = _mm512_broadcast_i32x4(
+		_mm_set_epi64x(0x1c6e41596, 0x154442bd4));
+	const __m256i k256 = _mm256_set_epi64x(0x15a546366, 0x0f1da05aa,
+					       0x15a546366, 0x0f1da05aa);
+	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+	__m512i acc = z[0];
+	__m256i y;
+
+	for (int j = 1; j < n; j++)
+		acc = VKMS_FOLD512(acc, k512, z[j]);
+	y = VKMS_FOLD256(_mm512_castsi512_si256(acc), k256,
+			 _mm512_extracti64x4_epi64(acc, 1));
+	return VKMS_FOLD(_mm256_castsi256_si128(y), k3k4,
+			 _mm256_extracti128_si256(y, 1));
+}
+
 /* crc32_reduce512() of eight registers (four chains hide the carry-less
  * multiplications' latency only in part). */
 __attribute__((target(VKMS_AVX512))) static inline __m128i
@@ -1075,6 +1124,7 @@ crc32_reduce512x8(const __m512i z[8])
 	const __m512i k2048 = VKMS_K2048_512;
 	__m512i y[4];
 
+	VKMS_UNROLL
 	for (int j = 0; j < 4; j++)
 		y[j] = VKMS_FOLD512(z[j], k2048, z[j + 4]);
 	return crc32_reduce512(y);
@@ -1102,6 +1152,7 @@ crc32_fold_avx512(uint32_t crc, const uint8_t *p, size_t len)
 	if (regs == 8) {
 		/* Eight chains while they last, then four. */
 		while (len >= 512) {
+			VKMS_UNROLL
 			for (int j = 0; j < 8; j++)
 				z[j] = VKMS_FOLD512(
 					z[j], k4096,
@@ -1110,10 +1161,12 @@ crc32_fold_avx512(uint32_t crc, const uint8_t *p, size_t len)
 			p += 512;
 			len -= 512;
 		}
+		VKMS_UNROLL
 		for (int j = 0; j < 4; j++)
 			z[j] = VKMS_FOLD512(z[j], k2048, z[j + 4]);
 	}
 	while (len >= 256) {
+		VKMS_UNROLL
 		for (int j = 0; j < 4; j++)
 			z[j] = VKMS_FOLD512(
 				z[j], k2048,
@@ -1155,24 +1208,28 @@ line_8888_store_tail(struct vkms_pixel *out, unsigned int n, __m512i a,
 /* The constants of the 8-bit line kernels. */
 struct line8_k {
 	__m512i px, set_a;  /* 16-bit pixels, alpha 0xffff */
-	__m512i hi, hi_a;   /* CRC high bytes, alpha 0xff */
+	__m512i hi3[3];	    /* CRC high bytes of 64 pixels */
+	__m512i hi16;	    /* CRC high bytes of 16 pixels */
 	__m512i xrgb, x_ff; /* XRGB8888, x 0xff */
 };
 
-__attribute__((target(VKMS_AVX512))) static inline __m512i
-line8_hi(__m512i v, const struct line8_k *k)
+/* The CRC's first plane of the 64 pixels at @v[0-3] (192 bytes). */
+__attribute__((target(VKMS_VBMI))) static inline void
+line8_hi3(const __m512i v[4], const struct line8_k *k, __m512i h[3])
 {
-	return _mm512_or_si512(_mm512_shuffle_epi8(v, k->hi), k->hi_a);
+	VKMS_UNROLL
+	for (int j = 0; j < 3; j++)
+		h[j] = _mm512_permutex2var_epi8(v[j], k->hi3[j], v[j + 1]);
 }
 
-__attribute__((target(VKMS_AVX512))) static inline __m512i
+__attribute__((target(VKMS_VBMI))) static inline __m512i
 line8_xrgb(__m512i v, const struct line8_k *k)
 {
 	return _mm512_or_si512(_mm512_shuffle_epi8(v, k->xrgb), k->x_ff);
 }
 
 /* Stores the 16 pixels at @v: 16-bit at @o16, XRGB8888 at @o8. */
-__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE void
+__attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
 line8_store16(__m512i v, const struct line8_k *k, struct vkms_pixel *o16,
 	      uint8_t *o8, bool stream)
 {
@@ -1196,9 +1253,9 @@ line8_store16(__m512i v, const struct line8_k *k, struct vkms_pixel *o16,
 	}
 }
 
-/* Any @n, 16 pixels at a time with masked loads and stores; the high
- * bytes go through a small buffer into vkms_crc32(). */
-__attribute__((target(VKMS_AVX512))) static uint32_t
+/* Any @n, 16 pixels at a time with masked loads and stores; the CRC's
+ * high bytes go through a small buffer into vkms_crc32(). */
+__attribute__((target(VKMS_VBMI))) static uint32_t
 line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
 	    struct vkms_pixel *o16, uint8_t *o8, bool want_crc, uint32_t h)
 {
@@ -1224,8 +1281,10 @@ line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
 				h = vkms_crc32(h, tmp, t);
 				t = 0;
 			}
-			_mm512_store_si512((void *)(tmp + t), line8_hi(v, k));
-			t += 4 * m;
+			_mm512_storeu_si512(
+				(void *)(tmp + t),
+				_mm512_permutexvar_epi8(k->hi16, v));
+			t += 3 * m;
 		}
 	}
 	return want_crc ? vkms_crc32(h, tmp, t) : h;
@@ -1236,7 +1295,7 @@ line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
  * as crc32_fold_avx512() does (four chains leave the multiplier idle a
  * third of the time), the last pixels by line8_small().
  */
-__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE uint32_t
+__attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE uint32_t
 line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 	  struct vkms_pixel *o16, uint8_t *o8, bool stream, bool want_crc,
 	  uint32_t h)
@@ -1244,38 +1303,47 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 	unsigned int i = 0;
 
 	if (want_crc && n >= 128) {
-		const __m512i k4096 = VKMS_K4096_512;
-		__m512i z[8];
+		const __m512i k3072 = VKMS_K3072_512;
+		__m512i z[6];
 
-		for (int j = 0; j < 8; j++) {
-			__m512i v = _mm512_loadu_si512(
-				(const void *)(src + 64 * j));
-
-			line8_store16(v, k, o16 ? o16 + 16 * j : NULL,
-				      o8 ? o8 + 64 * j : NULL, stream);
-			z[j] = line8_hi(v, k);
-		}
-		z[0] = _mm512_xor_si512(
-			z[0],
-			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~h)));
-		for (i = 128; i + 128 <= n; i += 128) {
+		/* 128 pixels a step: six registers of high bytes, folded in
+		 * six chains. */
+		for (i = 0; i + 128 <= n; i += 128) {
+			VKMS_UNROLL
 			for (int j = 0; j < 2; j++)
 				_mm_prefetch((const char *)(src + 4 * i +
 							    VKMS_PREFETCH +
 							    64 * j),
 					     _MM_HINT_T0);
-			for (int j = 0; j < 8; j++) {
-				unsigned int p = i + 16 * j;
-				__m512i v = _mm512_loadu_si512(
-					(const void *)(src + 4 * p));
+			VKMS_UNROLL
+			for (int g = 0; g < 2; g++) {
+				__m512i v[4], hb[3];
 
-				line8_store16(v, k, o16 ? o16 + p : NULL,
-					      o8 ? o8 + 4 * p : NULL, stream);
-				z[j] = VKMS_FOLD512(z[j], k4096,
-						    line8_hi(v, k));
+				VKMS_UNROLL
+				for (int j = 0; j < 4; j++) {
+					unsigned int p = i + 64 * g + 16 * j;
+
+					v[j] = _mm512_loadu_si512(
+						(const void *)(src + 4 * p));
+					line8_store16(
+						v[j], k, o16 ? o16 + p : NULL,
+						o8 ? o8 + 4 * p : NULL, stream);
+				}
+				line8_hi3(v, k, hb);
+				VKMS_UNROLL
+				for (int j = 0; j < 3; j++)
+					z[3 * g + j] =
+						i ? VKMS_FOLD512(z[3 * g + j],
+								 k3072, hb[j])
+						  : hb[j];
 			}
+			if (!i)
+				z[0] = _mm512_xor_si512(
+					z[0],
+					_mm512_zextsi128_si512(
+						_mm_cvtsi32_si128((int)~h)));
 		}
-		h = ~crc32_finish_clmul(crc32_reduce512x8(z), NULL, 0);
+		h = ~crc32_finish_clmul(crc32_reduce_seq(z, 6), NULL, 0);
 	} else if (!want_crc) {
 		for (; i + 16 <= n; i += 16) {
 			_mm_prefetch(
@@ -1293,24 +1361,28 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 	return h;
 }
 
-__attribute__((target(VKMS_AVX512))) static uint32_t
+__attribute__((target(VKMS_VBMI))) static uint32_t
 line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 		 struct vkms_pixel *o16, uint8_t *o8, bool stream,
 		 bool want_crc, uint32_t h)
 {
-	const struct line8_k k = {
+	struct line8_k k = {
 		.px = _mm512_broadcast_i64x4(
 			_mm256_load_si256((const __m256i *)s->px)),
 		.set_a = _mm512_set1_epi64(0xffff),
-		.hi = _mm512_broadcast_i32x4(
-			_mm_load_si128((const __m128i *)s->hi)),
-		.hi_a = _mm512_set1_epi32(0xff),
 		.xrgb = _mm512_broadcast_i32x4(
 			_mm_load_si128((const __m128i *)s->xrgb)),
 		.x_ff = _mm512_set1_epi32((int)0xff000000u),
 	};
 	uintptr_t dst = o16 ? (uintptr_t)o16 : (uintptr_t)o8;
 	unsigned int cpp = o16 ? 8 : 4;
+
+	if (want_crc) {
+		VKMS_UNROLL
+		for (int j = 0; j < 3; j++)
+			k.hi3[j] = _mm512_load_si512((const void *)s->hi3[j]);
+		k.hi16 = _mm512_load_si512((const void *)s->hi16);
+	}
 
 	/* Non-temporal stores are whole aligned 64 bytes: the pixels up to
 	 * the first such boundary are stored as usual. */
@@ -1411,13 +1483,6 @@ mul_div65535_avx512(__m512i a, __m512i b)
 				     _mm512_set1_epi16(-1));
 }
 
-/*
- * The stack kernel permutes bytes across whole registers (AVX-512 VBMI):
- * one VPERMB or VPERMT2B where AVX-512BW takes a lane permute, a shuffle
- * and an OR.
- */
-#define VKMS_VBMI VKMS_AVX512 ",avx512vbmi"
-
 /* Pre-multiplied pixels (@v: 16 of them) over @a (pixels 0-7) and @b
  * (8-15) where @mask says. */
 __attribute__((target(VKMS_VBMI))) static inline void
@@ -1507,22 +1572,70 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 			VKMS_PX4(14, c0, c1, c2, c3, hi),                      \
 			VKMS_PX4(15, c0, c1, c2, c3, hi)                       \
 	}
-/* High and low bytes in a, r, g, b order (the CRC planes) and high bytes
- * in b, g, r, a order (XRGB8888; a is 0xff in composed pixels). */
-static _Alignas(64) const uint8_t vkms_px_hi[64] = VKMS_PX16(0, 1, 2, 3, 1);
-static _Alignas(64) const uint8_t vkms_px_lo[64] = VKMS_PX16(0, 1, 2, 3, 0);
+/* XRGB8888: the high bytes in b, g, r, a order (a is 0xff in composed
+ * pixels). */
 static _Alignas(64) const uint8_t vkms_px_xrgb[64] = VKMS_PX16(3, 2, 1, 0, 1);
 
-/* The CRC planes of 16 composed pixels: high bytes, low XOR high. */
+/*
+ * The CRC planes' bytes (r, g, b of each pixel, struct vkms_crc) of 16
+ * composed pixels, in the first 48 bytes: the high bytes, and the low
+ * ones (taken from low XOR high).
+ */
+#define VKMS_PX3(p, hi)                                                        \
+	VKMS_PX_BYTE(p, 1, hi), VKMS_PX_BYTE(p, 2, hi), VKMS_PX_BYTE(p, 3, hi)
+#define VKMS_PX48(hi)                                                          \
+	{                                                                      \
+		VKMS_PX3(0, hi), VKMS_PX3(1, hi), VKMS_PX3(2, hi),             \
+			VKMS_PX3(3, hi), VKMS_PX3(4, hi), VKMS_PX3(5, hi),     \
+			VKMS_PX3(6, hi), VKMS_PX3(7, hi), VKMS_PX3(8, hi),     \
+			VKMS_PX3(9, hi), VKMS_PX3(10, hi), VKMS_PX3(11, hi),   \
+			VKMS_PX3(12, hi), VKMS_PX3(13, hi), VKMS_PX3(14, hi),  \
+			VKMS_PX3(15, hi)                                       \
+	}
+static _Alignas(64) const uint8_t vkms_px3_hi[64] = VKMS_PX48(1);
+static _Alignas(64) const uint8_t vkms_px3_lo[64] = VKMS_PX48(0);
+
+/* Four such blocks (192 bytes) into three registers: register k takes
+ * bytes 64k to 64k + 63, from blocks k and k + 1: byte b is
+ * (q / 48 - k) * 64 + q % 48 with q = 64k + b. */
+static _Alignas(64) const uint8_t vkms_px3_pack[3][64] = {
+	{0,  1,	 2,  3,	 4,  5,	 6,  7,	 8,  9,	 10, 11, 12, 13, 14, 15,
+	 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+	 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79},
+	{16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+	 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79,
+	 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95},
+	{32,  33,  34,	35,  36,  37,  38,  39,	 40,  41,  42,	43, 44,
+	 45,  46,  47,	64,  65,  66,  67,  68,	 69,  70,  71,	72, 73,
+	 74,  75,  76,	77,  78,  79,  80,  81,	 82,  83,  84,	85, 86,
+	 87,  88,  89,	90,  91,  92,  93,  94,	 95,  96,  97,	98, 99,
+	 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111},
+};
+
+/* The CRC planes of 16 composed pixels (48 bytes each). */
 __attribute__((target(VKMS_VBMI))) static inline void
 stack_crc_planes(__m512i a, __m512i b, __m512i *h, __m512i *r)
 {
 	*h = _mm512_permutex2var_epi8(
-		a, _mm512_load_si512((const void *)vkms_px_hi), b);
+		a, _mm512_load_si512((const void *)vkms_px3_hi), b);
 	*r = _mm512_permutex2var_epi8(
 		_mm512_xor_si512(a, _mm512_srli_epi16(a, 8)),
-		_mm512_load_si512((const void *)vkms_px_lo),
+		_mm512_load_si512((const void *)vkms_px3_lo),
 		_mm512_xor_si512(b, _mm512_srli_epi16(b, 8)));
+}
+
+/* Four blocks of stack_crc_planes() into three whole registers. */
+__attribute__((target(VKMS_VBMI))) static inline void
+stack_crc_pack(const __m512i in[4], __m512i out[3])
+{
+	VKMS_UNROLL
+	for (int k = 0; k < 3; k++)
+		out[k] = _mm512_permutex2var_epi8(
+			in[k],
+			_mm512_load_si512((const void *)vkms_px3_pack[k]),
+			in[k + 1]);
 }
 
 /* XRGB8888 of 16 composed pixels: to8() of each channel is the high byte
@@ -1560,16 +1673,16 @@ static inline void stack_prefetch(const uint8_t *src,
 	}
 }
 
-/* The CRC register after @z (if @have_z) and @len bytes at @tail. */
+/* The CRC register after the @n registers @z and @len bytes at @tail. */
 __attribute__((target(VKMS_AVX512))) static uint32_t
-crc_fold_finish(const __m512i z[4], bool have_z, uint32_t raw,
-		const uint8_t *tail, size_t len)
+crc_fold_finish(const __m512i *z, int n, uint32_t raw, const uint8_t *tail,
+		size_t len)
 {
 	size_t n16 = len & ~(size_t)15;
 
-	if (!have_z)
+	if (!n)
 		return ~vkms_crc32(~raw, tail, len);
-	raw = crc32_finish_clmul(crc32_reduce512(z), tail, n16);
+	raw = crc32_finish_clmul(crc32_reduce_seq(z, n), tail, n16);
 	if (len > n16)
 		raw = ~(uint32_t)crc32(~raw, tail + n16, (uInt)(len - n16));
 	return raw;
@@ -1577,11 +1690,13 @@ crc_fold_finish(const __m512i z[4], bool have_z, uint32_t raw,
 
 /*
  * Both planes of the CRC of a run of composed pixels being folded: 64
- * pixels a step into four registers per plane (eight chains hide the
- * multiplications' latency), the last pixels' bytes into buffers.
+ * pixels (192 bytes per plane) a step into three registers per plane (six
+ * chains hide the multiplications' latency), the last pixels' bytes into
+ * buffers.
  */
 struct crc_fold2 {
-	__m512i zh[4], zr[4];
+	__m512i zh[3], zr[3];
+	__m512i bh[4], br[4]; /* the step's blocks */
 	unsigned int t;
 	_Alignas(64) uint8_t th[256], tr[256];
 };
@@ -1591,23 +1706,26 @@ __attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
 crc_fold2_block(struct crc_fold2 *f, const struct vkms_crc *c, unsigned int x,
 		int j, __m512i a, __m512i b)
 {
-	const __m512i k2048 = VKMS_K2048_512;
-	__m512i h, r;
+	const __m512i k1536 = VKMS_K1536_512;
+	__m512i h[3], r[3];
 
-	stack_crc_planes(a, b, &h, &r);
-	if (x) {
-		f->zh[j] = VKMS_FOLD512(f->zh[j], k2048, h);
-		f->zr[j] = VKMS_FOLD512(f->zr[j], k2048, r);
-	} else if (j) {
-		f->zh[j] = h;
-		f->zr[j] = r;
-	} else {
+	stack_crc_planes(a, b, &f->bh[j], &f->br[j]);
+	if (j < 3)
+		return;
+	stack_crc_pack(f->bh, h);
+	stack_crc_pack(f->br, r);
+	VKMS_UNROLL
+	for (int k = 0; k < 3; k++) {
+		f->zh[k] = x ? VKMS_FOLD512(f->zh[k], k1536, h[k]) : h[k];
+		f->zr[k] = x ? VKMS_FOLD512(f->zr[k], k1536, r[k]) : r[k];
+	}
+	if (!x) {
 		/* The registers so far enter with the first bytes. */
 		f->zh[0] = _mm512_xor_si512(
-			h,
+			f->zh[0],
 			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)~c->h)));
 		f->zr[0] = _mm512_xor_si512(
-			r,
+			f->zr[0],
 			_mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c->q)));
 	}
 }
@@ -1619,18 +1737,20 @@ crc_fold2_tail(struct crc_fold2 *f, __m512i a, __m512i b, unsigned int m)
 	__m512i h, r;
 
 	stack_crc_planes(a, b, &h, &r);
-	_mm512_store_si512((void *)(f->th + f->t), h);
-	_mm512_store_si512((void *)(f->tr + f->t), r);
-	f->t += 4 * m;
+	_mm512_storeu_si512((void *)(f->th + f->t), h);
+	_mm512_storeu_si512((void *)(f->tr + f->t), r);
+	f->t += 3 * m;
 }
 
 /* Ends a run of @n pixels into @c. */
 __attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
 crc_fold2_end(struct crc_fold2 *f, struct vkms_crc *c, unsigned int n)
 {
-	c->h = ~crc_fold_finish(f->zh, n >= 64, ~c->h, f->th, f->t);
-	c->q = crc_fold_finish(f->zr, n >= 64, c->q, f->tr, f->t);
-	c->r_len += 4 * (uint64_t)n;
+	int regs = n >= 64 ? 3 : 0;
+
+	c->h = ~crc_fold_finish(f->zh, regs, ~c->h, f->th, f->t);
+	c->q = crc_fold_finish(f->zr, regs, c->q, f->tr, f->t);
+	c->r_len += 3 * (uint64_t)n;
 }
 
 __attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
@@ -1648,6 +1768,7 @@ stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 		/* The hardware prefetcher alone falls behind on several
 		 * streams: every plane's next lines are asked for. */
 		stack_prefetch(src, planes, num_planes, x);
+		VKMS_UNROLL
 		for (int j = 0; j < 4; j++) {
 			unsigned int bx = x + 16 * (unsigned int)j;
 
@@ -1693,6 +1814,7 @@ crc_pixels_avx512(struct vkms_crc *c, const struct vkms_pixel *p,
 
 	f.t = 0;
 	for (; x + 64 <= n; x += 64) {
+		VKMS_UNROLL
 		for (int j = 0; j < 4; j++) {
 			const struct vkms_pixel *q = p + x + 16 * j;
 
@@ -1839,7 +1961,7 @@ static uint32_t crc_shift(struct vkms_crc *c, uint32_t q, uint64_t len)
 void vkms_crc_pixels(struct vkms_crc *c, const struct vkms_pixel *p,
 		     unsigned int n)
 {
-	uint8_t hi[4 * 512], lo[4 * 512];
+	uint8_t hi[3 * 512], lo[3 * 512];
 
 #ifdef VKMS_HAVE_CLMUL
 	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
@@ -1851,17 +1973,17 @@ void vkms_crc_pixels(struct vkms_crc *c, const struct vkms_pixel *p,
 		unsigned int m = n > 512 ? 512 : n;
 
 		for (unsigned int i = 0; i < m; i++) {
-			const uint16_t v[4] = {p[i].a, p[i].r, p[i].g, p[i].b};
+			const uint16_t v[3] = {p[i].r, p[i].g, p[i].b};
 
-			for (int j = 0; j < 4; j++) {
-				hi[4 * i + j] = (uint8_t)(v[j] >> 8);
-				lo[4 * i + j] = (uint8_t)(v[j] ^ v[j] >> 8);
+			for (int j = 0; j < 3; j++) {
+				hi[3 * i + j] = (uint8_t)(v[j] >> 8);
+				lo[3 * i + j] = (uint8_t)(v[j] ^ v[j] >> 8);
 			}
 		}
-		c->h = vkms_crc32(c->h, hi, 4 * m);
+		c->h = vkms_crc32(c->h, hi, 3 * m);
 		/* crc32() takes and gives the inverted register. */
-		c->q = ~vkms_crc32(~c->q, lo, 4 * m);
-		c->r_len += 4 * m;
+		c->q = ~vkms_crc32(~c->q, lo, 3 * m);
+		c->r_len += 3 * m;
 		p += m;
 		n -= m;
 	}
@@ -1869,8 +1991,8 @@ void vkms_crc_pixels(struct vkms_crc *c, const struct vkms_pixel *p,
 
 void vkms_crc_exact(struct vkms_crc *c, unsigned int n)
 {
-	c->q = crc_shift(c, c->q, 4 * (uint64_t)n);
-	c->r_len += 4 * (uint64_t)n;
+	c->q = crc_shift(c, c->q, 3 * (uint64_t)n);
+	c->r_len += 3 * (uint64_t)n;
 }
 
 uint32_t vkms_crc_final(const struct vkms_crc *c)

@@ -106,10 +106,12 @@ struct vkms_row8 {
 	_Alignas(32) uint8_t px[32];
 	_Alignas(32) uint8_t alpha[32];
 	_Alignas(32) uint8_t set_a[32];
-	/* byte shuffles of 4 pixels to the a, r, g, b high bytes of the CRC
-	 * and to XRGB8888 (b, g, r, x), alpha / x left 0 */
-	_Alignas(16) uint8_t hi[16];
+	/* byte shuffle of 4 pixels to XRGB8888 (b, g, r, x), x left 0 */
 	_Alignas(16) uint8_t xrgb[16];
+	/* AVX-512 VBMI permutes to the CRC's high bytes (struct vkms_crc) of
+	 * 16 pixels (first 48 bytes) and of 64 (four registers to three) */
+	_Alignas(64) uint8_t hi16[64];
+	_Alignas(64) uint8_t hi3[3][64];
 	/* AVX-512 VBMI permutes of 16 pixels (one 512-bit load) to 16-bit
 	 * pixels 0-7 and 8-15: the pixels (alpha 0xffff without alpha), the
 	 * same with alpha 0xffff, the alpha broadcast */
@@ -117,8 +119,8 @@ struct vkms_row8 {
 	_Alignas(64) uint8_t vpx_opaque[2][64];
 	_Alignas(64) uint8_t valpha[2][64];
 	bool simd;
-	bool line512; /* vkms_line_8888() can be used */
-	bool stack;   /* vkms_stack_line() can be used */
+	bool line512; /* vkms_line_8888() and vkms_stack_line() can be used
+		       * (AVX-512 with VBMI) */
 };
 
 void vkms_row8_init(struct vkms_row8 *s, const struct vkms_format_desc *d);
@@ -133,8 +135,8 @@ void vkms_premulti_8888(const struct vkms_row8 *s, const uint8_t *src,
  * pixels from @src and stores them at @out16 (struct vkms_pixel) and/or
  * @out8 (XRGB8888) unless NULL (non-temporal stores when @stream: the
  * frame is larger than the caches; then at most one of them). With
- * @want_crc, returns zlib's crc32(@h, high bytes of the line) (the first
- * plane of the picture's CRC, see struct vkms_crc; the second is all
+ * @want_crc, returns zlib's crc32(@h, r, g, b high bytes of the line) (the
+ * first plane of the picture's CRC, see struct vkms_crc; the second is all
  * zeros for such a line), folded from the registers the pixels are
  * converted in; @h otherwise.
  */
@@ -156,8 +158,9 @@ void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
 
 /*
  * The CRC of a composed picture (struct vkms_frame_output): zlib's crc32()
- * of the plane of high bytes followed by the plane of low-XOR-high bytes,
- * kept as two running values so that each line is read once.
+ * of the plane of r, g, b high bytes followed by the plane of their
+ * low-XOR-high bytes (3 bytes a pixel each), kept as two running values so
+ * that each line is read once.
  */
 struct vkms_crc {
 	uint32_t h;	/* crc32() of the high bytes so far */
@@ -195,7 +198,7 @@ unsigned int vkms_formats_set_simd_level(unsigned int level);
 /*
  * A whole composed line of @n pixels that is an opaque 8-bit plane (@src,
  * @bottom) under 8-bit pre-multiplied planes with plane alpha 0xffff
- * (@planes, bottom to top; for @bottom->stack only), composed 16 pixels
+ * (@planes, bottom to top; for @bottom->line512 only), composed 16 pixels
  * at a time in registers: stored at @out16 and/or @out8 (XRGB8888), and
  * added to both planes of @crc unless it is NULL. The same result as
  * reading and blending plane by plane.
