@@ -727,5 +727,6 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 		vkms_stream_end();
 	if (out->want_crc)
 		out->crc = vkms_crc_final(&crc);
+	vkms_simd_end();
 	return 0;
 }

@@ -208,6 +208,10 @@ void vkms_stack_line(const struct vkms_row8 *bottom, const uint8_t *src,
 		     unsigned int num_planes, struct vkms_pixel *out16,
 		     uint8_t *out8, struct vkms_crc *crc);
 
+/* Ends a stretch of SIMD kernels: leaves the vector registers as code
+ * compiled for SSE expects them (the composer calls it after each frame). */
+void vkms_simd_end(void);
+
 /* Orders the non-temporal stores of vkms_line_8888() with @stream (weakly
  * ordered) before the stores that follow: once, at the end of the frame
  * (it waits for them to reach memory). */
