@@ -1060,41 +1060,6 @@ crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 				   _mm512_clmulepi64_epi128(x, k, 0x11), next, \
 				   0x96))
 
-/* Folds four 512-bit registers (z[0] first in the message) into 128 bits
- * still to be reduced. */
-__attribute__((target(VKMS_AVX512))) static inline __m128i
-crc32_reduce512(const __m512i z[4])
-{
-	/* Distances 512, 256 and 128 bits. */
-	const __m512i k512 = _mm512_broadcast_i32x4(
-		_mm_set_epi64x(0x1c6e41596, 0x154442bd4));
-	const __m256i k256 = _mm256_set_epi64x(0x15a546366, 0x0f1da05aa,
-					       0x15a546366, 0x0f1da05aa);
-	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
-	__m512i acc = z[0];
-	__m256i y;
-
-	for (int j = 1; j < 4; j++)
-		acc = VKMS_FOLD512(acc, k512, z[j]);
-	y = VKMS_FOLD256(_mm512_castsi512_si256(acc), k256,
-			 _mm512_extracti64x4_epi64(acc, 1));
-	return VKMS_FOLD(_mm256_castsi256_si128(y), k3k4,
-			 _mm256_extracti128_si256(y, 1));
-}
-
-/* Distance 4 * 512 bits, the stride of the four registers. */
-#define VKMS_K2048_512                                                         \
-	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1322d1430, 0x11542778a))
-/* Distance 8 * 512 bits, the stride of eight registers. */
-#define VKMS_K4096_512                                                         \
-	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1d741f35c, 0x01072db28))
-
-/* Distances 6 and 3 * 512 bits: the stride of six and three registers. */
-#define VKMS_K3072_512                                                         \
-	_mm512_broadcast_i32x4(_mm_set_epi64x(0x0d31343ea, 0x1f79525b0))
-#define VKMS_K1536_512                                                         \
-	_mm512_broadcast_i32x4(_mm_set_epi64x(0x12e958ac4, 0x1821d8bc0))
-
 /* Folds @n 512-bit registers (z[0] first in the message) into 128 bits
  * still to be reduced, one after the other. */
 __attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE __m128i
@@ -1116,19 +1081,18 @@ crc32_reduce_seq(const __m512i *z, int n)
 			 _mm256_extracti128_si256(y, 1));
 }
 
-/* crc32_reduce512() of eight registers (four chains hide the carry-less
- * multiplications' latency only in part). */
-__attribute__((target(VKMS_AVX512))) static inline __m128i
-crc32_reduce512x8(const __m512i z[8])
-{
-	const __m512i k2048 = VKMS_K2048_512;
-	__m512i y[4];
+/* Distance 4 * 512 bits, the stride of the four registers. */
+#define VKMS_K2048_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1322d1430, 0x11542778a))
+/* Distance 8 * 512 bits, the stride of eight registers. */
+#define VKMS_K4096_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x1d741f35c, 0x01072db28))
 
-	VKMS_UNROLL
-	for (int j = 0; j < 4; j++)
-		y[j] = VKMS_FOLD512(z[j], k2048, z[j + 4]);
-	return crc32_reduce512(y);
-}
+/* Distances 6 and 3 * 512 bits: the stride of six and three registers. */
+#define VKMS_K3072_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x0d31343ea, 0x1f79525b0))
+#define VKMS_K1536_512                                                         \
+	_mm512_broadcast_i32x4(_mm_set_epi64x(0x12e958ac4, 0x1821d8bc0))
 
 /*
  * The same with 512-bit carry-less multiplications: four registers of four
@@ -1174,7 +1138,7 @@ crc32_fold_avx512(uint32_t crc, const uint8_t *p, size_t len)
 		p += 256;
 		len -= 256;
 	}
-	return crc32_finish_clmul(crc32_reduce512(z), p, len);
+	return crc32_finish_clmul(crc32_reduce_seq(z, 4), p, len);
 }
 
 /* Pixels 0-7 (*a) and 8-15 (*b) of the 16 at @v, converted: each 128-bit
