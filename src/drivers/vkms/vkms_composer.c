@@ -12,7 +12,11 @@
  *   whole line are not read at all;
  * - a plane with plane alpha 0 is skipped;
  * - blending is integer math on whole lines, one loop per blend mode;
- * - no LUT, no gamma pass; a large frame expands the LUT once to a table.
+ * - no LUT, no gamma pass; a large frame expands the LUT once to a table;
+ * - a line whose planes are 8-bit, the bottom one opaque and full-width,
+ *   the others pre-multiplied with plane alpha 0xffff, is composed in
+ *   registers by the line kernels (vkms_line_8888() for the bottom plane
+ *   alone, vkms_stack_line() otherwise), CRC and outputs included.
  */
 /*
  * The line loops are written to be vectorised; GCC's -O2 only vectorises
