@@ -1051,10 +1051,6 @@ crc32_fold_vpclmul(uint32_t crc, const uint8_t *p, size_t len)
 }
 
 #define VKMS_AVX512 "avx512f,avx512bw,vpclmulqdq,avx2,pclmul,sse4.1"
-/* The line kernels permute bytes across whole registers (AVX-512 VBMI):
- * one VPERMB or VPERMT2B where AVX-512BW takes a lane permute, a shuffle
- * and an OR. */
-#define VKMS_VBMI VKMS_AVX512 ",avx512vbmi"
 #define VKMS_FOLD512(x, k, next)                                               \
 	(_mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k, 0x00),       \
 				   _mm512_clmulepi64_epi128(x, k, 0x11), next, \
@@ -1141,20 +1137,35 @@ crc32_fold_avx512(uint32_t crc, const uint8_t *p, size_t len)
 	return crc32_finish_clmul(crc32_reduce_seq(z, 4), p, len);
 }
 
-/* Pixels 0-7 (*a) and 8-15 (*b) of the 16 at @v, converted: each 128-bit
- * lane takes two source pixels, shuffled as in read_8888_avx2(). */
-__attribute__((target(VKMS_AVX512))) static inline void
-line_8888_convert(__m512i v, __m512i px, __m512i set_a, __m512i *a, __m512i *b)
-{
-	const __m512i ia = _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0);
-	const __m512i ib = _mm512_set_epi64(7, 7, 6, 6, 5, 5, 4, 4);
+/*
+ * The line kernels permute bytes across whole registers (AVX-512 VBMI):
+ * one VPERMB or VPERMT2B where AVX-512BW takes a lane permute, a shuffle
+ * and an OR.
+ */
+#define VKMS_VBMI VKMS_AVX512 ",avx512vbmi"
 
-	*a = _mm512_or_si512(
-		_mm512_shuffle_epi8(_mm512_permutexvar_epi64(ia, v), px),
-		set_a);
-	*b = _mm512_or_si512(
-		_mm512_shuffle_epi8(_mm512_permutexvar_epi64(ib, v), px),
-		set_a);
+/* The 16 8-bit pixels at @v as opaque 16-bit pixels 0-7 (*a) and 8-15
+ * (*b), through a row's vpx_opaque permutes @t0 and @t1: alpha (and X)
+ * bytes come from the second operand, all ones. */
+__attribute__((target(VKMS_VBMI))) static inline void
+line_8888_convert(__m512i v, __m512i t0, __m512i t1, __m512i *a, __m512i *b)
+{
+	const __m512i ones = _mm512_set1_epi8(-1);
+
+	*a = _mm512_permutex2var_epi8(v, t0, ones);
+	*b = _mm512_permutex2var_epi8(v, t1, ones);
+}
+
+/* Loads the @n <= 16 composed pixels at @p into @a (0-7) and @b (8-15),
+ * nothing read past them. */
+__attribute__((target(VKMS_AVX512))) static inline void
+line_8888_load_tail(const struct vkms_pixel *p, unsigned int n, __m512i *a,
+		    __m512i *b)
+{
+	*a = _mm512_maskz_loadu_epi64((__mmask8)((1u << (n > 8 ? 8 : n)) - 1),
+				      p);
+	*b = _mm512_maskz_loadu_epi64(
+		(__mmask8)((1u << (n > 8 ? n - 8 : 0)) - 1), p + 8);
 }
 
 /* Stores the @n <= 16 pixels in @a and @b at @out. */
@@ -1171,7 +1182,7 @@ line_8888_store_tail(struct vkms_pixel *out, unsigned int n, __m512i a,
 
 /* The constants of the 8-bit line kernels. */
 struct line8_k {
-	__m512i px, set_a;  /* 16-bit pixels, alpha 0xffff */
+	__m512i vpx[2];	    /* 16-bit pixels 0-7, 8-15, alpha 0xffff */
 	__m512i hi3[3];	    /* CRC high bytes of 64 pixels */
 	__m512i hi16;	    /* CRC high bytes of 16 pixels */
 	__m512i xrgb, x_ff; /* XRGB8888, x 0xff */
@@ -1200,7 +1211,7 @@ line8_store16(__m512i v, const struct line8_k *k, struct vkms_pixel *o16,
 	if (o16) {
 		__m512i a, b;
 
-		line_8888_convert(v, k->px, k->set_a, &a, &b);
+		line_8888_convert(v, k->vpx[0], k->vpx[1], &a, &b);
 		if (stream) {
 			_mm512_stream_si512((void *)o16, a);
 			_mm512_stream_si512((void *)(o16 + 8), b);
@@ -1234,7 +1245,7 @@ line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
 		if (o16) {
 			__m512i a, b;
 
-			line_8888_convert(v, k->px, k->set_a, &a, &b);
+			line_8888_convert(v, k->vpx[0], k->vpx[1], &a, &b);
 			line_8888_store_tail(o16 + i, m, a, b);
 		}
 		if (o8)
@@ -1335,9 +1346,8 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 		 bool want_crc, uint32_t h)
 {
 	struct line8_k k = {
-		.px = _mm512_broadcast_i64x4(
-			_mm256_load_si256((const __m256i *)s->px)),
-		.set_a = _mm512_set1_epi64(0xffff),
+		.vpx = {_mm512_load_si512((const void *)s->vpx_opaque[0]),
+			_mm512_load_si512((const void *)s->vpx_opaque[1])},
 		.xrgb = _mm512_broadcast_i32x4(
 			_mm_load_si128((const __m128i *)s->xrgb)),
 		.x_ff = _mm512_set1_epi32((int)0xff000000u),
@@ -1388,50 +1398,6 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 			       : line8_run(&k, src, n, NULL, o8, false, false,
 					   h);
 	return line8_run(&k, src, n, o16, o8, false, want_crc, h);
-}
-
-/* Round(v / 257) of 32 16-bit channels, in the low byte of each:
- * min(v + 128, 0xffff) * 0xff01 >> 24 (checked for every v). */
-__attribute__((target(VKMS_AVX512))) static inline __m512i to8_avx512(__m512i v)
-{
-	return _mm512_srli_epi16(
-		_mm512_mulhi_epu16(_mm512_adds_epu16(v, _mm512_set1_epi16(128)),
-				   _mm512_set1_epi16((short)0xff01)),
-		8);
-}
-
-/* The bytes of 16-bit words of @a then @b (16 pixels), in order. */
-__attribute__((target(VKMS_AVX512))) static inline __m512i
-pack_pixels(__m512i a, __m512i b)
-{
-	return _mm512_permutexvar_epi64(
-		_mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0),
-		_mm512_packus_epi16(a, b));
-}
-
-__attribute__((target(VKMS_AVX512))) static void
-write_xrgb8888_avx512(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
-{
-	/* a, r, g, b -> b, g, r, x */
-	const __m512i order = _mm512_broadcast_i32x4(_mm_set_epi8(
-		12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3));
-	const __m512i x_ff = _mm512_set1_epi32((int)0xff000000u);
-
-	for (unsigned int i = 0; i < n; i += 16) {
-		unsigned int m = n - i > 16 ? 16 : n - i;
-		__mmask8 m0 = (__mmask8)((1u << (m > 8 ? 8 : m)) - 1);
-		__mmask8 m1 = (__mmask8)((1u << (m > 8 ? m - 8 : 0)) - 1);
-		__m512i a = _mm512_maskz_loadu_epi64(m0, in + i);
-		__m512i b = _mm512_maskz_loadu_epi64(m1, in + i + 8);
-		__m512i v = _mm512_or_si512(
-			_mm512_shuffle_epi8(
-				pack_pixels(to8_avx512(a), to8_avx512(b)),
-				order),
-			x_ff);
-
-		_mm512_mask_storeu_epi32(d + 4 * i, (__mmask16)((1u << m) - 1),
-					 v);
-	}
 }
 
 /* round(a * b / 65535) in 16-bit lanes (vkms_mul_div65535() with a mask
@@ -1485,17 +1451,12 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 	    const struct vkms_stack_plane *planes, unsigned int num_planes,
 	    unsigned int x, unsigned int m, __m512i *a, __m512i *b)
 {
-	const __m512i ones = _mm512_set1_epi8(-1);
 	__m512i v = _mm512_maskz_loadu_epi32((__mmask16)((1u << m) - 1),
 					     src + 4 * x);
 
-	/* Alpha (and X) bytes come from the second operand: 0xffff. */
-	*a = _mm512_permutex2var_epi8(
+	line_8888_convert(
 		v, _mm512_load_si512((const void *)bottom->vpx_opaque[0]),
-		ones);
-	*b = _mm512_permutex2var_epi8(
-		v, _mm512_load_si512((const void *)bottom->vpx_opaque[1]),
-		ones);
+		_mm512_load_si512((const void *)bottom->vpx_opaque[1]), a, b);
 	for (unsigned int i = 0; i < num_planes; i++) {
 		const struct vkms_stack_plane *p = &planes[i];
 		unsigned int lo = p->x1 > x ? p->x1 : x;
@@ -1540,8 +1501,7 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 			VKMS_PX4(14, c0, c1, c2, c3, hi),                      \
 			VKMS_PX4(15, c0, c1, c2, c3, hi)                       \
 	}
-/* XRGB8888: the high bytes in b, g, r, a order (a is 0xff in composed
- * pixels). */
+/* XRGB8888: the high bytes in b, g, r, a order. */
 static _Alignas(64) const uint8_t vkms_px_xrgb[64] = VKMS_PX16(3, 2, 1, 0, 1);
 
 /*
@@ -1606,17 +1566,34 @@ stack_crc_pack(const __m512i in[4], __m512i out[3])
 			in[k + 1]);
 }
 
-/* XRGB8888 of 16 composed pixels: to8() of each channel is the high byte
- * of min(v + 128, 0xffff) * 0xff01 >> 16 (checked for every v). */
+/* XRGB8888 of 16 composed pixels, as the writeback writer (X = 0xff):
+ * to8() of each channel is the high byte of min(v + 128, 0xffff) * 0xff01
+ * >> 16 (checked for every v). */
 __attribute__((target(VKMS_VBMI))) static inline __m512i stack_xrgb(__m512i a,
 								    __m512i b)
 {
 	const __m512i r = _mm512_set1_epi16(128), k = _mm512_set1_epi16(-0xff);
 
-	return _mm512_permutex2var_epi8(
-		_mm512_mulhi_epu16(_mm512_adds_epu16(a, r), k),
-		_mm512_load_si512((const void *)vkms_px_xrgb),
-		_mm512_mulhi_epu16(_mm512_adds_epu16(b, r), k));
+	return _mm512_or_si512(
+		_mm512_permutex2var_epi8(
+			_mm512_mulhi_epu16(_mm512_adds_epu16(a, r), k),
+			_mm512_load_si512((const void *)vkms_px_xrgb),
+			_mm512_mulhi_epu16(_mm512_adds_epu16(b, r), k)),
+		_mm512_set1_epi32((int)0xff000000u));
+}
+
+/* vkms_write_xrgb8888() with stack_xrgb(). */
+__attribute__((target(VKMS_VBMI))) static void
+write_xrgb8888_vbmi(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i += 16) {
+		unsigned int m = n - i > 16 ? 16 : n - i;
+		__m512i a, b;
+
+		line_8888_load_tail(in + i, m, &a, &b);
+		_mm512_mask_storeu_epi32(d + 4 * i, (__mmask16)((1u << m) - 1),
+					 stack_xrgb(a, b));
+	}
 }
 
 /* Asks for the 256 bytes each plane shows VKMS_PREFETCH bytes after pixel
@@ -1811,11 +1788,10 @@ crc_pixels_avx512(struct vkms_crc *c, const struct vkms_pixel *p,
 	}
 	for (; x < n; x += 16) {
 		unsigned int m = n - x > 16 ? 16 : n - x;
-		__mmask8 m0 = (__mmask8)((1u << (m > 8 ? 8 : m)) - 1);
-		__mmask8 m1 = (__mmask8)((1u << (m > 8 ? m - 8 : 0)) - 1);
+		__m512i a, b;
 
-		crc_fold2_tail(&t, _mm512_maskz_loadu_epi64(m0, p + x),
-			       _mm512_maskz_loadu_epi64(m1, p + x + 8), m);
+		line_8888_load_tail(p + x, m, &a, &b);
+		crc_fold2_tail(&t, a, b, m);
 	}
 	crc_fold2_end(&f, &t, c, n);
 }
@@ -1953,8 +1929,8 @@ void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
 			 unsigned int n)
 {
 #ifdef VKMS_HAVE_CLMUL
-	if (vkms_cpu_features() & VKMS_CPU_AVX512) {
-		write_xrgb8888_avx512(dst, in, n);
+	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
+		write_xrgb8888_vbmi(dst, in, n);
 		return;
 	}
 #endif
