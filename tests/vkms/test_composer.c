@@ -1383,6 +1383,22 @@ static void crc_fast_paths_match_zlib(void **state)
 	vkms_formats_set_simd(true);
 }
 
+/* Composes @in into @out with the SIMD paths up to @level. */
+static void compose_at(const struct vkms_frame_input *in, unsigned int level,
+		       struct vkms_frame_output *out)
+{
+	struct vkms_composer c;
+	int ret;
+
+	vkms_formats_set_simd_level(level);
+	vkms_composer_init(&c);
+	ret = vkms_compose(&c, in, out);
+	vkms_composer_fini(&c);
+	vkms_formats_set_simd(true);
+	if (ret)
+		fail_msg("vkms_compose: expected 0, got %d", ret);
+}
+
 /* Composes @in at SIMD @level into a frame of @format (VKMS_FRAME_16 or
  * DRM_FORMAT_XRGB8888) @offset bytes into its buffer (or none), with or
  * without the CRC; returns the buffer, *crc the CRC. */
@@ -1396,9 +1412,7 @@ static uint8_t *compose_at_level(const struct vkms_frame_input *in,
 	size_t stride =
 		in->width *
 		(format == VKMS_FRAME_16 ? sizeof(struct vkms_pixel) : 4);
-	struct vkms_composer c;
 	uint8_t *buf = NULL;
-	int ret;
 
 	if (frame) {
 		buf = malloc(offset + stride * in->height + 64);
@@ -1407,13 +1421,7 @@ static uint8_t *compose_at_level(const struct vkms_frame_input *in,
 		out.frame = buf + offset;
 		out.frame_stride = stride;
 	}
-	vkms_formats_set_simd_level(level);
-	vkms_composer_init(&c);
-	ret = vkms_compose(&c, in, &out);
-	vkms_composer_fini(&c);
-	vkms_formats_set_simd(true);
-	if (ret)
-		fail_msg("vkms_compose: expected 0, got %d", ret);
+	compose_at(in, level, &out);
 	*crc = out.crc;
 	return buf;
 }
@@ -1504,17 +1512,12 @@ static void expect_outputs_match_portable(const struct vkms_frame_input *in,
 				.wb_map = malloc(4 * pixels),
 				.wb_pitch = 4 * in->width,
 			};
-			struct vkms_composer c;
 
 			assert_non_null(out.wb_map);
 			out.frame = a = malloc(bytes);
 			assert_non_null(a);
 			out.frame_stride = 8 * in->width;
-			vkms_formats_set_simd_level(level);
-			vkms_composer_init(&c);
-			assert_int_equal(vkms_compose(&c, in, &out), 0);
-			vkms_composer_fini(&c);
-			vkms_formats_set_simd(true);
+			compose_at(in, level, &out);
 			assert_int_equal(out.crc, want);
 			assert_memory_equal(a, ref, bytes);
 			for (size_t i = 0; i < pixels; i++) {
