@@ -293,18 +293,19 @@ void udrm_vfile_close(struct udrm_vfile_open *of);
 
 /*
  * One composed frame of a CRTC, as the display shows it: 8 bits per
- * channel in DRM_FORMAT_XRGB8888 (drm_fourcc.h: each pixel a little-endian
- * 32-bit word 0xXXRRGGBB, so bytes B, G, R, X in memory; X is 0xff), each
- * channel the composer's 16-bit value rounded to 8 bits. Lines are @stride
- * bytes apart. Read @format before the pixels: it is the only format
- * today, but a reader that finds another should refuse the frame.
+ * channel in DRM_FORMAT_BGR888 (drm_fourcc.h: each pixel 3 bytes, a
+ * little-endian 24-bit value [23:0] B:G:R, so bytes R, G, B in memory, the
+ * order of an 8-bit RGB PNG row), each channel the composer's 16-bit value
+ * rounded to 8 bits. Lines are @stride bytes apart (at least width * 3).
+ * Read @format before the pixels: it is the only format today, but a
+ * reader that finds another should refuse the frame.
  */
 struct udrm_frame {
 	unsigned int crtc; /* CRTC index */
 	uint64_t sequence; /* vblank count it was composed for */
 	uint32_t width, height;
 	size_t stride;	 /* bytes from one line to the next */
-	uint32_t format; /* DRM fourcc of @pixels: DRM_FORMAT_XRGB8888 */
+	uint32_t format; /* DRM fourcc of @pixels: DRM_FORMAT_BGR888 */
 	const void *pixels;
 };
 

@@ -138,13 +138,13 @@ static void ip_capture_frame(void *ctx, struct udrm_device *dev,
 {
 	struct ip_capture_dev *cd = ctx;
 	struct ip_capture_item *item;
-	size_t line = (size_t)frame->width * 4, y;
+	size_t line = (size_t)frame->width * 3, y;
 	unsigned char *pixels;
 	uint64_t n;
 
 	(void)dev;
 	if (!ipc.every || frame->crtc >= IP_CAPTURE_MAX_CRTCS ||
-	    frame->format != DRM_FORMAT_XRGB8888 || !frame->width ||
+	    frame->format != DRM_FORMAT_BGR888 || !frame->width ||
 	    !frame->height || frame->stride < line || !frame->pixels)
 		return;
 	n = atomic_fetch_add(&cd->composed[frame->crtc], 1);

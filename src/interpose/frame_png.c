@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 /* libpng reports errors by longjmp; keep its messages off stderr. */
@@ -25,13 +24,12 @@ static void frame_png_warning(png_structp png, png_const_charp msg)
 }
 
 /* Encodes into the open @fp; 0 or -EIO/-ENOMEM. */
-static int frame_png_encode(FILE *fp, const struct udrm_frame *frame,
-			    unsigned char *row)
+static int frame_png_encode(FILE *fp, const struct udrm_frame *frame)
 {
 	png_structp png;
 	png_infop info;
 	volatile int ret = -EIO;
-	uint32_t x, y;
+	uint32_t y;
 
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
 				      frame_png_error, frame_png_warning);
@@ -52,16 +50,11 @@ static int frame_png_encode(FILE *fp, const struct udrm_frame *frame,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	for (y = 0; y < frame->height; y++) {
-		/* XRGB8888 is little-endian: bytes B, G, R, X. */
-		const unsigned char *src =
-			(const unsigned char *)frame->pixels +
-			(size_t)y * frame->stride;
+		/* BGR888 is bytes R, G, B: a PNG RGB row as it is. libpng
+		 * takes a non-const row but only reads it. */
+		png_bytep row =
+			(png_bytep)frame->pixels + (size_t)y * frame->stride;
 
-		for (x = 0; x < frame->width; x++) {
-			row[x * 3 + 0] = src[x * 4 + 2];
-			row[x * 3 + 1] = src[x * 4 + 1];
-			row[x * 3 + 2] = src[x * 4 + 0];
-		}
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);
@@ -73,7 +66,6 @@ out:
 
 int frame_png_write(const char *path, const struct udrm_frame *frame)
 {
-	unsigned char *row;
 	char *tmp;
 	FILE *fp;
 	int ret;
@@ -81,22 +73,17 @@ int frame_png_write(const char *path, const struct udrm_frame *frame)
 	if (!path || !frame || !frame->pixels || !frame->width ||
 	    !frame->height || frame->width > PNG_USER_WIDTH_MAX ||
 	    frame->height > PNG_USER_HEIGHT_MAX ||
-	    frame->format != DRM_FORMAT_XRGB8888 ||
-	    frame->stride < (size_t)frame->width * 4)
+	    frame->format != DRM_FORMAT_BGR888 ||
+	    frame->stride < (size_t)frame->width * 3)
 		return -EINVAL;
-	row = malloc((size_t)frame->width * 3);
-	if (!row)
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENOMEM;
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
-		free(row);
-		return -ENOMEM;
-	}
 	fp = fopen(tmp, "wbe");
 	if (!fp) {
 		ret = -errno;
 		goto out;
 	}
-	ret = frame_png_encode(fp, frame, row);
+	ret = frame_png_encode(fp, frame);
 	if (fflush(fp) && !ret)
 		ret = -errno;
 	if (fclose(fp) && !ret)
@@ -107,6 +94,5 @@ int frame_png_write(const char *path, const struct udrm_frame *frame)
 		unlink(tmp);
 out:
 	free(tmp);
-	free(row);
 	return ret;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The PNG writer of "udrm run --capture": a known XRGB8888 frame written
- * and read back with libpng gives the same pixels, the X byte dropped, the
- * stride honoured; bad frames (other formats, short strides) and paths
- * fail cleanly without leaving files behind.
+ * The PNG writer of "udrm run --capture": a known BGR888 frame written
+ * and read back with libpng gives the same pixels, the stride honoured and
+ * the frame left as it was; bad frames (other formats, XRGB8888 and RGB888
+ * included, short strides) and paths fail cleanly without leaving files
+ * behind.
  */
 #include <errno.h>
 #include <limits.h>
@@ -52,23 +53,23 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Pixel (x, y) of the test pattern, 0xXXRRGGBB: distinct per position
- * and channel, X not 0xff (the writer must not care). */
+/* Pixel (x, y) of the test pattern, 0xRRGGBB: distinct per position
+ * and channel. */
 static uint32_t pattern(uint32_t x, uint32_t y)
 {
-	uint32_t xx = (0x12 + x) & 0xff, r = (x * 40 + y) & 0xff,
-		 g = (y * 50) & 0xff, b = ((x + y) * 13 + x * y) & 0xff;
+	uint32_t r = (x * 40 + y) & 0xff, g = (y * 50) & 0xff,
+		 b = ((x + y) * 13 + x * y) & 0xff;
 
-	return xx << 24 | r << 16 | g << 8 | b;
+	return r << 16 | g << 8 | b;
 }
 
-/* Stores @v at @p as DRM_FORMAT_XRGB8888 does: little-endian. */
-static void put_xrgb(unsigned char *p, uint32_t v)
+/* Stores 0xRRGGBB @v at @p as DRM_FORMAT_BGR888 does: [23:0] B:G:R
+ * little-endian, so bytes R, G, B. */
+static void put_bgr888(unsigned char *p, uint32_t v)
 {
-	p[0] = (unsigned char)v;
+	p[0] = (unsigned char)(v >> 16);
 	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
+	p[2] = (unsigned char)v;
 }
 
 /* Reads @path as 8-bit RGB; the caller frees the result. */
@@ -90,21 +91,21 @@ static unsigned char *read_png(const char *path, uint32_t *w, uint32_t *h)
 	return buf;
 }
 
-static void test_written_pixels_read_back(void **state)
+/* Writes a @width x @height pattern frame with lines @stride bytes apart
+ * to @path and checks what libpng reads back and that the frame is left
+ * as it was (the writer hands the frame's own lines to libpng). */
+static void check_written_pixels(const char *path, uint32_t width,
+				 uint32_t height, size_t stride)
 {
-	struct fixture *f = *state;
-	const uint32_t width = 37, height = 11;
-	/* A stride with padding past each line, as a composer may keep;
-	 * the padding is junk that must not show. */
-	size_t stride = (width + 5) * 4;
 	unsigned char *pixels = malloc(height * stride);
+	unsigned char *before = malloc(height * stride);
 	struct udrm_frame frame = {
 		.crtc = 0,
 		.sequence = 42,
 		.width = width,
 		.height = height,
 		.stride = stride,
-		.format = DRM_FORMAT_XRGB8888,
+		.format = DRM_FORMAT_BGR888,
 		.pixels = pixels,
 	};
 	unsigned char *rgb;
@@ -113,9 +114,13 @@ static void test_written_pixels_read_back(void **state)
 	memset(pixels, 0xa5, height * stride);
 	for (y = 0; y < height; y++)
 		for (x = 0; x < width; x++)
-			put_xrgb(pixels + y * stride + x * 4, pattern(x, y));
-	assert_int_equal(frame_png_write(f->path, &frame), 0);
-	rgb = read_png(f->path, &w, &h);
+			put_bgr888(pixels + y * stride + x * 3, pattern(x, y));
+	memcpy(before, pixels, height * stride);
+	assert_int_equal(frame_png_write(path, &frame), 0);
+	if (memcmp(pixels, before, height * stride))
+		fail_msg("stride %zu: writing the PNG changed the frame",
+			 stride);
+	rgb = read_png(path, &w, &h);
 	assert_int_equal(w, width);
 	assert_int_equal(h, height);
 	for (y = 0; y < height; y++) {
@@ -123,15 +128,29 @@ static void test_written_pixels_read_back(void **state)
 			const unsigned char *px = rgb + (y * width + x) * 3;
 			uint32_t got = (uint32_t)px[0] << 16 |
 				       (uint32_t)px[1] << 8 | px[2];
-			uint32_t want = pattern(x, y) & 0xffffff;
+			uint32_t want = pattern(x, y);
 
 			if (got != want)
-				fail_msg("pixel (%u,%u) is %06x, expected %06x",
-					 x, y, got, want);
+				fail_msg("stride %zu: pixel (%u,%u) is %06x, "
+					 "expected %06x",
+					 stride, x, y, got, want);
 		}
 	}
 	free(rgb);
+	free(before);
 	free(pixels);
+}
+
+static void test_written_pixels_read_back(void **state)
+{
+	struct fixture *f = *state;
+	const uint32_t width = 37, height = 11;
+
+	/* Lines without padding, as vkms captures them. */
+	check_written_pixels(f->path, width, height, (size_t)width * 3);
+	/* A stride with padding past each line, not a whole number of
+	 * pixels; the padding is junk that must not show. */
+	check_written_pixels(f->path, width, height, (size_t)width * 3 + 7);
 }
 
 static void test_bad_frames_and_paths_fail(void **state)
@@ -142,28 +161,34 @@ static void test_bad_frames_and_paths_fail(void **state)
 	unsigned char px[2 * 2 * 8] = {0};
 	struct udrm_frame frame = {.width = 2,
 				   .height = 2,
-				   .stride = 8,
-				   .format = DRM_FORMAT_XRGB8888,
+				   .stride = 6,
+				   .format = DRM_FORMAT_BGR888,
 				   .pixels = px};
 	char path[PATH_MAX];
 
 	frame.width = 0;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
 	frame.width = 2;
-	frame.stride = 7; /* shorter than a line of 2 * 4 bytes */
+	frame.stride = 5; /* shorter than a line of 2 * 3 bytes */
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
-	frame.stride = 8;
-	/* Only XRGB8888 is written; anything else is refused, not guessed
-	 * at (0 was the old 16-bit frames' missing format). */
+	frame.stride = 6;
+	/* Only BGR888 is written; anything else is refused, not guessed
+	 * at (0 was the old 16-bit frames' missing format, XRGB8888 the
+	 * old 8-bit frames', RGB888 the same size in the other order). */
 	frame.format = 0;
+	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
+	frame.format = DRM_FORMAT_RGB888;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
 	frame.format = DRM_FORMAT_ARGB16161616;
 	frame.stride = 16;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
-	frame.format = DRM_FORMAT_XBGR8888;
+	frame.format = DRM_FORMAT_XRGB8888;
 	frame.stride = 8;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
-	frame.format = DRM_FORMAT_XRGB8888;
+	frame.format = DRM_FORMAT_XBGR8888;
+	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
+	frame.format = DRM_FORMAT_BGR888;
+	frame.stride = 6;
 	frame.pixels = NULL;
 	assert_int_equal(frame_png_write(f->path, &frame), -EINVAL);
 	frame.pixels = px;

@@ -1400,7 +1400,7 @@ static void compose_at(const struct vkms_frame_input *in, unsigned int level,
 }
 
 /* Composes @in at SIMD @level into a frame of @format (VKMS_FRAME_16 or
- * DRM_FORMAT_XRGB8888) @offset bytes into its buffer (or none), with or
+ * DRM_FORMAT_BGR888) @offset bytes into its buffer (or none), with or
  * without the CRC; returns the buffer, *crc the CRC. */
 static uint8_t *compose_at_level(const struct vkms_frame_input *in,
 				 unsigned int level, bool frame,
@@ -1411,7 +1411,7 @@ static uint8_t *compose_at_level(const struct vkms_frame_input *in,
 					.frame_format = format};
 	size_t stride =
 		in->width *
-		(format == VKMS_FRAME_16 ? sizeof(struct vkms_pixel) : 4);
+		(format == VKMS_FRAME_16 ? sizeof(struct vkms_pixel) : 3);
 	uint8_t *buf = NULL;
 
 	if (frame) {
@@ -1435,9 +1435,18 @@ static bool xrgb_matches(const uint8_t *got, const struct vkms_pixel *want)
 	       got[2] == (want->r + 128) / 257 && got[3] == 0xff;
 }
 
+/* Whether @got (BGR888 bytes: r, g, b) is @want rounded alike. */
+static bool bgr_matches(const uint8_t *got, const struct vkms_pixel *want)
+{
+	return got[0] == (want->r + 128) / 257 &&
+	       got[1] == (want->g + 128) / 257 &&
+	       got[2] == (want->b + 128) / 257;
+}
+
 /* The SIMD paths against the portable code for every output combination:
  * frame and CRC, frame alone (at @offset in its buffer), CRC alone; 16-bit
- * and XRGB8888 frames. */
+ * and BGR888 frames (also with non-temporal stores, whatever the frame's
+ * size); XRGB8888 writeback with and without a 16-bit frame. */
 static void expect_outputs_match_portable(const struct vkms_frame_input *in,
 					  size_t offset, const char *name)
 {
@@ -1478,34 +1487,41 @@ static void expect_outputs_match_portable(const struct vkms_frame_input *in,
 			fail_msg("%s level %u, no frame: crc %08x, portable "
 				 "%08x",
 				 name, level, got, want);
-		/* The XRGB8888 frame, with and without the CRC. */
-		for (int with_crc = 0; with_crc < 2; with_crc++) {
-			x = compose_at_level(in, level, true,
-					     DRM_FORMAT_XRGB8888, with_crc,
-					     offset, &got);
+		/* The BGR888 frame, with and without the CRC, streamed or
+		 * not. */
+		for (int k = 0; k < 4; k++) {
+			bool with_crc = k & 1, stream = k & 2;
+			size_t old = vkms_composer_set_stream_min(
+				stream ? 0 : SIZE_MAX);
+
+			x = compose_at_level(in, level, true, DRM_FORMAT_BGR888,
+					     with_crc, offset, &got);
+			vkms_composer_set_stream_min(old);
 			if (with_crc && got != want)
-				fail_msg("%s level %u, XRGB8888 frame: crc "
+				fail_msg("%s level %u, BGR888 frame: crc "
 					 "%08x, portable %08x",
 					 name, level, got, want);
 			for (size_t i = 0; i < pixels; i++) {
-				if (!xrgb_matches(
-					    x + offset + 4 * i,
+				if (!bgr_matches(
+					    x + offset + 3 * i,
 					    (const struct vkms_pixel *)ref + i))
-					fail_msg("%s level %u offset %zu: "
-						 "XRGB8888 pixel (%zu,%zu) "
+					fail_msg("%s level %u offset %zu%s: "
+						 "BGR888 pixel (%zu,%zu) "
 						 "differs",
 						 name, level, offset,
+						 stream ? " streamed" : "",
 						 i % in->width, i / in->width);
 			}
 			for (size_t i = 0; i < offset; i++)
 				assert_int_equal(x[i], 0x5a);
 			for (size_t i = 0; i < 64; i++)
-				assert_int_equal(x[offset + 4 * pixels + i],
+				assert_int_equal(x[offset + 3 * pixels + i],
 						 0x5a);
 			free(x);
 		}
-		/* An XRGB8888 writeback beside the 16-bit frame. */
-		{
+		/* An XRGB8888 writeback alone, then beside the 16-bit
+		 * frame. */
+		for (int with_frame = 0; with_frame < 2; with_frame++) {
 			struct vkms_frame_output out = {
 				.want_crc = true,
 				.wb_format = DRM_FORMAT_XRGB8888,
@@ -1514,12 +1530,16 @@ static void expect_outputs_match_portable(const struct vkms_frame_input *in,
 			};
 
 			assert_non_null(out.wb_map);
-			out.frame = a = malloc(bytes);
-			assert_non_null(a);
-			out.frame_stride = 8 * in->width;
+			a = NULL;
+			if (with_frame) {
+				out.frame = a = malloc(bytes);
+				assert_non_null(a);
+				out.frame_stride = 8 * in->width;
+			}
 			compose_at(in, level, &out);
 			assert_int_equal(out.crc, want);
-			assert_memory_equal(a, ref, bytes);
+			if (with_frame)
+				assert_memory_equal(a, ref, bytes);
 			for (size_t i = 0; i < pixels; i++) {
 				if (!xrgb_matches(
 					    out.wb_map + 4 * i,

@@ -1239,15 +1239,14 @@ static void test_config_module_parameters(void **state)
 /* ------------------------------------------------------------------ */
 /* 5. Capture                                                          */
 
-/* Pixel (@x, @y) of an XRGB8888 frame as 0xXXRRGGBB (little-endian in
- * memory, whatever the host). */
+/* Pixel (@x, @y) of a BGR888 frame as 0xRRGGBB (bytes R, G, B in memory,
+ * whatever the host). */
 static uint32_t frame_pixel(const struct udrm_frame *f, uint32_t x, uint32_t y)
 {
-	const uint8_t *p =
-		(const uint8_t *)f->pixels + (size_t)y * f->stride + x * 4;
+	const uint8_t *p = (const uint8_t *)f->pixels + (size_t)y * f->stride +
+			   (size_t)x * 3;
 
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | (uint32_t)p[2];
 }
 
 /* What is wrong with @f's format and size for a @w x @h mode, or "". */
@@ -1255,23 +1254,23 @@ static void frame_shape_mismatch(const struct udrm_frame *f, uint32_t w,
 				 uint32_t h, char *msg, size_t len)
 {
 	msg[0] = '\0';
-	if (f->format != DRM_FORMAT_XRGB8888)
-		snprintf(msg, len, "a frame of format %#x, expected XRGB8888",
+	if (f->format != DRM_FORMAT_BGR888)
+		snprintf(msg, len, "a frame of format %#x, expected BGR888",
 			 f->format);
 	else if (f->width != w || f->height != h)
 		snprintf(msg, len, "a frame of %ux%u, expected %ux%u", f->width,
 			 f->height, w, h);
-	else if (f->stride < (size_t)w * 4)
+	else if (f->stride < (size_t)w * 3)
 		snprintf(msg, len,
 			 "a stride of %zu bytes, expected %u at least",
-			 f->stride, w * 4);
+			 f->stride, w * 3);
 	else if (!f->pixels)
 		snprintf(msg, len, "a frame without pixels");
 }
 
 /* The first mismatch of @f against the pattern of @seed, or "". The
  * pattern's 8-bit channels are composed as v * 257 and come back as v;
- * the junk X byte of the framebuffer is shown as 0xff. */
+ * the junk X byte of the framebuffer is not in the frame. */
 static void frame_mismatch(const struct udrm_frame *f, uint32_t seed, char *msg,
 			   size_t len)
 {
@@ -1283,12 +1282,12 @@ static void frame_mismatch(const struct udrm_frame *f, uint32_t seed, char *msg,
 	for (y = 0; y < H; y++) {
 		for (x = 0; x < W; x++) {
 			uint32_t got = frame_pixel(f, x, y);
-			uint32_t want = 0xff000000u | pattern_rgb(x, y, seed);
+			uint32_t want = pattern_rgb(x, y, seed);
 
 			if (got != want) {
 				snprintf(msg, len,
-					 "pixel (%u,%u) is XRGB %08x, "
-					 "expected %08x",
+					 "pixel (%u,%u) is RGB %06x, "
+					 "expected %06x",
 					 x, y, got, want);
 				return;
 			}
@@ -1357,9 +1356,9 @@ static void test_capture_frames_and_hold_after_rmfb(void **state)
 	ut_expect(udrm_device_last_frame(t->dev, 0, &f), 0,
 		  "last frame of CRTC 0");
 	ut_expect(f.crtc, 0, "CRTC of the last frame");
-	ut_expect(f.format, DRM_FORMAT_XRGB8888, "format of the last frame");
-	ut_expect(f.stride, (size_t)W * 4,
-		  "stride of the last frame (XRGB8888 lines, no padding)");
+	ut_expect(f.format, DRM_FORMAT_BGR888, "format of the last frame");
+	ut_expect(f.stride, (size_t)W * 3,
+		  "stride of the last frame (BGR888 lines, no padding)");
 	frame_mismatch(&f, 1, msg, sizeof(msg));
 	free((void *)f.pixels);
 	ut_check(!msg[0], "the last frame: %s", msg);
@@ -1445,13 +1444,13 @@ static void test_capture_rounds_16bit_channels_to_8(void **state)
 			uint16_t rgb[3];
 
 			pattern16(x, y, rgb);
-			want = 0xff000000u | round8(rgb[0]) << 16 |
-			       round8(rgb[1]) << 8 | round8(rgb[2]);
+			want = round8(rgb[0]) << 16 | round8(rgb[1]) << 8 |
+			       round8(rgb[2]);
 			if (got != want) {
 				snprintf(msg, sizeof(msg),
 					 "pixel (%u,%u) of 16-bit RGB %04x "
-					 "%04x %04x is XRGB %08x, expected "
-					 "%08x",
+					 "%04x %04x is RGB %06x, expected "
+					 "%06x",
 					 x, y, rgb[0], rgb[1], rgb[2], got,
 					 want);
 				break;

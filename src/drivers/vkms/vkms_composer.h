@@ -74,8 +74,8 @@ struct vkms_frame_output {
 	uint32_t crc;
 	/* The whole composed frame (width * height pixels, @frame_stride
 	 * bytes per line) or NULL, in @frame_format: VKMS_FRAME_16 (struct
-	 * vkms_pixel) or DRM_FORMAT_XRGB8888 (each channel rounded to 8 bits
-	 * as the XRGB8888 writeback does, X = 0xff). */
+	 * vkms_pixel) or DRM_FORMAT_BGR888 (bytes r, g, b, each channel
+	 * rounded to 8 bits as the XRGB8888 writeback does). */
 	void *frame;
 	size_t frame_stride;
 	uint32_t frame_format;
@@ -105,5 +105,9 @@ void vkms_composer_fini(struct vkms_composer *c);
  * frame or the fb). */
 int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 		 struct vkms_frame_output *out);
+
+/* For tests of the non-temporal store paths: frames of at least @bytes
+ * are written with them (default: 16 MiB). Returns the old value. */
+size_t vkms_composer_set_stream_min(size_t bytes);
 
 #endif

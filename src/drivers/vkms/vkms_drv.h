@@ -77,14 +77,14 @@ struct vkms_output {
 	int crc_eventfd; /* readable while entries are queued */
 
 	/* Last frame shown with a program's framebuffers (capture), in
-	 * DRM_FORMAT_XRGB8888, frame_width * 4 bytes per line. */
-	uint32_t *frame;
+	 * DRM_FORMAT_BGR888 (bytes R, G, B), frame_width * 3 bytes per line. */
+	uint8_t *frame;
 	uint32_t frame_width, frame_height;
 	uint64_t frame_seq;
 	bool have_frame;
 	pid_t frame_pid; /* process that composed it */
 	/* A frame buffer to reuse (compose_lock), as @frame. */
-	uint32_t *spare;
+	uint8_t *spare;
 	size_t spare_bytes;
 };
 

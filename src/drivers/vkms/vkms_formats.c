@@ -549,6 +549,17 @@ write_XRGB8888(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
 	}
 }
 
+/* The captured frame's format: bytes r, g, b. */
+VKMS_LINE_LOOP static void write_BGR888(uint8_t *d, const struct vkms_pixel *in,
+					unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, d += 3) {
+		d[0] = to8(in[i].r);
+		d[1] = to8(in[i].g);
+		d[2] = to8(in[i].b);
+	}
+}
+
 VKMS_LINE_LOOP static void
 write_ARGB8888(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
 {
@@ -1183,8 +1194,8 @@ line_8888_store_tail(struct vkms_pixel *out, unsigned int n, __m512i a,
 /* The constants of the 8-bit line kernels. */
 struct line8_k {
 	__m512i vpx[2];	    /* 16-bit pixels 0-7, 8-15, alpha 0xffff */
-	__m512i hi3[3];	    /* CRC high bytes of 64 pixels */
-	__m512i hi16;	    /* CRC high bytes of 16 pixels */
+	__m512i hi3[3];	    /* CRC high bytes (BGR888) of 64 pixels */
+	__m512i hi16;	    /* CRC high bytes (BGR888) of 16 pixels */
 	__m512i xrgb, x_ff; /* XRGB8888, x 0xff */
 };
 
@@ -1228,11 +1239,13 @@ line8_store16(__m512i v, const struct line8_k *k, struct vkms_pixel *o16,
 	}
 }
 
-/* Any @n, 16 pixels at a time with masked loads and stores; the CRC's
- * high bytes go through a small buffer into vkms_crc32(). */
+/* Any @n, 16 pixels at a time with masked loads and stores (@o8 in
+ * BGR888 if @bgr, XRGB8888 otherwise); the CRC's high bytes go through a
+ * small buffer into vkms_crc32(). */
 __attribute__((target(VKMS_VBMI))) static uint32_t
 line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
-	    struct vkms_pixel *o16, uint8_t *o8, bool want_crc, uint32_t h)
+	    struct vkms_pixel *o16, uint8_t *o8, bool bgr, bool want_crc,
+	    uint32_t h)
 {
 	_Alignas(64) uint8_t tmp[256];
 	unsigned int t = 0;
@@ -1248,7 +1261,11 @@ line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
 			line_8888_convert(v, k->vpx[0], k->vpx[1], &a, &b);
 			line_8888_store_tail(o16 + i, m, a, b);
 		}
-		if (o8)
+		if (o8 && bgr)
+			_mm512_mask_storeu_epi8(
+				o8 + 3 * i, (__mmask64)((1ull << (3 * m)) - 1),
+				_mm512_permutexvar_epi8(k->hi16, v));
+		else if (o8)
 			_mm512_mask_storeu_epi32(o8 + 4 * i, mask,
 						 line8_xrgb(v, k));
 		if (want_crc) {
@@ -1265,16 +1282,31 @@ line8_small(const struct line8_k *k, const uint8_t *src, unsigned int n,
 	return want_crc ? vkms_crc32(h, tmp, t) : h;
 }
 
+/* Stores the three registers of 64 BGR888 pixels at @d. */
+__attribute__((target(VKMS_AVX512))) static VKMS_ALWAYS_INLINE void
+line8_store_bgr(uint8_t *d, const __m512i w[3], bool stream)
+{
+	VKMS_UNROLL
+	for (int j = 0; j < 3; j++) {
+		if (stream)
+			_mm512_stream_si512((void *)(d + 64 * j), w[j]);
+		else
+			_mm512_storeu_si512((void *)(d + 64 * j), w[j]);
+	}
+}
+
 /*
  * 128 pixels (512 bytes of high bytes) at a time: eight registers folded
  * as crc32_fold_avx512() does (four chains leave the multiplier idle a
- * third of the time), the last pixels by line8_small().
+ * third of the time), the last pixels by line8_small(). A BGR888 line is
+ * the CRC's high bytes themselves (8-bit channels round to themselves).
  */
 __attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE uint32_t
 line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
-	  struct vkms_pixel *o16, uint8_t *o8, bool stream, bool want_crc,
-	  uint32_t h)
+	  struct vkms_pixel *o16, uint8_t *o8, bool bgr, bool stream,
+	  bool want_crc, uint32_t h)
 {
+	uint8_t *o32 = bgr ? NULL : o8; /* XRGB8888 */
 	unsigned int i = 0;
 
 	if (want_crc && n >= 128) {
@@ -1300,11 +1332,15 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 
 					v[j] = _mm512_loadu_si512(
 						(const void *)(src + 4 * p));
-					line8_store16(
-						v[j], k, o16 ? o16 + p : NULL,
-						o8 ? o8 + 4 * p : NULL, stream);
+					line8_store16(v[j], k,
+						      o16 ? o16 + p : NULL,
+						      o32 ? o32 + 4 * p : NULL,
+						      stream);
 				}
 				line8_hi3(v, k, hb);
+				if (o8 && bgr)
+					line8_store_bgr(o8 + 3 * (i + 64 * g),
+							hb, stream);
 				VKMS_UNROLL
 				for (int j = 0; j < 3; j++)
 					z[3 * g + j] =
@@ -1319,6 +1355,25 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 						_mm_cvtsi32_si128((int)~h)));
 		}
 		h = ~crc32_finish_clmul(crc32_reduce_seq(z, 6), NULL, 0);
+	} else if (!want_crc && o8 && bgr) {
+		for (; i + 64 <= n; i += 64) {
+			__m512i v[4], w[3];
+
+			if (stream)
+				_mm_prefetch((const char *)(src + 4 * i +
+							    VKMS_PREFETCH),
+					     _MM_HINT_T0);
+			VKMS_UNROLL
+			for (int j = 0; j < 4; j++) {
+				v[j] = _mm512_loadu_si512(
+					(const void *)(src + 4 * (i + 16 * j)));
+				if (o16)
+					line8_store16(v[j], k, o16 + i + 16 * j,
+						      NULL, stream);
+			}
+			line8_hi3(v, k, w);
+			line8_store_bgr(o8 + 3 * i, w, stream);
+		}
 	} else if (!want_crc) {
 		for (; i + 16 <= n; i += 16) {
 			/* Software prefetch pays on frames larger than the
@@ -1336,13 +1391,14 @@ line8_run(const struct line8_k *k, const uint8_t *src, unsigned int n,
 	}
 	if (i < n)
 		h = line8_small(k, src + 4 * i, n - i, o16 ? o16 + i : NULL,
-				o8 ? o8 + 4 * i : NULL, want_crc, h);
+				o8 ? o8 + (bgr ? 3 : 4) * i : NULL, bgr,
+				want_crc, h);
 	return h;
 }
 
 __attribute__((target(VKMS_VBMI))) static uint32_t
 line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
-		 struct vkms_pixel *o16, uint8_t *o8, bool stream,
+		 struct vkms_pixel *o16, uint8_t *o8, bool bgr, bool stream,
 		 bool want_crc, uint32_t h)
 {
 	struct line8_k k = {
@@ -1352,10 +1408,12 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 			_mm_load_si128((const __m128i *)s->xrgb)),
 		.x_ff = _mm512_set1_epi32((int)0xff000000u),
 	};
-	uintptr_t dst = o16 ? (uintptr_t)o16 : (uintptr_t)o8;
-	unsigned int cpp = o16 ? 8 : 4;
+	uintptr_t dst;
+	unsigned int cpp;
 
-	if (want_crc) {
+	if (!o8)
+		bgr = false;
+	if (want_crc || bgr) {
 		VKMS_UNROLL
 		for (int j = 0; j < 3; j++)
 			k.hi3[j] = _mm512_load_si512((const void *)s->hi3[j]);
@@ -1364,40 +1422,52 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 
 	/* Non-temporal stores are whole aligned 64 bytes: the pixels up to
 	 * the first such boundary are stored as usual. */
-	if (stream && (!dst || (o16 && o8) || dst % cpp))
+	dst = o16 ? (uintptr_t)o16 : (uintptr_t)o8;
+	cpp = o16 ? 8 : bgr ? 3 : 4;
+	if (stream && (!dst || (o16 && o8) || (cpp != 3 && dst % cpp)))
 		stream = false;
 	if (stream && dst % 64) {
-		unsigned int head = (unsigned int)(64 - dst % 64) / cpp;
+		unsigned int gap = (unsigned int)(64 - dst % 64);
+		/* 3 * 43 = 1 (mod 64) */
+		unsigned int head = cpp == 3 ? gap * 43 % 64 : gap / cpp;
 
 		if (head > n)
 			head = n;
-		h = line8_small(&k, src, head, o16, o8, want_crc, h);
+		h = line8_small(&k, src, head, o16, o8, bgr, want_crc, h);
 		src += 4 * head;
 		o16 = o16 ? o16 + head : NULL;
-		o8 = o8 ? o8 + 4 * head : NULL;
+		o8 = o8 ? o8 + cpp * head : NULL;
 		n -= head;
 	}
 	/* One copy of the loop per combination the composer uses. */
 	if (stream && o16)
-		return want_crc
-			       ? line8_run(&k, src, n, o16, NULL, true, true, h)
-			       : line8_run(&k, src, n, o16, NULL, true, false,
-					   h);
-	if (stream)
-		return want_crc ? line8_run(&k, src, n, NULL, o8, true, true, h)
-				: line8_run(&k, src, n, NULL, o8, true, false,
-					    h);
-	if (o16 && !o8)
 		return want_crc ? line8_run(&k, src, n, o16, NULL, false, true,
-					    h)
+					    true, h)
+				: line8_run(&k, src, n, o16, NULL, false, true,
+					    false, h);
+	if (stream)
+		return want_crc ? line8_run(&k, src, n, NULL, o8, bgr, true,
+					    true, h)
+		       : bgr	? line8_run(&k, src, n, NULL, o8, true, true,
+					    false, h)
+				: line8_run(&k, src, n, NULL, o8, false, true,
+					    false, h);
+	if (o16 && !o8)
+		return want_crc ? line8_run(&k, src, n, o16, NULL, false, false,
+					    true, h)
 				: line8_run(&k, src, n, o16, NULL, false, false,
-					    h);
+					    false, h);
+	if (o8 && !o16 && bgr)
+		return want_crc ? line8_run(&k, src, n, NULL, o8, true, false,
+					    true, h)
+				: line8_run(&k, src, n, NULL, o8, true, false,
+					    false, h);
 	if (o8 && !o16)
-		return want_crc
-			       ? line8_run(&k, src, n, NULL, o8, false, true, h)
-			       : line8_run(&k, src, n, NULL, o8, false, false,
-					   h);
-	return line8_run(&k, src, n, o16, o8, false, want_crc, h);
+		return want_crc ? line8_run(&k, src, n, NULL, o8, false, false,
+					    true, h)
+				: line8_run(&k, src, n, NULL, o8, false, false,
+					    false, h);
+	return line8_run(&k, src, n, o16, o8, bgr, false, want_crc, h);
 }
 
 /* round(a * b / 65535) in 16-bit lanes (vkms_mul_div65535() with a mask
@@ -1554,9 +1624,10 @@ stack_crc_planes(__m512i a, __m512i b, __m512i *h, __m512i *r)
 		_mm512_xor_si512(b, _mm512_srli_epi16(b, 8)));
 }
 
-/* Four blocks of stack_crc_planes() into three whole registers. */
+/* Four blocks of 48 bytes (stack_crc_planes(), stack_bgr()) into three
+ * whole registers. */
 __attribute__((target(VKMS_VBMI))) static inline void
-stack_crc_pack(const __m512i in[4], __m512i out[3])
+stack_pack3(const __m512i in[4], __m512i out[3])
 {
 	VKMS_UNROLL
 	for (int k = 0; k < 3; k++)
@@ -1566,33 +1637,59 @@ stack_crc_pack(const __m512i in[4], __m512i out[3])
 			in[k + 1]);
 }
 
-/* XRGB8888 of 16 composed pixels, as the writeback writer (X = 0xff):
- * to8() of each channel is the high byte of min(v + 128, 0xffff) * 0xff01
- * >> 16 (checked for every v). */
-__attribute__((target(VKMS_VBMI))) static inline __m512i stack_xrgb(__m512i a,
-								    __m512i b)
+/* The bytes at @table (VKMS_PX_BYTE() indices, high bytes) of 16
+ * composed pixels rounded to 8 bits, as the writeback writers: to8() of
+ * each channel is the high byte of min(v + 128, 0xffff) * 0xff01 >> 16
+ * (checked for every v). */
+__attribute__((target(VKMS_VBMI))) static inline __m512i
+stack_to8(__m512i a, __m512i b, const uint8_t *table)
 {
 	const __m512i r = _mm512_set1_epi16(128), k = _mm512_set1_epi16(-0xff);
 
-	return _mm512_or_si512(
-		_mm512_permutex2var_epi8(
-			_mm512_mulhi_epu16(_mm512_adds_epu16(a, r), k),
-			_mm512_load_si512((const void *)vkms_px_xrgb),
-			_mm512_mulhi_epu16(_mm512_adds_epu16(b, r), k)),
-		_mm512_set1_epi32((int)0xff000000u));
+	return _mm512_permutex2var_epi8(
+		_mm512_mulhi_epu16(_mm512_adds_epu16(a, r), k),
+		_mm512_load_si512((const void *)table),
+		_mm512_mulhi_epu16(_mm512_adds_epu16(b, r), k));
 }
 
-/* vkms_write_xrgb8888() with stack_xrgb(). */
+/* XRGB8888 of 16 composed pixels, as the writeback writer (X = 0xff). */
+__attribute__((target(VKMS_VBMI))) static inline __m512i stack_xrgb(__m512i a,
+								    __m512i b)
+{
+	return _mm512_or_si512(stack_to8(a, b, vkms_px_xrgb),
+			       _mm512_set1_epi32((int)0xff000000u));
+}
+
+/* BGR888 of 16 composed pixels (bytes r, g, b) in the first 48 bytes. */
+__attribute__((target(VKMS_VBMI))) static inline __m512i stack_bgr(__m512i a,
+								   __m512i b)
+{
+	return stack_to8(a, b, vkms_px3_hi);
+}
+
+/* Stores the first @m pixels of @v, 16 stack_bgr() pixels, at @d. */
+__attribute__((target(VKMS_AVX512))) static inline void
+stack_store_bgr_tail(uint8_t *d, unsigned int m, __m512i v)
+{
+	_mm512_mask_storeu_epi8(d, (__mmask64)((1ull << (3 * m)) - 1), v);
+}
+
+/* vkms_write_xrgb8888() with stack_xrgb(), vkms_write_bgr888() with
+ * stack_bgr() (@bgr). */
 __attribute__((target(VKMS_VBMI))) static void
-write_xrgb8888_vbmi(uint8_t *d, const struct vkms_pixel *in, unsigned int n)
+write_8_vbmi(uint8_t *d, const struct vkms_pixel *in, unsigned int n, bool bgr)
 {
 	for (unsigned int i = 0; i < n; i += 16) {
 		unsigned int m = n - i > 16 ? 16 : n - i;
 		__m512i a, b;
 
 		line_8888_load_tail(in + i, m, &a, &b);
-		_mm512_mask_storeu_epi32(d + 4 * i, (__mmask16)((1u << m) - 1),
-					 stack_xrgb(a, b));
+		if (bgr)
+			stack_store_bgr_tail(d + 3 * i, m, stack_bgr(a, b));
+		else
+			_mm512_mask_storeu_epi32(d + 4 * i,
+						 (__mmask16)((1u << m) - 1),
+						 stack_xrgb(a, b));
 	}
 }
 
@@ -1663,8 +1760,8 @@ crc_fold2_block(struct crc_fold2 *f, const struct vkms_crc *c, unsigned int x,
 	stack_crc_planes(a, b, &f->bh[j], &f->br[j]);
 	if (j < 3)
 		return;
-	stack_crc_pack(f->bh, h);
-	stack_crc_pack(f->br, r);
+	stack_pack3(f->bh, h);
+	stack_pack3(f->br, r);
 	VKMS_UNROLL
 	for (int k = 0; k < 3; k++) {
 		f->zh[k] = x ? VKMS_FOLD512(f->zh[k], k1536, h[k]) : h[k];
@@ -1705,16 +1802,20 @@ crc_fold2_end(const struct crc_fold2 *f, const struct crc_tail *t,
 	c->r_len += 3 * (uint64_t)n;
 }
 
+/* @out8 is BGR888 if @bgr, XRGB8888 otherwise. */
 __attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
 stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 		  unsigned int n, const struct vkms_stack_plane *planes,
 		  unsigned int num_planes, struct vkms_pixel *out16,
-		  uint8_t *out8, struct vkms_crc *crc)
+		  uint8_t *out8, bool bgr, struct vkms_crc *crc)
 {
 	struct crc_fold2 f;
 	struct crc_tail t;
 	unsigned int x = 0;
-	__m512i a, b;
+	__m512i a, b, w3[3];
+	/* BGR888 blocks of a step; set before read, but GCC cannot tell. */
+	__m512i w[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(),
+			_mm512_setzero_si512(), _mm512_setzero_si512()};
 
 	t.t = 0;
 	/* Not read for lines shorter than a step, but passed on. */
@@ -1736,11 +1837,20 @@ stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 				_mm512_storeu_si512((void *)(out16 + bx + 8),
 						    b);
 			}
-			if (out8)
+			if (out8 && bgr)
+				w[j] = stack_bgr(a, b);
+			else if (out8)
 				_mm512_storeu_si512((void *)(out8 + 4 * bx),
 						    stack_xrgb(a, b));
 			if (crc)
 				crc_fold2_block(&f, crc, x, j, a, b);
+		}
+		if (out8 && bgr) {
+			stack_pack3(w, w3);
+			VKMS_UNROLL
+			for (int j = 0; j < 3; j++)
+				_mm512_storeu_si512(
+					(void *)(out8 + 3 * x + 64 * j), w3[j]);
 		}
 	}
 	/* The last pixels, 16 at a time. */
@@ -1750,7 +1860,9 @@ stack_line_avx512(const struct vkms_row8 *bottom, const uint8_t *src,
 		stack_block(bottom, src, planes, num_planes, x, m, &a, &b);
 		if (out16)
 			line_8888_store_tail(out16 + x, m, a, b);
-		if (out8)
+		if (out8 && bgr)
+			stack_store_bgr_tail(out8 + 3 * x, m, stack_bgr(a, b));
+		else if (out8)
 			_mm512_mask_storeu_epi32(out8 + 4 * x,
 						 (__mmask16)((1u << m) - 1),
 						 stack_xrgb(a, b));
@@ -1805,20 +1917,24 @@ crc_pixels_avx512(struct vkms_crc *c, const struct vkms_pixel *p,
 __attribute__((target(VKMS_VBMI))) static void
 stack_line(const struct vkms_row8 *bottom, const uint8_t *src, unsigned int n,
 	   const struct vkms_stack_plane *planes, unsigned int num_planes,
-	   struct vkms_pixel *out16, uint8_t *out8, struct vkms_crc *crc)
+	   struct vkms_pixel *out16, uint8_t *out8, bool bgr,
+	   struct vkms_crc *crc)
 {
 	if (crc && !out16 && !out8)
 		stack_line_avx512(bottom, src, n, planes, num_planes, NULL,
-				  NULL, crc);
+				  NULL, false, crc);
+	else if (!crc && !out16 && out8 && bgr)
+		stack_line_avx512(bottom, src, n, planes, num_planes, NULL,
+				  out8, true, NULL);
 	else if (!crc && !out16 && out8)
 		stack_line_avx512(bottom, src, n, planes, num_planes, NULL,
-				  out8, NULL);
+				  out8, false, NULL);
 	else if (!crc && out16 && !out8)
 		stack_line_avx512(bottom, src, n, planes, num_planes, out16,
-				  NULL, NULL);
+				  NULL, false, NULL);
 	else
 		stack_line_avx512(bottom, src, n, planes, num_planes, out16,
-				  out8, crc);
+				  out8, bgr, crc);
 }
 #undef VKMS_FOLD512
 #undef VKMS_FOLD256
@@ -1867,10 +1983,13 @@ void vkms_simd_end(void)
 
 uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
 			unsigned int n, struct vkms_pixel *out16, uint8_t *out8,
-			bool stream, bool want_crc, uint32_t h)
+			uint32_t out8_format, bool stream, bool want_crc,
+			uint32_t h)
 {
 #ifdef VKMS_HAVE_CLMUL
-	return line_8888_avx512(s, src, n, out16, out8, stream, want_crc, h);
+	return line_8888_avx512(s, src, n, out16, out8,
+				out8_format == VKMS_OUT8_BGR888, stream,
+				want_crc, h);
 #else
 	return h;
 #endif
@@ -1879,10 +1998,11 @@ uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
 void vkms_stack_line(const struct vkms_row8 *bottom, const uint8_t *src,
 		     unsigned int n, const struct vkms_stack_plane *planes,
 		     unsigned int num_planes, struct vkms_pixel *out16,
-		     uint8_t *out8, struct vkms_crc *crc)
+		     uint8_t *out8, uint32_t out8_format, struct vkms_crc *crc)
 {
 #ifdef VKMS_HAVE_CLMUL
-	stack_line(bottom, src, n, planes, num_planes, out16, out8, crc);
+	stack_line(bottom, src, n, planes, num_planes, out16, out8,
+		   out8_format == VKMS_OUT8_BGR888, crc);
 #endif
 }
 
@@ -1930,11 +2050,23 @@ void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
 {
 #ifdef VKMS_HAVE_CLMUL
 	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
-		write_xrgb8888_vbmi(dst, in, n);
+		write_8_vbmi(dst, in, n, false);
 		return;
 	}
 #endif
 	write_XRGB8888(dst, in, n);
+}
+
+void vkms_write_bgr888(uint8_t *dst, const struct vkms_pixel *in,
+		       unsigned int n)
+{
+#ifdef VKMS_HAVE_CLMUL
+	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
+		write_8_vbmi(dst, in, n, true);
+		return;
+	}
+#endif
+	write_BGR888(dst, in, n);
 }
 
 /* ------------------------------------------------------------------ */

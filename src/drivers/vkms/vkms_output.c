@@ -149,10 +149,13 @@ static bool capture_wanted(struct vkms_output *out)
 	return atomic_load(&out->vkms->capture);
 }
 
-/* Bytes of a captured frame: DRM_FORMAT_XRGB8888, lines without padding. */
+/* Bytes a pixel of a captured frame: DRM_FORMAT_BGR888 (bytes R, G, B). */
+#define VKMS_FRAME_CPP 3
+
+/* Bytes of a captured frame: DRM_FORMAT_BGR888, lines without padding. */
 static size_t vkms_frame_bytes(uint32_t width, uint32_t height)
 {
-	return (size_t)width * height * sizeof(uint32_t);
+	return (size_t)width * height * VKMS_FRAME_CPP;
 }
 
 /* Composes @snap (output->lock NOT held) and publishes the results. */
@@ -163,13 +166,13 @@ static void output_compose(struct vkms_output *out, struct vkms_snapshot *snap,
 	struct udrm_writeback_job *job = NULL;
 	struct udrm_framebuffer *wb_fb = NULL;
 	size_t frame_bytes;
-	uint32_t *frame = NULL;
+	uint8_t *frame = NULL;
 	int ret;
 
 	pthread_mutex_lock(&out->compose_lock);
 	frame_bytes = vkms_frame_bytes(snap->in.width, snap->in.height);
 	if (want_frame && frame_bytes) {
-		/* Reuse the previous picture's memory: a 4K frame is 33 MB,
+		/* Reuse the previous picture's memory: a 4K frame is 25 MB,
 		 * fresh pages from the kernel each time otherwise. */
 		if (out->spare && out->spare_bytes == frame_bytes) {
 			frame = out->spare;
@@ -181,8 +184,8 @@ static void output_compose(struct vkms_output *out, struct vkms_snapshot *snap,
 					      (frame_bytes + 63) & ~(size_t)63);
 		}
 		res.frame = frame;
-		res.frame_stride = (size_t)snap->in.width * sizeof(*frame);
-		res.frame_format = DRM_FORMAT_XRGB8888;
+		res.frame_stride = (size_t)snap->in.width * VKMS_FRAME_CPP;
+		res.frame_format = DRM_FORMAT_BGR888;
 	}
 	pthread_mutex_lock(&out->lock);
 	job = snap->wb_job;
@@ -245,7 +248,7 @@ static void output_compose(struct vkms_output *out, struct vkms_snapshot *snap,
 			.width = snap->in.width,
 			.height = snap->in.height,
 			.stride = res.frame_stride,
-			.format = DRM_FORMAT_XRGB8888,
+			.format = DRM_FORMAT_BGR888,
 			.pixels = res.frame,
 		};
 
@@ -496,8 +499,8 @@ int vkms_last_frame(struct udrm_device *dev, unsigned int crtc,
 		.sequence = out->frame_seq,
 		.width = out->frame_width,
 		.height = out->frame_height,
-		.stride = (size_t)out->frame_width * sizeof(*out->frame),
-		.format = DRM_FORMAT_XRGB8888,
+		.stride = (size_t)out->frame_width * VKMS_FRAME_CPP,
+		.format = DRM_FORMAT_BGR888,
 		.pixels = copy,
 	};
 	pthread_mutex_unlock(&out->lock);
