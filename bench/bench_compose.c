@@ -3,10 +3,9 @@
  * bench-compose: milliseconds per frame of the vkms composer
  * (vkms_compose(), one core) at 1920x1080 and 3840x2160 with 1 to 4
  * planes, in the two uses the driver composes for:
- *   "CRC off, frame out": the composed frame is written to an XRGB8888
- *   buffer, as for display capture and an XRGB8888 writeback (the driver
- *   composes nothing when no CRC, capture or writeback is wanted, and
- *   neither does vkms_compose());
+ *   "CRC off, frame out": the composed frame is written to a BGR888
+ *   buffer, as for display capture (the driver composes nothing when no
+ *   CRC, capture or writeback is wanted, and neither does vkms_compose());
  *   "CRC on": the CRC alone, as for the debugfs CRC source, no frame.
  * The planes:
  *   1: an XRGB8888 primary plane covering the CRTC;
@@ -59,7 +58,7 @@ struct compose_bench {
 	pixman_image_t *dest;
 	uint32_t *dest_pixels;
 	uint8_t *copy;
-	uint8_t *frame; /* the captured frame (XRGB8888), CRC off */
+	uint8_t *frame; /* the captured frame (BGR888), CRC off */
 };
 
 static const struct udrm_format_info compose_xrgb = {
@@ -209,15 +208,15 @@ static int compose_init(struct compose_bench *b, uint32_t w, uint32_t h,
 	b->out = (struct vkms_frame_output){.want_crc = crc};
 	if (!crc) {
 		/* Written before the first frame: no page faults timed. */
-		b->frame = compose_alloc((size_t)w * h * 4, COMPOSE_MAX_PLANES);
+		b->frame = compose_alloc((size_t)w * h * 3, COMPOSE_MAX_PLANES);
 		if (!b->frame) {
 			ret = -ENOMEM;
 			goto fail;
 		}
-		memset(b->frame, 0, (size_t)w * h * 4);
+		memset(b->frame, 0, (size_t)w * h * 3);
 		b->out.frame = b->frame;
-		b->out.frame_stride = (size_t)w * 4;
-		b->out.frame_format = DRM_FORMAT_XRGB8888;
+		b->out.frame_stride = (size_t)w * 3;
+		b->out.frame_format = DRM_FORMAT_BGR888;
 	}
 
 	b->dest_pixels =
