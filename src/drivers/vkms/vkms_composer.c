@@ -502,6 +502,29 @@ static int vkms_line_stack(const struct vkms_plane_job *jobs,
 	return n;
 }
 
+/*
+ * How many lines from @y on are plane @first alone (@y is a line of
+ * vkms_line_stack() with no plane above) and can be composed as one long
+ * line: its rows follow each other in memory, and so do the outputs' lines
+ * (@out_contiguous).
+ */
+static unsigned int vkms_lone_lines(const struct vkms_plane_job *jobs,
+				    unsigned int num_planes, unsigned int first,
+				    int y, uint32_t width, bool out_contiguous)
+{
+	const struct vkms_plane_job *job = &jobs[first];
+	int end = job->dst_y2;
+
+	if (!out_contiguous || job->reader.pitch[0] != (size_t)width * 4)
+		return 1;
+	/* Planes above it start below @y (none is on line @y). */
+	for (unsigned int i = first + 1; i < num_planes; i++)
+		if (jobs[i].kind != VKMS_SKIP && jobs[i].dst_y1 > y &&
+		    jobs[i].dst_y1 < end)
+			end = jobs[i].dst_y1;
+	return (unsigned int)(end - y);
+}
+
 /* Brings @len bytes at @p into the cache for writing. PREFETCHW (a NOP
  * on the x86-64 CPUs without it) in asm: compilers emit it only for
  * targets that have it, and drop a function whose only effect is one. */
@@ -594,6 +617,7 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	vkms_write_line_fn wb_write;
 	unsigned int wb_cpp = 0;
 	bool gamma = false, gamma_table = false, stream, frame16, wb8;
+	bool contiguous;
 	struct vkms_crc crc;
 	int ret;
 
@@ -618,6 +642,10 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	 * output). */
 	wb8 = out->wb_format == DRM_FORMAT_XRGB8888 &&
 	      !(out->frame && !frame16);
+	/* Lines without padding: runs of them are one long line. */
+	contiguous = (!out->frame ||
+		      out->frame_stride == in->width * vkms_frame_cpp(out)) &&
+		     (!wb_write || out->wb_pitch == in->width * wb_cpp);
 	ret = vkms_composer_reserve(c, in->width);
 	if (ret)
 		return ret;
@@ -633,7 +661,7 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 	}
 	vkms_crc_init(&crc);
 
-	for (int y = 0; y < (int)in->height; y++) {
+	for (int y = 0, lines; y < (int)in->height; y += lines) {
 		struct vkms_pixel *line = c->line;
 		uint8_t *frame_line = NULL, *wb_line = NULL;
 		struct vkms_stack_plane stack[UDRM_KMS_MAX_PLANES];
@@ -641,6 +669,7 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 		bool covered = false;
 		int nstack;
 
+		lines = 1;
 		if (out->frame)
 			frame_line = (uint8_t *)out->frame +
 				     (size_t)y * out->frame_stride;
@@ -678,13 +707,19 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 							: VKMS_OUT8_BGR888;
 
 			if (!nstack) {
+				unsigned int n;
+
+				lines = (int)vkms_lone_lines(
+					jobs, in->num_planes, first, y,
+					in->width, contiguous);
+				n = in->width * (unsigned int)lines;
 				crc.h = vkms_line_8888(
 					&job->simd8, vkms_plane_row8(job, 0, y),
-					in->width, frame16 ? line : NULL, out8,
+					n, frame16 ? line : NULL, out8,
 					out8_format, stream && !wb_write,
 					out->want_crc, crc.h);
 				if (out->want_crc)
-					vkms_crc_exact(&crc, in->width);
+					vkms_crc_exact(&crc, n);
 			} else {
 				vkms_stack_line(
 					&job->simd8, vkms_plane_row8(job, 0, y),

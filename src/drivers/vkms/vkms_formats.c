@@ -1401,9 +1401,14 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 		 struct vkms_pixel *o16, uint8_t *o8, bool bgr, bool stream,
 		 bool want_crc, uint32_t h)
 {
+	/* Every member set: nothing zeroed first. */
 	struct line8_k k = {
 		.vpx = {_mm512_load_si512((const void *)s->vpx_opaque[0]),
 			_mm512_load_si512((const void *)s->vpx_opaque[1])},
+		.hi3 = {_mm512_load_si512((const void *)s->hi3[0]),
+			_mm512_load_si512((const void *)s->hi3[1]),
+			_mm512_load_si512((const void *)s->hi3[2])},
+		.hi16 = _mm512_load_si512((const void *)s->hi16),
 		.xrgb = _mm512_broadcast_i32x4(
 			_mm_load_si128((const __m128i *)s->xrgb)),
 		.x_ff = _mm512_set1_epi32((int)0xff000000u),
@@ -1413,12 +1418,6 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 
 	if (!o8)
 		bgr = false;
-	if (want_crc || bgr) {
-		VKMS_UNROLL
-		for (int j = 0; j < 3; j++)
-			k.hi3[j] = _mm512_load_si512((const void *)s->hi3[j]);
-		k.hi16 = _mm512_load_si512((const void *)s->hi16);
-	}
 
 	/* Non-temporal stores are whole aligned 64 bytes: the pixels up to
 	 * the first such boundary are stored as usual. */
@@ -1489,7 +1488,7 @@ mul_div65535_avx512(__m512i a, __m512i b)
 
 /* Pre-multiplied pixels (@v: 16 of them) over @a (pixels 0-7) and @b
  * (8-15) where @mask says. */
-__attribute__((target(VKMS_VBMI))) static inline void
+__attribute__((target(VKMS_VBMI))) static VKMS_ALWAYS_INLINE void
 stack_blend(const struct vkms_row8 *s, __m512i v, __mmask16 mask, __m512i *a,
 	    __m512i *b)
 {
@@ -1506,9 +1505,8 @@ stack_blend(const struct vkms_row8 *s, __m512i v, __mmask16 mask, __m512i *a,
 			_mm512_load_si512((const void *)s->vpx[h]), v);
 		inv = _mm512_permutexvar_epi8(
 			_mm512_load_si512((const void *)s->valpha[h]), nv);
-		*bg = _mm512_mask_mov_epi64(
-			*bg, m,
-			_mm512_adds_epu16(fg, mul_div65535_avx512(*bg, inv)));
+		fg = _mm512_adds_epu16(fg, mul_div65535_avx512(*bg, inv));
+		*bg = m == 0xff ? fg : _mm512_mask_mov_epi64(*bg, m, fg);
 	}
 }
 
@@ -1530,6 +1528,15 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 	for (unsigned int i = 0; i < num_planes; i++) {
 		const struct vkms_stack_plane *p = &planes[i];
 		unsigned int lo = p->x1 > x ? p->x1 : x;
+
+		if (m == 16 && p->x1 <= x && x + 16 <= p->x2) {
+			stack_blend(p->s,
+				    _mm512_loadu_si512(
+					    (const void *)(p->src +
+							   4 * (x - p->x1))),
+				    0xffff, a, b);
+			continue;
+		}
 		unsigned int hi = p->x2 < x + m ? p->x2 : x + m;
 		__mmask16 mask;
 
@@ -1575,9 +1582,9 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 static _Alignas(64) const uint8_t vkms_px_xrgb[64] = VKMS_PX16(3, 2, 1, 0, 1);
 
 /*
- * The CRC planes' bytes (r, g, b of each pixel, struct vkms_crc) of 16
- * composed pixels, in the first 48 bytes: the high bytes, and the low
- * ones (taken from low XOR high).
+ * The bytes of r, g, b of each of 16 composed pixels, in the first 48
+ * bytes: the high ones (the CRC's first plane; BGR888 after rounding), and
+ * the low ones (XORed with the high ones: the CRC's second plane).
  */
 #define VKMS_PX3(p, hi)                                                        \
 	VKMS_PX_BYTE(p, 1, hi), VKMS_PX_BYTE(p, 2, hi), VKMS_PX_BYTE(p, 3, hi)
@@ -1618,10 +1625,10 @@ stack_crc_planes(__m512i a, __m512i b, __m512i *h, __m512i *r)
 {
 	*h = _mm512_permutex2var_epi8(
 		a, _mm512_load_si512((const void *)vkms_px3_hi), b);
-	*r = _mm512_permutex2var_epi8(
-		_mm512_xor_si512(a, _mm512_srli_epi16(a, 8)),
-		_mm512_load_si512((const void *)vkms_px3_lo),
-		_mm512_xor_si512(b, _mm512_srli_epi16(b, 8)));
+	*r = _mm512_xor_si512(
+		*h,
+		_mm512_permutex2var_epi8(
+			a, _mm512_load_si512((const void *)vkms_px3_lo), b));
 }
 
 /* Four blocks of 48 bytes (stack_crc_planes(), stack_bgr()) into three
