@@ -2080,28 +2080,32 @@ uint32_t vkms_crc32(uint32_t crc, const void *buf, size_t len)
 	return crc;
 }
 
-void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
-			 unsigned int n)
+/* XRGB8888, or BGR888 if @bgr. */
+static void write_8(uint8_t *dst, const struct vkms_pixel *in, unsigned int n,
+		    bool bgr)
 {
 #ifdef VKMS_HAVE_CLMUL
 	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
-		write_8_vbmi(dst, in, n, false);
+		write_8_vbmi(dst, in, n, bgr);
 		return;
 	}
 #endif
-	write_XRGB8888(dst, in, n);
+	if (bgr)
+		write_BGR888(dst, in, n);
+	else
+		write_XRGB8888(dst, in, n);
+}
+
+void vkms_write_xrgb8888(uint8_t *dst, const struct vkms_pixel *in,
+			 unsigned int n)
+{
+	write_8(dst, in, n, false);
 }
 
 void vkms_write_bgr888(uint8_t *dst, const struct vkms_pixel *in,
 		       unsigned int n)
 {
-#ifdef VKMS_HAVE_CLMUL
-	if (vkms_cpu_features() & VKMS_CPU_VBMI) {
-		write_8_vbmi(dst, in, n, true);
-		return;
-	}
-#endif
-	write_BGR888(dst, in, n);
+	write_8(dst, in, n, true);
 }
 
 /* ------------------------------------------------------------------ */
