@@ -16,7 +16,8 @@
  * - a line whose planes are 8-bit, the bottom one opaque and full-width,
  *   the others pre-multiplied with plane alpha 0xffff, is composed in
  *   registers by the line kernels (vkms_line_8888() for the bottom plane
- *   alone, vkms_stack_line() otherwise), CRC and outputs included.
+ *   alone, vkms_stack_line() otherwise), CRC and outputs included; a run
+ *   of lines of the bottom plane alone without padding is one long line.
  */
 /*
  * The line loops are written to be vectorised; GCC's -O2 only vectorises
