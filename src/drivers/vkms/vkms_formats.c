@@ -1216,7 +1216,7 @@ line8_xrgb(__m512i v, const struct line8_k *k)
 
 /*
  * Stores @v at @d 16 bytes at a time: a line copied through the caches
- * (an XRGB8888 writeback of a plane alone) measured 10% faster so than by
+ * (an XRGB8888 writeback of a plane alone) measured 10% faster than with
  * whole registers (1080p: 0.211 against 0.235 ms, level with pixman's
  * SSE2 copy).
  */
@@ -1472,12 +1472,10 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 					    true, h)
 				: line8_run(&k, src, n, o16, NULL, false, true,
 					    false, h);
-	if (stream)
-		return want_crc ? line8_run(&k, src, n, NULL, o8, bgr, true,
+	if (stream && bgr)
+		return want_crc ? line8_run(&k, src, n, NULL, o8, true, true,
 					    true, h)
-		       : bgr	? line8_run(&k, src, n, NULL, o8, true, true,
-					    false, h)
-				: line8_run(&k, src, n, NULL, o8, false, true,
+				: line8_run(&k, src, n, NULL, o8, true, true,
 					    false, h);
 	if (o16 && !o8)
 		return want_crc ? line8_run(&k, src, n, o16, NULL, false, false,
@@ -1489,12 +1487,12 @@ line_8888_avx512(const struct vkms_row8 *s, const uint8_t *src, unsigned int n,
 					    true, h)
 				: line8_run(&k, src, n, NULL, o8, true, false,
 					    false, h);
-	if (o8 && !o16)
+	if (o8 && !o16 && !stream)
 		return want_crc ? line8_run(&k, src, n, NULL, o8, false, false,
 					    true, h)
 				: line8_run(&k, src, n, NULL, o8, false, false,
 					    false, h);
-	return line8_run(&k, src, n, o16, o8, bgr, false, want_crc, h);
+	return line8_run(&k, src, n, o16, o8, bgr, stream, want_crc, h);
 }
 
 /* round(a * b / 65535) in 16-bit lanes (vkms_mul_div65535() with a mask
@@ -1555,8 +1553,10 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 		_mm512_load_si512((const void *)bottom->vpx_opaque[1]), a, b);
 	for (unsigned int i = 0; i < num_planes; i++) {
 		const struct vkms_stack_plane *p = &planes[i];
-		unsigned int lo = p->x1 > x ? p->x1 : x;
+		unsigned int lo, hi;
+		__mmask16 mask;
 
+		/* A plane over the whole block: no masks. */
 		if (m == 16 && p->x1 <= x && x + 16 <= p->x2) {
 			stack_blend(p->s,
 				    _mm512_loadu_si512(
@@ -1565,8 +1565,8 @@ stack_block(const struct vkms_row8 *bottom, const uint8_t *src,
 				    0xffff, a, b);
 			continue;
 		}
-		unsigned int hi = p->x2 < x + m ? p->x2 : x + m;
-		__mmask16 mask;
+		lo = p->x1 > x ? p->x1 : x;
+		hi = p->x2 < x + m ? p->x2 : x + m;
 
 		if (lo >= hi)
 			continue;
