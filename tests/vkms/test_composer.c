@@ -1168,6 +1168,12 @@ static void bad_inputs_are_refused_with_einval(void **state)
 	EXPECT_EINVAL((out.frame = frame,
 		       out.frame_stride = CRTC_W * sizeof(*frame) - 8),
 		      "frame stride too small");
+	EXPECT_EINVAL((out.frame = frame, out.frame_stride = CRTC_W * 3 - 1,
+		       out.frame_format = DRM_FORMAT_BGR888),
+		      "BGR888 frame stride too small");
+	EXPECT_EINVAL((out.frame = frame, out.frame_stride = CRTC_W * 4,
+		       out.frame_format = DRM_FORMAT_XRGB8888),
+		      "frame in XRGB8888 (captured frames are BGR888)");
 	assert_int_equal(vkms_compose(NULL, &in, &out), -EINVAL);
 #undef EXPECT_EINVAL
 
