@@ -704,8 +704,8 @@ int vkms_compose(struct vkms_composer *c, const struct vkms_frame_input *in,
 			uint8_t *out8 = wb_write  ? wb_line
 					: frame16 ? NULL
 						  : frame_line;
-			uint32_t out8_format = wb_write ? VKMS_OUT8_XRGB8888
-							: VKMS_OUT8_BGR888;
+			uint32_t out8_format = wb_write ? DRM_FORMAT_XRGB8888
+							: DRM_FORMAT_BGR888;
 
 			if (!nstack) {
 				unsigned int n;

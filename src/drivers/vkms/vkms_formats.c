@@ -2023,7 +2023,7 @@ uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
 {
 #ifdef VKMS_HAVE_CLMUL
 	return line_8888_avx512(s, src, n, out16, out8,
-				out8_format == VKMS_OUT8_BGR888, stream,
+				out8_format == DRM_FORMAT_BGR888, stream,
 				want_crc, h);
 #else
 	return h;
@@ -2037,7 +2037,7 @@ void vkms_stack_line(const struct vkms_row8 *bottom, const uint8_t *src,
 {
 #ifdef VKMS_HAVE_CLMUL
 	stack_line(bottom, src, n, planes, num_planes, out16, out8,
-		   out8_format == VKMS_OUT8_BGR888, crc);
+		   out8_format == DRM_FORMAT_BGR888, crc);
 #endif
 }
 

@@ -133,25 +133,22 @@ void vkms_premulti_8888(const struct vkms_row8 *s, const uint8_t *src,
  * A whole composed line that is one 8-bit plane's pixels alone (opaque,
  * nothing blended: alpha 0xffff), for @s->line512 only: converts @n
  * pixels from @src and stores them at @out16 (struct vkms_pixel) and/or
- * @out8 (in @out8_format, VKMS_OUT8_*) unless NULL (non-temporal stores
+ * @out8 (in @out8_format, see below) unless NULL (non-temporal stores
  * when @stream: the frame is larger than the caches; then at most one of
  * them). With @want_crc, returns zlib's crc32(@h, r, g, b high bytes of
  * the line) (the first plane of the picture's CRC, see struct vkms_crc;
  * the second is all zeros for such a line), folded from the registers the
  * pixels are converted in; @h otherwise.
+ *
+ * @out8_format, the 8-bit outputs of the line kernels, each channel
+ * rounded to 8 bits as the writeback writers do: DRM_FORMAT_XRGB8888
+ * (X = 0xff), as the writeback of that format, or DRM_FORMAT_BGR888 (bytes
+ * r, g, b), as the captured frame.
  */
 uint32_t vkms_line_8888(const struct vkms_row8 *s, const uint8_t *src,
 			unsigned int n, struct vkms_pixel *out16, uint8_t *out8,
 			uint32_t out8_format, bool stream, bool want_crc,
 			uint32_t h);
-
-/*
- * The 8-bit outputs of the line kernels, each channel rounded to 8 bits as
- * the writeback writers do: XRGB8888 (X = 0xff), as the writeback of that
- * format, and BGR888 (bytes r, g, b), as the captured frame.
- */
-#define VKMS_OUT8_XRGB8888 DRM_FORMAT_XRGB8888
-#define VKMS_OUT8_BGR888   DRM_FORMAT_BGR888
 
 /* A plane over the bottom one of a stack line (vkms_stack_line()). */
 struct vkms_stack_plane {
@@ -212,8 +209,8 @@ unsigned int vkms_formats_set_simd_level(unsigned int level);
  * @bottom) under 8-bit pre-multiplied planes with plane alpha 0xffff
  * (@planes, bottom to top; for @bottom->line512 only), composed 16 pixels
  * at a time in registers: stored at @out16 and/or @out8 (in @out8_format,
- * VKMS_OUT8_*), and added to both planes of @crc unless it is NULL. The
- * same result as reading and blending plane by plane.
+ * as vkms_line_8888()), and added to both planes of @crc unless it is
+ * NULL. The same result as reading and blending plane by plane.
  */
 void vkms_stack_line(const struct vkms_row8 *bottom, const uint8_t *src,
 		     unsigned int n, const struct vkms_stack_plane *planes,
